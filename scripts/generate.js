@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// Regenerates generated/ from proto/ with buf (ts-proto for the host, as-proto-gen for guests).
+// With --check, fails when the regenerated tree differs from what git has: generated/ is
+// committed so a clean clone builds without buf, and must never drift from proto/.
+'use strict';
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const buf = path.join(root, 'node_modules', '.bin', 'buf');
+const result = spawnSync(buf, ['generate'], { cwd: root, encoding: 'utf8' });
+// as-proto-gen names its files with a doubled "/" and buf warns once per file; the output is
+// correct (see shared/spec/field-notes.md), so only that warning is dropped.
+const stderr = result.stderr
+  .split('\n')
+  .filter((line) => line && !line.includes('does not conform to the Protobuf generation specification'))
+  .join('\n');
+if (stderr) process.stderr.write(stderr + '\n');
+if (result.status !== 0) process.exit(result.status ?? 1);
+
+if (process.argv.includes('--check')) {
+  const status = spawnSync('git', ['status', '--porcelain', '--', 'generated'], { cwd: root, encoding: 'utf8' });
+  if (status.status !== 0) {
+    process.stderr.write('generate --check: git status failed: ' + status.stderr + '\n');
+    process.exit(1);
+  }
+  if (status.stdout.trim()) {
+    process.stderr.write('generated/ is out of date with proto/; run `npm run generate` and commit:\n' + status.stdout);
+    process.exit(1);
+  }
+  console.log('generated/ is in sync with proto/');
+}

@@ -1,0 +1,40 @@
+/**
+ * The shape of a loaded configuration. Every field is readonly and the object is frozen: config
+ * is read once at start-up and handed down in slices, so nothing downstream may change it.
+ */
+
+/** pino's level names, so the logger can take `logLevel` as it is. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+/** One of {@link LOG_LEVELS}. */
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** Per-plugin settings, passed to a plugin's OnInit as Navidrome's map<string,string>. */
+export type PluginConfigMap = Readonly<Record<string, Readonly<Record<string, string>>>>;
+
+/** The `[Plugins]` section, with every default and derived value filled in. */
+export interface PluginsConfig {
+  readonly enabled: boolean;
+  /** Absolute path. */
+  readonly folder: string;
+  /** Plugin ids, in the order fan-out services call them. */
+  readonly order: readonly string[];
+  /** At least 1 and at most `maxWorkers`. */
+  readonly minWorkers: number;
+  readonly maxWorkers: number;
+  /** Whole milliseconds, above 0 and within Node's timer range. */
+  readonly callTimeoutMs: number;
+}
+
+/** The whole configuration: checked, resolved and frozen. */
+export interface Config {
+  /** `host:port`, or `[ipv6]:port`. */
+  readonly address: string;
+  /** Absolute paths. */
+  readonly dataFolder: string;
+  readonly cacheFolder: string;
+  readonly logLevel: LogLevel;
+  readonly plugins: PluginsConfig;
+  /** Keyed by plugin id. */
+  readonly pluginConfig: PluginConfigMap;
+}

@@ -1,0 +1,49 @@
+/**
+ * Fills in the values that depend on other keys or on the machine, checks the one rule that spans
+ * two keys, and maps the file's names to the camelCase `Config`.
+ */
+import { availableParallelism } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { Config } from './config';
+import { configError } from './config-error';
+import { originOf, type Sources } from './origin';
+import type { RawConfig } from './schema';
+
+// Relative to the working directory, not the config file, as Navidrome does; an empty value
+// means "inside DataFolder".
+function folder(value: string, dataFolder: string, inside: string): string {
+  return value === '' ? join(dataFolder, inside) : resolve(value);
+}
+
+/** `raw` has passed convict's checks; raises `bad_config` if MaxWorkers < MinWorkers. */
+export function resolveConfig(raw: RawConfig, sources: Sources): Config {
+  const dataFolder = resolve(raw.DataFolder);
+  const { MaxWorkers: maxWorkers } = raw.Plugins;
+  // "One per CPU" is capped at MaxWorkers: otherwise the defaults (MaxWorkers 16) would be
+  // rejected on any machine with more than 16 CPUs.
+  const minWorkers =
+    raw.Plugins.MinWorkers === 0 ? Math.min(availableParallelism(), maxWorkers) : raw.Plugins.MinWorkers;
+  if (maxWorkers < minWorkers) {
+    const minOrigin = originOf('Plugins.MinWorkers', sources).description;
+    throw configError(
+      'Plugins.MaxWorkers',
+      `must be at least Plugins.MinWorkers (${minWorkers}, from ${minOrigin}): value was ${maxWorkers}`,
+      originOf('Plugins.MaxWorkers', sources),
+    );
+  }
+  return {
+    address: raw.Address,
+    dataFolder,
+    cacheFolder: folder(raw.CacheFolder, dataFolder, 'cache'),
+    logLevel: raw.LogLevel,
+    plugins: {
+      enabled: raw.Plugins.Enabled,
+      folder: folder(raw.Plugins.Folder, dataFolder, 'plugins'),
+      order: raw.Plugins.Order,
+      minWorkers,
+      maxWorkers,
+      callTimeoutMs: raw.Plugins.CallTimeout,
+    },
+    pluginConfig: raw.PluginConfig,
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The convict schema: every key, its default, check, environment variable and flag. Key names
+ * and sections follow Navidrome's config file (`[Plugins]`, `[PluginConfig.<id>]`) so a
+ * Navidrome user can carry settings across.
+ *
+ * Empty folders and `MinWorkers = 0` are placeholders that resolve-config.ts fills in, because
+ * their real defaults depend on other keys (DataFolder) or on the machine (the CPU count).
+ */
+import type convict from 'convict';
+import { LOG_LEVELS, type LogLevel } from './config';
+import { FORMAT } from './formats';
+import { checkPluginConfig, type PluginConfigRecord } from './plugin-config';
+
+/** The settings as the config file spells them, after convict has merged and checked them. */
+export interface RawConfig {
+  Address: string;
+  DataFolder: string;
+  CacheFolder: string;
+  LogLevel: LogLevel;
+  Plugins: {
+    Enabled: boolean;
+    Folder: string;
+    Order: string[];
+    MinWorkers: number;
+    MaxWorkers: number;
+    CallTimeout: number;
+  };
+  PluginConfig: PluginConfigRecord;
+}
+
+export const configSchema: convict.Schema<RawConfig> = {
+  Address: {
+    doc: 'host:port the gRPC server listens on ([::1]:port for IPv6; port 0 picks a free port)',
+    format: FORMAT.address,
+    default: '127.0.0.1:50051',
+    env: 'NDPHOST_ADDRESS',
+    arg: 'address',
+  },
+  DataFolder: {
+    doc: 'Folder for ndphost data; the other folders default to places inside it',
+    format: FORMAT.folder,
+    default: './data',
+    env: 'NDPHOST_DATAFOLDER',
+    arg: 'data-folder',
+  },
+  CacheFolder: {
+    doc: 'Folder for caches (default: <DataFolder>/cache)',
+    format: FORMAT.optionalFolder,
+    default: '',
+    env: 'NDPHOST_CACHEFOLDER',
+    arg: 'cache-folder',
+  },
+  LogLevel: {
+    doc: `Log level: ${LOG_LEVELS.join(', ')}`,
+    format: [...LOG_LEVELS],
+    default: 'info',
+    env: 'NDPHOST_LOGLEVEL',
+    arg: 'log-level',
+  },
+  Plugins: {
+    Enabled: {
+      doc: 'Load and serve plugins',
+      format: FORMAT.boolean,
+      default: true,
+      env: 'NDPHOST_PLUGINS_ENABLED',
+      arg: 'plugins-enabled',
+    },
+    Folder: {
+      doc: 'Folder holding one sub-folder (or .ndp package) per plugin (default: <DataFolder>/plugins)',
+      format: FORMAT.optionalFolder,
+      default: '',
+      env: 'NDPHOST_PLUGINS_FOLDER',
+      arg: 'plugins-folder',
+    },
+    Order: {
+      doc: 'Plugin ids in the order services try them (comma-separated in env and flags)',
+      format: FORMAT.pluginIds,
+      default: [],
+      env: 'NDPHOST_PLUGINS_ORDER',
+      arg: 'plugins-order',
+    },
+    MinWorkers: {
+      doc: 'Worker threads kept running (0: one per CPU, at most MaxWorkers)',
+      format: FORMAT.workers,
+      default: 0,
+      env: 'NDPHOST_PLUGINS_MINWORKERS',
+      arg: 'plugins-min-workers',
+    },
+    MaxWorkers: {
+      doc: 'Most worker threads at once (at least MinWorkers)',
+      format: FORMAT.positiveInt,
+      default: 16,
+      env: 'NDPHOST_PLUGINS_MAXWORKERS',
+      arg: 'plugins-max-workers',
+    },
+    CallTimeout: {
+      doc: 'Time limit for one plugin call: milliseconds, or a duration like "500ms", "10s", "1m"',
+      format: FORMAT.duration,
+      default: 10_000,
+      env: 'NDPHOST_PLUGINS_CALLTIMEOUT',
+      arg: 'plugins-call-timeout',
+    },
+  },
+  PluginConfig: {
+    doc: 'Per-plugin settings: [PluginConfig.<plugin id>] sections of key = "value" pairs (file only)',
+    format: checkPluginConfig,
+    default: {},
+  },
+};
+
+/** One configurable key: its config-file name, flag and environment variable. */
+export interface ConfigOption {
+  /** As written in the config file, e.g. `Plugins.MaxWorkers`. */
+  readonly key: string;
+  readonly doc: string;
+  /** Without the leading `--`; absent for file-only keys. */
+  readonly flag?: string;
+  readonly env?: string;
+}
+
+/** What the schema says about a dotted key: a section, a single setting, or nothing. */
+export type SchemaNode =
+  | { readonly kind: 'section' }
+  | { readonly kind: 'setting'; readonly option: ConfigOption };
+
+type SchemaTree = { readonly [name: string]: SchemaTree | convict.SchemaObj };
+
+// convict's rule: a node with a `default` is a setting, anything else is a section.
+function isSetting(node: SchemaTree | convict.SchemaObj): node is convict.SchemaObj {
+  return 'default' in node;
+}
+
+function collectOptions(tree: SchemaTree, prefix: string, into: ConfigOption[]): ConfigOption[] {
+  for (const [name, node] of Object.entries(tree)) {
+    const key = prefix === '' ? name : `${prefix}.${name}`;
+    if (isSetting(node)) {
+      into.push({ key, doc: node.doc ?? '', flag: node.arg, env: node.env });
+    } else {
+      collectOptions(node, key, into);
+    }
+  }
+  return into;
+}
+
+/** Every setting, in schema order. */
+export const configOptions: readonly ConfigOption[] = Object.freeze(
+  collectOptions(configSchema as SchemaTree, '', []).map((option) => Object.freeze(option)),
+);
+
+/** Looks up `key` (dotted, as in the config file). */
+export function schemaNodeAt(key: string): SchemaNode | undefined {
+  let node: SchemaTree | convict.SchemaObj = configSchema as SchemaTree;
+  for (const name of key.split('.')) {
+    if (isSetting(node) || !Object.hasOwn(node, name)) return undefined;
+    node = node[name];
+  }
+  if (!isSetting(node)) return { kind: 'section' };
+  const option = configOptions.find((candidate) => candidate.key === key);
+  return option === undefined ? undefined : { kind: 'setting', option };
+}

@@ -1,0 +1,16 @@
+/** The plugin contract: service names, export names and message codecs, from generated/ts. */
+export { snake } from './snake';
+export {
+  /** The plugin services, as manifests name them. */
+  SERVICE_NAMES,
+  /** The rpcs of each service with their export names and codecs. */
+  RPCS,
+  /** grpc-js definitions of each service, for the server. */
+  SERVICE_DEFINITIONS,
+  /** `<snake(Service)>_api_version`. */
+  apiVersionExport,
+  /** The rpc export names of a service. */
+  rpcExports,
+  API_VERSION,
+} from './services';
+export type { ServiceName, RpcContract, RpcTable } from './services';

@@ -1,0 +1,77 @@
+import type { MethodDefinition } from '@grpc/grpc-js';
+import {
+  LifecycleManagementService,
+  MetadataAgentService,
+  ScrobblerService,
+  TimerCallbackService,
+} from '../../generated/ts/api';
+import { snake } from './snake';
+
+/** The plugin services of api.proto, by the names manifests use. */
+export const SERVICE_NAMES = ['MetadataAgent', 'Scrobbler', 'TimerCallback', 'LifecycleManagement'] as const;
+export type ServiceName = (typeof SERVICE_NAMES)[number];
+
+/** One rpc of the contract, as the ABI sees it: an export name and the codecs of its messages. */
+export interface RpcContract<Req, Res> {
+  readonly service: ServiceName;
+  /** The rpc name in api.proto, e.g. `GetArtistBiography`. */
+  readonly method: string;
+  /** The plugin export that serves it, e.g. `metadata_agent_get_artist_biography`. */
+  readonly exportName: string;
+  encodeRequest(request: Req): Uint8Array;
+  decodeResponse(bytes: Uint8Array): Res;
+  /** True when the response carries nothing (all fields default), whatever its encoding. */
+  isEmptyResponse(response: Res): boolean;
+}
+
+type AnyMethod = MethodDefinition<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type RequestOf<M> = M extends { requestSerialize(value: infer Req): Buffer } ? Req : never;
+type ResponseOf<M> = M extends { responseDeserialize(bytes: Buffer): infer Res } ? Res : never;
+/** The rpcs of one service, keyed like ts-proto's service definition (`getArtistBiography`). */
+export type RpcTable<D> = { readonly [K in keyof D]: RpcContract<RequestOf<D[K]>, ResponseOf<D[K]>> };
+
+function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, definition: D): RpcTable<D> {
+  const table: Record<string, RpcContract<unknown, unknown>> = {};
+  for (const [key, method] of Object.entries(definition)) {
+    // The path is `/api.<Service>/<Method>`: the method name as written in api.proto.
+    const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+    table[key] = {
+      service,
+      method: name,
+      exportName: snake(service + name),
+      encodeRequest: (request) => method.requestSerialize(request),
+      decodeResponse: (bytes) => method.responseDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)),
+      isEmptyResponse: (response) => method.responseSerialize(response).length === 0,
+    };
+  }
+  return table as RpcTable<D>;
+}
+
+/** Every rpc of every plugin service, built once from the generated contract. */
+export const RPCS = {
+  MetadataAgent: rpcTable('MetadataAgent', MetadataAgentService),
+  Scrobbler: rpcTable('Scrobbler', ScrobblerService),
+  TimerCallback: rpcTable('TimerCallback', TimerCallbackService),
+  LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementService),
+} as const;
+
+/** The grpc-js service definitions, for the server edge. */
+export const SERVICE_DEFINITIONS = {
+  MetadataAgent: MetadataAgentService,
+  Scrobbler: ScrobblerService,
+  TimerCallback: TimerCallbackService,
+  LifecycleManagement: LifecycleManagementService,
+} as const;
+
+/** The export a plugin must provide, returning 1, for each service it serves. */
+export function apiVersionExport(service: ServiceName): string {
+  return `${snake(service)}_api_version`;
+}
+
+/** The rpc exports of a service. */
+export function rpcExports(service: ServiceName): string[] {
+  return Object.values(RPCS[service] as Record<string, RpcContract<unknown, unknown>>).map((rpc) => rpc.exportName);
+}
+
+/** The API version every service of this contract has. */
+export const API_VERSION = 1;

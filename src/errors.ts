@@ -1,0 +1,84 @@
+/**
+ * The one error type of ndphost. Raised where the fact is known, naming the plugin, export,
+ * field or key; mapped to a gRPC status once in src/server and to an exit code once in src/cli.
+ */
+
+/** What went wrong, as the edges need to know it. */
+export type ErrorKind =
+  /** The plugin answered `plugin:not_found`, or no plugin answered. */
+  | 'not_found'
+  /** The plugin answered `plugin:not_implemented`, or does not serve the service. */
+  | 'not_implemented'
+  /** `x-plugin` (or a CLI argument) names no loaded plugin. */
+  | 'unknown_plugin'
+  /** The plugin returned an error string of its own. */
+  | 'plugin_error'
+  /** The guest trapped, aborted or exited. */
+  | 'trap'
+  /** The guest broke the binary interface: bad pointer, length, result type or protobuf. */
+  | 'bad_abi'
+  /** The call's budget ran out. */
+  | 'deadline'
+  | 'invalid_argument'
+  | 'resource_exhausted'
+  | 'shutting_down'
+  | 'internal'
+  /** Load-time kinds: they never reach a gRPC caller. */
+  | 'bad_manifest'
+  | 'bad_module'
+  | 'bad_config';
+
+/** Context a reader needs to act on the error. */
+export interface ErrorContext {
+  pluginId?: string;
+  export?: string;
+  field?: string;
+  key?: string;
+  path?: string;
+  cause?: unknown;
+}
+
+/** The shape an error takes across the worker boundary (structured clone drops classes). */
+export interface ErrorData {
+  kind: ErrorKind;
+  message: string;
+  pluginId?: string;
+  export?: string;
+}
+
+export class NdpError extends Error {
+  override readonly name = 'NdpError';
+  readonly pluginId?: string;
+  readonly export?: string;
+  readonly field?: string;
+  readonly key?: string;
+  readonly path?: string;
+
+  constructor(
+    readonly kind: ErrorKind,
+    message: string,
+    context: ErrorContext = {},
+  ) {
+    super(message, context.cause === undefined ? undefined : { cause: context.cause });
+    this.pluginId = context.pluginId;
+    this.export = context.export;
+    this.field = context.field;
+    this.key = context.key;
+    this.path = context.path;
+  }
+
+  /** Flattens the error for postMessage. */
+  toData(): ErrorData {
+    return { kind: this.kind, message: this.message, pluginId: this.pluginId, export: this.export };
+  }
+
+  /** Rebuilds an error that crossed the worker boundary; the one place that does so. */
+  static fromData(data: ErrorData): NdpError {
+    return new NdpError(data.kind, data.message, { pluginId: data.pluginId, export: data.export });
+  }
+}
+
+/** True for an NdpError of one of the given kinds. */
+export function isKind(error: unknown, ...kinds: ErrorKind[]): error is NdpError {
+  return error instanceof NdpError && kinds.includes(error.kind);
+}

@@ -1,0 +1,44 @@
+import type { ServiceName } from '../contract';
+import type { LoadedModule, Sandbox } from '../runtime';
+import type { Manifest } from './manifest';
+import type { PluginFolder } from './scan-plugins';
+
+/** A plugin that passed every load check and can be called. */
+export class Plugin {
+  readonly id: string;
+  readonly folder: string;
+  readonly dev: boolean;
+  private readonly services: ReadonlySet<ServiceName>;
+
+  constructor(
+    location: PluginFolder,
+    readonly manifest: Manifest,
+    private readonly module: LoadedModule,
+    private readonly sandbox: Sandbox,
+  ) {
+    this.id = location.id;
+    this.folder = location.folder;
+    this.dev = location.dev;
+    this.services = new Set(manifest.services);
+  }
+
+  /** The content hash of plugin.wasm. */
+  get hash(): string {
+    return this.module.hash;
+  }
+
+  /** True when the manifest declares the service (and the load checks proved it is exported). */
+  serves(service: ServiceName): boolean {
+    return this.services.has(service);
+  }
+
+  /** Calls an rpc export in a fresh instance with an encoded request. */
+  invoke(exportName: string, request: Uint8Array, deadline: number): Promise<Uint8Array> {
+    return this.sandbox.call(this.module, exportName, request, deadline);
+  }
+
+  /** Releases the compiled module. */
+  unload(): void {
+    this.sandbox.unload(this.module);
+  }
+}

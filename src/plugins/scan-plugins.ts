@@ -1,0 +1,40 @@
+import { mkdir, readdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+
+/** A folder under the plugins folder that holds (or should hold) a plugin. */
+export interface PluginFolder {
+  /** The plugin id: the folder name. */
+  readonly id: string;
+  readonly folder: string;
+  /** A symlink to a development folder (`plugin dev`). */
+  readonly dev: boolean;
+}
+
+/**
+ * Lists the plugin folders: every non-hidden subfolder (symlinks followed) that has a
+ * manifest.json or a plugin.wasm. A folder with neither is not a plugin and is passed over;
+ * one with only one of them is listed, so loading reports what is missing.
+ */
+export async function scanPlugins(pluginsFolder: string): Promise<PluginFolder[]> {
+  await mkdir(pluginsFolder, { recursive: true, mode: 0o700 });
+  const entries = await readdir(pluginsFolder, { withFileTypes: true });
+  const found = await Promise.all(
+    entries
+      .filter((entry) => !entry.name.startsWith('.') && (entry.isDirectory() || entry.isSymbolicLink()))
+      .map(async (entry): Promise<PluginFolder | undefined> => {
+        const folder = path.join(pluginsFolder, entry.name);
+        if (!(await isDirectory(folder))) return undefined;
+        const [manifest, wasm] = await Promise.all([exists(path.join(folder, 'manifest.json')), exists(path.join(folder, 'plugin.wasm'))]);
+        return manifest || wasm ? { id: entry.name, folder, dev: entry.isSymbolicLink() } : undefined;
+      }),
+  );
+  return found.filter((entry): entry is PluginFolder => entry !== undefined).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+async function isDirectory(file: string): Promise<boolean> {
+  return stat(file).then((info) => info.isDirectory(), () => false);
+}
+
+async function exists(file: string): Promise<boolean> {
+  return stat(file).then(() => true, () => false);
+}

@@ -1,0 +1,128 @@
+import { NdpError } from '../errors';
+import { GuestAbort, GuestExit, type GuestContext } from './guest-context';
+import { copyOut, inBounds, readUtf8 } from './guest-memory';
+
+/** A compiled plugin module with the import object its fresh instances are made with. */
+export interface GuestModule {
+  readonly module: WebAssembly.Module;
+  readonly imports: WebAssembly.Imports;
+}
+
+/** Who is being called, for error messages. */
+export interface CallTarget {
+  readonly pluginId: string;
+  readonly exportName: string;
+}
+
+const ERROR_BIT = 0x8000_0000;
+const NOT_FOUND = 'plugin:not_found';
+const NOT_IMPLEMENTED = 'plugin:not_implemented';
+const EMPTY = new Uint8Array(0);
+
+/**
+ * One rpc call, abi.md "One call, host -> plugin", top to bottom: fresh instance, malloc, write,
+ * call, unpack, bounds check, copy out. The instance is dropped on return; nothing of it
+ * survives the call.
+ */
+export function callRpc(guest: GuestModule, context: GuestContext, target: CallTarget, input: Uint8Array): Uint8Array<ArrayBuffer> {
+  return guarded(context, target, () => {
+    const exports = instantiate(guest, context, target);
+    const memory = context.memory as WebAssembly.Memory;
+    const ptr = input.length === 0 ? 0 : writeInput(exports, memory, target, input);
+    const result = exportFunction(exports, target)(ptr, input.length);
+    if (typeof result !== 'bigint') throw badAbi(target, `returned ${typeof result}, not an i64`);
+    return unpackResult(BigInt.asUintN(64, result), memory, target);
+  });
+}
+
+/** Calls a `<service>_api_version` export in a fresh instance. */
+export function callVersion(guest: GuestModule, context: GuestContext, target: CallTarget): number {
+  return guarded(context, target, () => {
+    const result = exportFunction(instantiate(guest, context, target), target)();
+    if (typeof result !== 'bigint') throw badAbi(target, `returned ${typeof result}, not an i64`);
+    return Number(result);
+  });
+}
+
+function instantiate(guest: GuestModule, context: GuestContext, target: CallTarget): WebAssembly.Exports {
+  context.reset();
+  const instance = new WebAssembly.Instance(guest.module, guest.imports);
+  const { memory, _initialize: initialize } = instance.exports;
+  if (!(memory instanceof WebAssembly.Memory)) throw badAbi(target, 'the module exports no memory');
+  context.memory = memory;
+  if (typeof initialize === 'function') {
+    try {
+      initialize();
+    } catch (error) {
+      // A WASI reactor may exit 0 from _initialize (abi.md, WASI); any other exit fails the call.
+      if (!(error instanceof GuestExit && error.code === 0)) throw error;
+    }
+  }
+  return instance.exports;
+}
+
+function exportFunction(exports: WebAssembly.Exports, target: CallTarget): (...args: number[]) => unknown {
+  const fn = exports[target.exportName];
+  if (typeof fn !== 'function') throw badAbi(target, 'is not exported');
+  return fn as (...args: number[]) => unknown;
+}
+
+function writeInput(exports: WebAssembly.Exports, memory: WebAssembly.Memory, target: CallTarget, input: Uint8Array): number {
+  const malloc = exports.malloc;
+  if (typeof malloc !== 'function') throw badAbi(target, 'needs the module to export malloc');
+  const ptr = Number(malloc(input.length)) >>> 0;
+  if (ptr === 0 || !inBounds(memory, ptr, input.length)) {
+    throw badAbi(target, `malloc(${input.length}) returned ${ptr}, outside the ${memory.buffer.byteLength}-byte memory`);
+  }
+  new Uint8Array(memory.buffer, ptr, input.length).set(input);
+  return ptr;
+}
+
+function unpackResult(result: bigint, memory: WebAssembly.Memory, target: CallTarget): Uint8Array<ArrayBuffer> {
+  if (result === 0n) return EMPTY;
+  const ptr = Number(result >> 32n);
+  const packedLength = Number(result & 0xffff_ffffn);
+  const length = packedLength & 0x7fff_ffff;
+  if ((packedLength & ERROR_BIT) === 0) {
+    return copyOut(memory, ptr, length) ?? outOfBounds(memory, ptr, length, target);
+  }
+  const message = readUtf8(memory, ptr, length) ?? outOfBounds(memory, ptr, length, target);
+  if (message === NOT_FOUND) throw new NdpError('not_found', `plugin ${target.pluginId}: not found`, where(target));
+  if (message === NOT_IMPLEMENTED) throw new NdpError('not_implemented', `plugin ${target.pluginId} does not implement ${target.exportName}`, where(target));
+  throw new NdpError('plugin_error', `plugin ${target.pluginId}: ${message}`, where(target));
+}
+
+function outOfBounds(memory: WebAssembly.Memory, ptr: number, length: number, target: CallTarget): never {
+  throw badAbi(target, `returned ptr=${ptr} len=${length}, outside the ${memory.buffer.byteLength}-byte memory`);
+}
+
+function where(target: CallTarget): { pluginId: string; export: string } {
+  return { pluginId: target.pluginId, export: target.exportName };
+}
+
+function badAbi(target: CallTarget, what: string): NdpError {
+  return new NdpError('bad_abi', `plugin ${target.pluginId}: export ${target.exportName} ${what}`, where(target));
+}
+
+/** Turns whatever the guest threw into one NdpError naming plugin, export and cause. */
+function guarded<T>(context: GuestContext, target: CallTarget, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof NdpError) throw error;
+    const stderr = context.stderr.trim();
+    const cause = describeTrap(error) + (stderr ? ` (stderr: ${stderr})` : '');
+    throw new NdpError('trap', `plugin ${target.pluginId}: export ${target.exportName} failed: ${cause}`, where(target));
+  } finally {
+    context.memory = undefined;
+  }
+}
+
+function describeTrap(error: unknown): string {
+  if (error instanceof GuestExit) return `proc_exit(${error.code})`;
+  if (error instanceof GuestAbort) return error.message;
+  if (error instanceof WebAssembly.RuntimeError) return error.message;
+  if (error instanceof RangeError && /call stack/i.test(error.message)) return 'stack overflow';
+  if (error instanceof WebAssembly.LinkError) return `cannot link: ${error.message}`;
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}

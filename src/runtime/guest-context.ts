@@ -1,0 +1,34 @@
+/**
+ * What the host functions of one worker need to know about the instance running now. A worker
+ * runs one call at a time, so one context serves every module it holds; the import objects are
+ * built once per worker around it instead of once per fresh instance.
+ */
+export class GuestContext {
+  /** The running instance's memory; unset until instantiation returns. */
+  memory: WebAssembly.Memory | undefined = undefined;
+  /** What the guest wrote to stderr during this call, kept to name the cause of a failure. */
+  stderr = '';
+
+  /** Clears what the previous call left. */
+  reset(): void {
+    this.memory = undefined;
+    this.stderr = '';
+  }
+
+  /** Keeps the tail of stderr: a panic message ends it, and a chatty guest must not grow it without bound. */
+  appendStderr(text: string): void {
+    this.stderr = (this.stderr + text).slice(-STDERR_KEEP);
+  }
+}
+
+const STDERR_KEEP = 2048;
+
+/** Thrown by `proc_exit`: unwinds the guest's stack back to the host. */
+export class GuestExit {
+  constructor(readonly code: number) {}
+}
+
+/** Thrown by AssemblyScript's `env.abort`. */
+export class GuestAbort {
+  constructor(readonly message: string) {}
+}

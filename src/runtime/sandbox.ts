@@ -1,0 +1,76 @@
+import { NdpError } from '../errors';
+import { ModuleCache } from './module-cache';
+import type { FromWorker } from './protocol';
+import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
+
+/** A module loaded into the sandbox: callers name it in calls, never touch the wasm itself. */
+export interface LoadedModule {
+  readonly pluginId: string;
+  readonly hash: string;
+  /** Names of the exported functions, to check a plugin's services at load. */
+  readonly functions: ReadonlySet<string>;
+}
+
+export type SandboxOptions = WorkerPoolOptions;
+
+/**
+ * The runtime's front door: compile once per content hash, share with the workers, and run
+ * every call in a fresh instance on a worker. Deals only in export names and bytes.
+ *
+ * @example
+ *   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 16 });
+ *   const module = await sandbox.load(pluginId, await fs.readFile('plugin.wasm'));
+ *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, Date.now() + 1000);
+ */
+export class Sandbox {
+  private readonly cache = new ModuleCache();
+  private readonly pool: WorkerPool;
+  private readonly users = new Map<string, number>();
+
+  constructor(options: SandboxOptions) {
+    this.pool = new WorkerPool(options);
+  }
+
+  /** The number of live workers. */
+  get workers(): number {
+    return this.pool.size;
+  }
+
+  /** Compiles (or reuses) the module and sends it to the workers; rejects with `bad_module`. */
+  async load(pluginId: string, bytes: Uint8Array<ArrayBuffer>): Promise<LoadedModule> {
+    const compiled = await this.cache.compile(bytes, pluginId);
+    const users = this.users.get(compiled.hash) ?? 0;
+    if (users === 0) this.pool.addModule(compiled.hash, compiled.module);
+    this.users.set(compiled.hash, users + 1);
+    return { pluginId, hash: compiled.hash, functions: compiled.functions };
+  }
+
+  /** Releases a module; the workers drop it once no plugin uses it. */
+  unload(module: LoadedModule): void {
+    const users = (this.users.get(module.hash) ?? 0) - 1;
+    if (users > 0) return void this.users.set(module.hash, users);
+    this.users.delete(module.hash);
+    this.pool.dropModule(module.hash);
+    this.cache.forget(module.hash);
+  }
+
+  /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
+  async call(module: LoadedModule, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
+    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline);
+    return 'output' in reply ? reply.output : fail(reply);
+  }
+
+  /** Calls a `<service>_api_version` export in a fresh instance. */
+  async apiVersion(module: LoadedModule, exportName: string, deadline: number): Promise<number> {
+    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, deadline);
+    return 'version' in reply ? reply.version : fail(reply);
+  }
+
+  close(): Promise<void> {
+    return this.pool.close();
+  }
+}
+
+function fail(reply: FromWorker): never {
+  throw 'error' in reply ? NdpError.fromData(reply.error) : new NdpError('internal', 'the worker sent a reply of the wrong shape');
+}

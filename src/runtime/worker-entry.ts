@@ -1,0 +1,44 @@
+/**
+ * A pool worker. It holds the compiled modules it was sent and runs one job at a time, each in
+ * a fresh instance. Loaded by path from worker-pool.ts, never imported.
+ */
+import { parentPort, workerData, type Transferable } from 'node:worker_threads';
+import { NdpError } from '../errors';
+import { callRpc, callVersion, type GuestModule } from './guest-call';
+import { GuestContext } from './guest-context';
+import { hostImports } from './host-imports';
+import type { FromWorker, Job, ToWorker, WorkerStart } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('worker-entry.js must run in a worker thread');
+
+const context = new GuestContext();
+const imports = hostImports(context);
+const modules = new Map<string, GuestModule>();
+for (const [hash, module] of (workerData as WorkerStart).modules) modules.set(hash, { module, imports });
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'module':
+      modules.set(message.hash, { module: message.module, imports });
+      return;
+    case 'drop':
+      modules.delete(message.hash);
+      return;
+    default:
+      port.postMessage(...run(message));
+  }
+});
+
+function run(job: Job): [FromWorker, Transferable[]?] {
+  try {
+    const guest = modules.get(job.hash);
+    if (!guest) throw new NdpError('internal', `plugin ${job.pluginId}: module ${job.hash} is not loaded in this worker`);
+    if (job.type === 'version') return [{ id: job.id, version: callVersion(guest, context, job) }];
+    const output = callRpc(guest, context, job, job.input);
+    return [{ id: job.id, output }, output.byteLength > 0 ? [output.buffer] : []];
+  } catch (error) {
+    const data = error instanceof NdpError ? error.toData() : { kind: 'internal' as const, message: String(error) };
+    return [{ id: job.id, error: data }];
+  }
+}

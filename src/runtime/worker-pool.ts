@@ -1,0 +1,186 @@
+import path from 'node:path';
+import { Worker } from 'node:worker_threads';
+import { NdpError } from '../errors';
+import type { FromWorker, Job, JobRequest, ModuleMessage, WorkerStart } from './protocol';
+
+export interface WorkerPoolOptions {
+  /** Workers kept alive when idle (the CPU count by default in config). */
+  readonly minWorkers: number;
+  /** The pool grows up to this while calls wait and every worker is busy. */
+  readonly maxWorkers: number;
+  /** How long a worker above minWorkers may stay idle before it is retired. */
+  readonly idleMs?: number;
+  /** Called when a worker dies or is terminated for overrunning a deadline, for logging. */
+  readonly onWorkerLost?: (reason: string) => void;
+}
+
+interface PendingJob {
+  readonly job: Job;
+  readonly deadline: number;
+  readonly resolve: (reply: FromWorker) => void;
+  readonly reject: (error: NdpError) => void;
+  timer?: NodeJS.Timeout;
+  slot?: Slot;
+}
+
+interface Slot {
+  readonly worker: Worker;
+  pending?: PendingJob;
+  idleTimer?: NodeJS.Timeout;
+}
+
+const WORKER_SCRIPT = path.join(__dirname, 'worker-entry.js');
+const DEFAULT_IDLE_MS = 30_000;
+// setTimeout fires at once for delays past 2^31-1 ms; such a deadline is as good as none.
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * Worker threads that run guest calls off the thread serving gRPC. Each worker runs one job at
+ * a time; calls wait in a FIFO queue for an idle worker. A worker that overruns a call's
+ * deadline is terminated (the only way to stop a guest stuck in a loop) and replaced.
+ */
+export class WorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly queue: PendingJob[] = [];
+  private readonly modules = new Map<string, WebAssembly.Module>();
+  private nextId = 1;
+  private closed = false;
+
+  constructor(private readonly options: WorkerPoolOptions) {
+    for (let i = 0; i < options.minWorkers; i++) this.spawn();
+  }
+
+  /** The number of live workers. */
+  get size(): number {
+    return this.slots.length;
+  }
+
+  /** Sends a compiled module to every worker once; jobs then name it by hash. */
+  addModule(hash: string, module: WebAssembly.Module): void {
+    this.modules.set(hash, module);
+    this.broadcast({ type: 'module', hash, module });
+  }
+
+  dropModule(hash: string): void {
+    if (this.modules.delete(hash)) this.broadcast({ type: 'drop', hash });
+  }
+
+  /** Runs a job on a worker; rejects with a `deadline` error if it is not done by `deadline` (epoch ms). */
+  run(job: JobRequest, deadline: number): Promise<FromWorker> {
+    if (this.closed) return Promise.reject(new NdpError('shutting_down', 'the sandbox is shutting down'));
+    return new Promise((resolve, reject) => {
+      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, deadline, resolve, reject };
+      const delay = deadline - Date.now();
+      if (delay <= 0) return reject(deadlineError(pending.job));
+      if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), delay);
+      this.queue.push(pending);
+      this.dispatch();
+    });
+  }
+
+  /** Rejects queued calls and stops every worker. */
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const pending of this.queue.splice(0)) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
+    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+  }
+
+  private dispatch(): void {
+    while (this.queue.length > 0) {
+      const slot = this.slots.find((candidate) => !candidate.pending) ?? this.grow();
+      if (!slot) return;
+      const pending = this.queue.shift() as PendingJob;
+      clearTimeout(slot.idleTimer);
+      slot.pending = pending;
+      pending.slot = slot;
+      slot.worker.postMessage(pending.job);
+    }
+  }
+
+  private grow(): Slot | undefined {
+    return this.slots.length < this.options.maxWorkers ? this.spawn() : undefined;
+  }
+
+  private spawn(): Slot {
+    const workerData: WorkerStart = { modules: [...this.modules] };
+    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData }) };
+    slot.worker.on('message', (reply: FromWorker) => this.complete(slot, reply));
+    slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
+    slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
+    this.slots.push(slot);
+    return slot;
+  }
+
+  private complete(slot: Slot, reply: FromWorker): void {
+    const pending = slot.pending;
+    if (!pending || pending.job.id !== reply.id) return;
+    slot.pending = undefined;
+    this.settle(pending, reply);
+    if (this.queue.length > 0) return this.dispatch();
+    if (this.slots.length > this.options.minWorkers) {
+      slot.idleTimer = setTimeout(() => this.retire(slot), this.options.idleMs ?? DEFAULT_IDLE_MS).unref();
+    }
+  }
+
+  private expire(pending: PendingJob): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    this.settle(pending, deadlineError(pending.job));
+    if (pending.slot) {
+      // A guest cannot be interrupted inside its worker; terminating it is the only way out.
+      this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} past its deadline`);
+      this.remove(pending.slot);
+      void pending.slot.worker.terminate();
+      this.replenish();
+    }
+  }
+
+  private lose(slot: Slot, reason: string): void {
+    if (!this.remove(slot)) return;
+    const pending = slot.pending;
+    if (pending) {
+      const { pluginId, exportName } = pending.job;
+      this.settle(pending, new NdpError('internal', `plugin ${pluginId}: export ${exportName} failed: ${reason}`, { pluginId, export: exportName }));
+    }
+    this.options.onWorkerLost?.(reason);
+    this.replenish();
+  }
+
+  private retire(slot: Slot): void {
+    if (slot.pending || this.slots.length <= this.options.minWorkers) return;
+    this.remove(slot);
+    void slot.worker.terminate();
+  }
+
+  private replenish(): void {
+    if (this.closed) return;
+    while (this.slots.length < this.options.minWorkers) this.spawn();
+    this.dispatch();
+  }
+
+  /** Forgets a slot; false when it was already gone. */
+  private remove(slot: Slot): boolean {
+    const index = this.slots.indexOf(slot);
+    if (index < 0) return false;
+    this.slots.splice(index, 1);
+    clearTimeout(slot.idleTimer);
+    return true;
+  }
+
+  private settle(pending: PendingJob, outcome: FromWorker | NdpError): void {
+    clearTimeout(pending.timer);
+    if (outcome instanceof NdpError) pending.reject(outcome);
+    else pending.resolve(outcome);
+  }
+
+  private broadcast(message: ModuleMessage): void {
+    for (const slot of this.slots) slot.worker.postMessage(message);
+  }
+}
+
+function deadlineError(job: Job): NdpError {
+  return new NdpError('deadline', `plugin ${job.pluginId}: export ${job.exportName} did not finish before the deadline`, {
+    pluginId: job.pluginId,
+    export: job.exportName,
+  });
+}

@@ -1,0 +1,66 @@
+import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
+import type { Logger } from 'pino';
+import { SERVICE_DEFINITIONS } from '../contract';
+import { NdpError } from '../errors';
+import type { Handler, ServiceHandlerSet } from '../services';
+import { addReflection } from './reflection';
+import { unaryCall } from './unary-call';
+
+export interface ServerOptions {
+  /** host:port; port 0 picks a free one. */
+  readonly address: string;
+  readonly handlers: ServiceHandlerSet;
+  readonly log: Logger;
+}
+
+/** A listening sidecar. */
+export interface RunningServer {
+  /** The bound port (useful with port 0). */
+  readonly port: number;
+  /** Sets the overall health status (`""`) and every served service's. */
+  setServing(serving: boolean): void;
+  /** Stops accepting calls, lets in-flight calls finish, then closes. */
+  shutdown(): Promise<void>;
+}
+
+/**
+ * Builds the grpc-js server once, at start: every handler is composed here, nothing per call.
+ * Serves the contract's services, grpc.health.v1.Health and server reflection.
+ */
+export async function startServer(options: ServerOptions): Promise<RunningServer> {
+  const { address, handlers, log } = options;
+  const server = new Server();
+  const serviceNames: string[] = [];
+  for (const [name, serviceHandlers] of Object.entries(handlers) as [keyof ServiceHandlerSet, ServiceHandlerSet[keyof ServiceHandlerSet]][]) {
+    server.addService(SERVICE_DEFINITIONS[name], implementation(serviceHandlers, log));
+    serviceNames.push(`api.${name}`);
+  }
+  const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((name) => [name, 'NOT_SERVING'])) });
+  health.addToServer(server);
+  addReflection(server, [...serviceNames, 'grpc.health.v1.Health']);
+  const port = await bind(server, address);
+  return {
+    port,
+    setServing(serving) {
+      const status: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
+      for (const name of ['', ...serviceNames]) health.setStatus(name, status);
+    },
+    shutdown: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
+  };
+}
+
+function implementation(handlers: object, log: Logger): UntypedServiceImplementation {
+  // Each handler's request type matches its definition's; grpc-js's untyped map cannot say so.
+  const entries = Object.entries(handlers) as [string, Handler<unknown, unknown>][];
+  return Object.fromEntries(entries.map(([key, handler]) => [key, unaryCall(handler, log)]));
+}
+
+function bind(server: Server, address: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.bindAsync(address, ServerCredentials.createInsecure(), (error, port) => {
+      if (error) reject(new NdpError('bad_config', `cannot listen on ${address}: ${error.message}`, { key: 'Address', cause: error }));
+      else resolve(port);
+    });
+  });
+}

@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import type { RpcTable } from '../contract';
+import type { Plugin } from '../plugins';
+
+/** What a service needs to know about one incoming call; the server builds it from grpc-js. */
+export interface CallContext {
+  /** The `x-plugin` metadata: send the call to this plugin only. */
+  readonly pluginId?: string;
+  /** The caller's deadline in epoch ms (Infinity when it set none). */
+  readonly deadline: number;
+}
+
+/** The registry as the services see it. */
+export interface PluginDirectory {
+  get(id: string): Plugin | undefined;
+  forService(service: Plugin['manifest']['services'][number]): readonly Plugin[];
+}
+
+export interface ServiceDeps {
+  readonly plugins: PluginDirectory;
+  /** Every call's budget is the smaller of this and the caller's deadline. */
+  readonly callTimeoutMs: number;
+  readonly log: Logger;
+}
+
+export type Handler<Req, Res> = (request: Req, context: CallContext) => Promise<Res>;
+
+type RequestOf<R> = R extends { encodeRequest(request: infer Req): Uint8Array } ? Req : never;
+type ResponseOf<R> = R extends { decodeResponse(bytes: Uint8Array): infer Res } ? Res : never;
+
+/** One handler per rpc, keyed like the ts-proto service definition. */
+export type ServiceHandlers<T> = { readonly [K in keyof T]: Handler<RequestOf<T[K]>, ResponseOf<T[K]>> };
+
+/** The epoch ms by which a call must finish. */
+export function budget(context: CallContext, callTimeoutMs: number): number {
+  return Math.min(context.deadline, Date.now() + callTimeoutMs);
+}
+
+/** Builds a handler for every rpc of a service with one routing rule. */
+export function handlersFor<D>(table: RpcTable<D>, makeHandler: (rpc: RpcTable<D>[keyof D]) => Handler<never, unknown>): ServiceHandlers<RpcTable<D>> {
+  const entries = Object.entries(table).map(([key, rpc]) => [key, makeHandler(rpc as RpcTable<D>[keyof D])]);
+  return Object.fromEntries(entries) as ServiceHandlers<RpcTable<D>>;
+}

@@ -1,0 +1,30 @@
+import type { RpcContract, ServiceName } from '../contract';
+import { NdpError } from '../errors';
+import type { Plugin } from '../plugins';
+import type { CallContext, PluginDirectory } from './call-context';
+
+/** Calls one plugin with an already encoded request and decodes its answer. */
+export async function callPlugin<Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, deadline: number): Promise<Res> {
+  const bytes = await plugin.invoke(rpc.exportName, request, deadline);
+  try {
+    return rpc.decodeResponse(bytes);
+  } catch (error) {
+    throw new NdpError('bad_abi', `plugin ${plugin.id}: export ${rpc.exportName} returned bytes that are not a valid ${rpc.method} response (${(error as Error).message})`, {
+      pluginId: plugin.id,
+      export: rpc.exportName,
+    });
+  }
+}
+
+/** The plugins a call goes to: the one named by `x-plugin`, or every plugin serving the service in order. */
+export function selectPlugins(plugins: PluginDirectory, service: ServiceName, context: CallContext): readonly Plugin[] {
+  if (context.pluginId !== undefined) {
+    const plugin = plugins.get(context.pluginId);
+    if (!plugin) throw new NdpError('unknown_plugin', `no plugin with id "${context.pluginId}" is loaded`, { pluginId: context.pluginId });
+    if (!plugin.serves(service)) throw new NdpError('not_implemented', `plugin ${plugin.id} does not serve ${service}`, { pluginId: plugin.id });
+    return [plugin];
+  }
+  const serving = plugins.forService(service);
+  if (serving.length === 0) throw new NdpError('not_found', `no loaded plugin serves ${service}`);
+  return serving;
+}

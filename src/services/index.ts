@@ -1,0 +1,19 @@
+/** The contract's services: routing (`x-plugin`, order, fan-out) and message encoding. */
+import type { ServiceDeps } from './call-context';
+import { metadataAgentHandlers } from './metadata-agent';
+import { scrobblerHandlers } from './scrobbler';
+import { timerCallbackHandlers } from './timer-callback';
+
+export type { CallContext, Handler, PluginDirectory, ServiceDeps } from './call-context';
+
+/** A handler per rpc of every service the sidecar serves, built once at start. */
+export function createServiceHandlers(deps: ServiceDeps) {
+  return {
+    MetadataAgent: metadataAgentHandlers(deps),
+    Scrobbler: scrobblerHandlers(deps),
+    TimerCallback: timerCallbackHandlers(deps),
+  };
+}
+
+/** The handlers of every service, as the server wires them. */
+export type ServiceHandlerSet = ReturnType<typeof createServiceHandlers>;

@@ -1,0 +1,65 @@
+import { RPCS, type RpcContract } from '../contract';
+import type { ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse } from '../../generated/ts/api';
+import { budget, type Handler, type ServiceDeps } from './call-context';
+import { callPlugin, selectPlugins } from './call-plugin';
+
+/**
+ * Scrobbler: NowPlaying and Scrobble go to every scrobbler plugin at once and succeed when all
+ * do; otherwise `error` names each failing plugin. IsAuthorized is true only when every
+ * addressed plugin says so. With `x-plugin`, the one plugin's answer (or error) as is.
+ */
+export function scrobblerHandlers(deps: ServiceDeps) {
+  return {
+    isAuthorized: isAuthorized(deps),
+    nowPlaying: everyPlugin(deps, RPCS.Scrobbler.nowPlaying),
+    scrobble: everyPlugin(deps, RPCS.Scrobbler.scrobble),
+  };
+}
+
+interface Outcome<Res> {
+  readonly pluginId: string;
+  readonly response?: Res;
+  readonly failure?: string;
+}
+
+async function askAll<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, request: Req, context: Parameters<Handler<Req, Res>>[1]): Promise<Outcome<Res>[] | Res> {
+  const plugins = selectPlugins(deps.plugins, rpc.service, context);
+  const input = rpc.encodeRequest(request);
+  const deadline = budget(context, deps.callTimeoutMs);
+  if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, deadline);
+  const settled = await Promise.allSettled(plugins.map((plugin) => callPlugin(plugin, rpc, input, deadline)));
+  return settled.map((result, index) => {
+    const pluginId = plugins[index].id;
+    if (result.status === 'fulfilled') return { pluginId, response: result.value };
+    deps.log.warn({ plugin: pluginId, rpc: rpc.method, err: result.reason }, 'scrobbler plugin failed');
+    return { pluginId, failure: (result.reason as Error).message };
+  });
+}
+
+function everyPlugin<Req, Res extends { error: string }>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
+  return async (request, context) => {
+    const outcomes = await askAll(deps, rpc, request, context);
+    if (!Array.isArray(outcomes)) return outcomes;
+    const errors = outcomes.flatMap(({ pluginId, response, failure }) =>
+      failure !== undefined ? [failure] : response?.error ? [`plugin ${pluginId}: ${response.error}`] : [],
+    );
+    return { ...emptyOf(rpc), error: errors.join('; ') };
+  };
+}
+
+function isAuthorized(deps: ServiceDeps): Handler<ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse> {
+  const rpc = RPCS.Scrobbler.isAuthorized;
+  return async (request, context) => {
+    const outcomes = await askAll(deps, rpc, request, context);
+    if (!Array.isArray(outcomes)) return outcomes;
+    const refusals = outcomes.flatMap(({ pluginId, response, failure }) =>
+      failure !== undefined ? [failure] : response?.authorized ? [] : [`plugin ${pluginId}: ${response?.error || 'not authorized'}`],
+    );
+    return { authorized: refusals.length === 0, error: refusals.join('; ') };
+  };
+}
+
+/** The all-default response message, from the contract's own decoder. */
+function emptyOf<Req, Res>(rpc: RpcContract<Req, Res>): Res {
+  return rpc.decodeResponse(new Uint8Array());
+}

@@ -1,0 +1,189 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { status } from '../helpers/api-clients';
+import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
+import { watFixture } from '../helpers/wat';
+
+const track = { name: 'Smells Like Teen Spirit', artists: [{ name: 'Nirvana', mbid: '' }], length: 301 };
+
+describe('a sidecar serving the example and fixture plugins', () => {
+  const plugins = new PluginsFolder().copy('fixture').copy('fixture-two').copy('wikibio').copy('scrobble-check');
+  let s: TestSidecar;
+
+  beforeAll(async () => {
+    s = await startTestSidecar(plugins.folder, ['--plugins-order', 'wikibio,fixture-two']);
+  });
+  afterAll(async () => {
+    await s.close();
+    plugins.cleanup();
+  });
+
+  const metadata = (method: string, request: object, options = {}) => s.clients.call(s.clients.metadataAgent, method, request, options);
+  const scrobbler = (method: string, request: object, options = {}) => s.clients.call(s.clients.scrobbler, method, request, options);
+
+  describe('every rpc reaches a plugin', () => {
+    const cases: [string, object, object][] = [
+      ['GetArtistMBID', { name: 'Alice' }, { mbid: 'mbid-Alice' }],
+      ['GetArtistURL', { name: 'Alice' }, { url: 'https://fixture.invalid/artist/Alice' }],
+      ['GetArtistBiography', { name: 'Alice' }, { biography: 'fixture:Alice:calls=1' }],
+      ['GetSimilarArtists', { name: 'Alice', limit: 2 }, { artists: [{ name: 'Alice-similar-1', mbid: '' }, { name: 'Alice-similar-2', mbid: '' }] }],
+      ['GetArtistImages', { name: 'Alice' }, { images: [{ url: 'https://fixture.invalid/artist/Alice.jpg', size: 300 }] }],
+      ['GetArtistTopSongs', { artistName: 'Alice', count: 1 }, { songs: [{ name: 'Alice song 1', mbid: '' }] }],
+      ['GetAlbumInfo', { name: 'Ok', artist: 'Alice' }, { info: { name: 'Ok', mbid: 'album-mbid-Ok', description: 'fixture album Ok by Alice', url: 'https://fixture.invalid/album/Ok' } }],
+      ['GetAlbumImages', { name: 'Ok' }, { images: [{ url: 'https://fixture.invalid/album/Ok.jpg', size: 500 }] }],
+    ];
+    it.each(cases)('MetadataAgent.%s', async (method, request, expected) => {
+      await expect(metadata(method, request, { plugin: 'fixture' })).resolves.toEqual(expected);
+    });
+
+    it('Scrobbler.IsAuthorized, NowPlaying and Scrobble', async () => {
+      await expect(scrobbler('IsAuthorized', { user_id: 'u1', username: 'ann' }, { plugin: 'fixture' })).resolves.toEqual({ authorized: true, error: '' });
+      await expect(scrobbler('IsAuthorized', { user_id: 'deny' }, { plugin: 'fixture' })).resolves.toEqual({ authorized: false, error: '' });
+      await expect(scrobbler('NowPlaying', { username: 'errfield', track }, { plugin: 'fixture' })).resolves.toEqual({ error: 'rejected by fixture' });
+      await expect(scrobbler('Scrobble', { username: 'ann', track, timestamp: 1_700_000_000 }, { plugin: 'fixture' })).resolves.toEqual({ error: '' });
+    });
+
+    it('TimerCallback.OnTimerCallback', async () => {
+      const call = (timer_id: string) => s.clients.call(s.clients.timerCallback, 'OnTimerCallback', { timer_id, payload: Buffer.from('x') }, { plugin: 'fixture' });
+      await expect(call('t1')).resolves.toEqual({ error: '' });
+      await expect(call('fail')).resolves.toEqual({ error: 'timer failed' });
+    });
+  });
+
+  it('a fresh instance sees counter 1 on every call', async () => {
+    for (let i = 0; i < 5; i++) {
+      await expect(metadata('GetArtistBiography', { name: 'Bob' }, { plugin: 'fixture' })).resolves.toEqual({ biography: 'fixture:Bob:calls=1' });
+    }
+    const concurrent = await Promise.all(Array.from({ length: 20 }, () => metadata('GetArtistBiography', { name: 'Bob' }, { plugin: 'fixture' })));
+    expect(new Set(concurrent.map((response) => response.biography))).toEqual(new Set(['fixture:Bob:calls=1']));
+  });
+
+  describe('MetadataAgent asks plugins in order and returns the first real answer', () => {
+    it('the first plugin in Plugins.Order answers when it can', async () => {
+      const { biography } = await metadata('GetArtistBiography', { name: 'Nirvana' });
+      expect(biography).toContain('Nirvana');
+      expect(biography).not.toMatch(/^(two|fixture):/);
+    });
+
+    it('a plugin:not_found passes the call to the next plugin', async () => {
+      await expect(metadata('GetArtistBiography', { name: 'Alice' })).resolves.toEqual({ biography: 'two:Alice' });
+    });
+
+    it('not_implemented is skipped too', async () => {
+      // wikibio: not found; fixture-two: not_implemented for GetArtistMBID; fixture answers.
+      await expect(metadata('GetArtistMBID', { name: 'Carol' })).resolves.toEqual({ mbid: 'mbid-Carol' });
+      // wikibio and fixture-two: not found for "nobody"; fixture answers.
+      await expect(metadata('GetArtistBiography', { name: 'nobody' })).resolves.toEqual({ biography: 'fixture:nobody:calls=1' });
+    });
+
+    it('NOT_FOUND when no plugin answers', async () => {
+      await expect(metadata('GetArtistMBID', { name: 'notfound' })).rejects.toMatchObject(status(grpcStatus.NOT_FOUND, 'no MetadataAgent plugin answered GetArtistMBID'));
+      await expect(metadata('GetArtistURL', { name: 'notimpl' })).rejects.toMatchObject(status(grpcStatus.NOT_FOUND));
+    });
+  });
+
+  describe('x-plugin sends the call to that plugin only', () => {
+    it('answers from the named plugin even when another comes first', async () => {
+      await expect(metadata('GetArtistBiography', { name: 'Nirvana' }, { plugin: 'fixture-two' })).resolves.toEqual({ biography: 'two:Nirvana' });
+    });
+
+    it('an empty answer from the named plugin is returned as is', async () => {
+      await expect(metadata('GetArtistBiography', { name: 'empty' }, { plugin: 'fixture' })).resolves.toEqual({ biography: '' });
+    });
+
+    it('an unknown id is NOT_FOUND', async () => {
+      await expect(metadata('GetArtistBiography', { name: 'x' }, { plugin: 'no-such-plugin' })).rejects.toMatchObject(status(grpcStatus.NOT_FOUND, 'no-such-plugin'));
+    });
+
+    it('a plugin that does not serve the service is UNIMPLEMENTED', async () => {
+      await expect(metadata('GetArtistBiography', { name: 'x' }, { plugin: 'scrobble-check' })).rejects.toMatchObject(status(grpcStatus.UNIMPLEMENTED, 'scrobble-check does not serve MetadataAgent'));
+    });
+  });
+
+  describe('errors map to status codes once, at the edge', () => {
+    const cases: [string, number, string | RegExp][] = [
+      ['notfound', grpcStatus.NOT_FOUND, 'fixture'],
+      ['notimpl', grpcStatus.UNIMPLEMENTED, 'metadata_agent_get_artist_biography'],
+      ['boom', grpcStatus.UNKNOWN, 'plugin fixture: boom: something broke'],
+      ['abort', grpcStatus.INTERNAL, /plugin fixture: export metadata_agent_get_artist_biography failed: abort: fixture abort at .*index\.ts:\d+:\d+/],
+      ['unreachable', grpcStatus.INTERNAL, /plugin fixture: export metadata_agent_get_artist_biography failed: unreachable/],
+      ['badptr', grpcStatus.INTERNAL, /plugin fixture: export metadata_agent_get_artist_biography returned ptr=4294901760 len=16, outside/],
+    ];
+    it.each(cases)('%s -> status %i', async (name, code, details) => {
+      await expect(metadata('GetArtistBiography', { name }, { plugin: 'fixture' })).rejects.toMatchObject(status(code, details));
+    });
+
+    it('a plugin that runs past the deadline is DEADLINE_EXCEEDED and the pool recovers', async () => {
+      await expect(metadata('GetArtistBiography', { name: 'loop' }, { plugin: 'fixture', timeoutMs: 300 })).rejects.toMatchObject({ code: grpcStatus.DEADLINE_EXCEEDED });
+      await expect(metadata('GetArtistBiography', { name: 'after' }, { plugin: 'fixture' })).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+    });
+
+    it('TimerCallback without x-plugin is INVALID_ARGUMENT', async () => {
+      await expect(s.clients.call(s.clients.timerCallback, 'OnTimerCallback', { timer_id: 't' })).rejects.toMatchObject(status(grpcStatus.INVALID_ARGUMENT, 'x-plugin'));
+    });
+  });
+
+  describe('Scrobbler fans out to every scrobbler plugin', () => {
+    it('NowPlaying is OK with an empty error when all succeed', async () => {
+      await expect(scrobbler('NowPlaying', { user_id: 'u', username: 'ann', track })).resolves.toEqual({ error: '' });
+    });
+
+    it('the error field names each failing plugin and its message', async () => {
+      const { error } = await scrobbler('Scrobble', { user_id: 'u', username: 'fail', track, timestamp: 0 });
+      expect(error).toContain('plugin fixture: scrobble failed for fail');
+      expect(error).toContain('plugin scrobble-check:');
+      expect(error).not.toContain('fixture-two');
+      const second = await scrobbler('NowPlaying', { user_id: 'u', username: 'fail2', track });
+      expect(second.error).toBe('plugin fixture-two: two failed');
+    });
+
+    it('IsAuthorized is true only when every plugin says so', async () => {
+      await expect(scrobbler('IsAuthorized', { user_id: 'u', username: 'ann' })).resolves.toEqual({ authorized: true, error: '' });
+      const refused = await scrobbler('IsAuthorized', { user_id: 'deny', username: 'ann' });
+      expect(refused).toMatchObject({ authorized: false, error: expect.stringContaining('plugin fixture') });
+      const anonymous = await scrobbler('IsAuthorized', { user_id: 'u', username: 'anonymous' });
+      expect(anonymous).toMatchObject({ authorized: false, error: expect.stringContaining('plugin scrobble-check') });
+    });
+
+    it('with x-plugin, the one plugin decides and its error is the status', async () => {
+      await expect(scrobbler('IsAuthorized', { user_id: 'u', username: 'anonymous' }, { plugin: 'fixture' })).resolves.toEqual({ authorized: true, error: '' });
+      await expect(scrobbler('Scrobble', { username: 'fail', track }, { plugin: 'fixture' })).rejects.toMatchObject(status(grpcStatus.UNKNOWN, 'scrobble failed for fail'));
+    });
+  });
+});
+
+describe('a module shaped like a Go-built plugin', () => {
+  const plugins = new PluginsFolder();
+  let s: TestSidecar;
+
+  beforeAll(async () => {
+    plugins.copy('wikibio');
+    plugins.write('go-shaped', { manifest: manifestFor(['MetadataAgent', 'Scrobbler', 'TimerCallback']), wasm: await watFixture('go-shaped') });
+    s = await startTestSidecar(plugins.folder);
+  });
+  afterAll(async () => {
+    await s.close();
+    plugins.cleanup();
+  });
+
+  it('loads with WASI imports and _initialize, and serves its rpcs', async () => {
+    expect(s.sidecar.plugins.list().map(({ id, state }) => ({ id, state }))).toEqual([
+      { id: 'go-shaped', state: 'ready' },
+      { id: 'wikibio', state: 'ready' },
+    ]);
+    const echoed = await s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { id: 'artist-42', name: 'Go' });
+    expect(echoed).toEqual({ biography: 'artist-42' });
+    await expect(s.clients.call(s.clients.scrobbler, 'IsAuthorized', { user_id: 'u' })).resolves.toEqual({ authorized: true, error: '' });
+    await expect(s.clients.call(s.clients.timerCallback, 'OnTimerCallback', { timer_id: 't' }, { plugin: 'go-shaped' })).resolves.toEqual({ error: '' });
+  });
+
+  it('an empty answer passes the call to the next plugin', async () => {
+    // go-shaped comes first by id and answers GetArtistURL with an empty response.
+    const { url } = await s.clients.call(s.clients.metadataAgent, 'GetArtistURL', { name: 'Nirvana' });
+    expect(url).toMatch(/^https:\/\//);
+  });
+
+  it('reports errors through the error bit', async () => {
+    await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistMBID', { name: 'x' }, { plugin: 'go-shaped' })).rejects.toMatchObject({ code: grpcStatus.NOT_FOUND });
+  });
+});

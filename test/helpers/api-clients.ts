@@ -1,0 +1,66 @@
+import path from 'node:path';
+import { credentials, loadPackageDefinition, Metadata, type Client, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { loadSync } from '@grpc/proto-loader';
+import { PROTO_ROOT } from './paths';
+
+/** A decoded response, with the proto's own field names (keepCase). */
+export type Message = Record<string, unknown>;
+
+type UnaryMethod = (
+  request: object,
+  metadata: Metadata,
+  options: { deadline?: number },
+  callback: (error: ServiceError | null, response: Message) => void,
+) => void;
+
+export interface CallOptions {
+  /** Sent as `x-plugin` metadata. */
+  readonly plugin?: string;
+  /** Relative deadline in ms. */
+  readonly timeoutMs?: number;
+}
+
+/**
+ * Clients built at run time with proto-loader from the .proto files, as a caller in another
+ * language would build them: an independent codec from the server's ts-proto one, using the
+ * proto's own field names (`user_id`, `artistName`).
+ */
+export class ApiClients {
+  private readonly clients: Client[] = [];
+  readonly metadataAgent: Client;
+  readonly scrobbler: Client;
+  readonly timerCallback: Client;
+
+  constructor(address: string) {
+    const definition = loadSync(path.join(PROTO_ROOT, 'api.proto'), { keepCase: true, longs: Number, defaults: true, includeDirs: [PROTO_ROOT] });
+    const api = loadPackageDefinition(definition).api as GrpcObject;
+    const make = (service: string): Client => {
+      const client = new (api[service] as ServiceClientConstructor)(address, credentials.createInsecure());
+      this.clients.push(client);
+      return client;
+    };
+    this.metadataAgent = make('MetadataAgent');
+    this.scrobbler = make('Scrobbler');
+    this.timerCallback = make('TimerCallback');
+  }
+
+  /** Calls a unary rpc by its method name (`GetArtistBiography`). */
+  call(client: Client, method: string, request: object, options: CallOptions = {}): Promise<Message> {
+    const metadata = new Metadata();
+    if (options.plugin !== undefined) metadata.set('x-plugin', options.plugin);
+    const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
+    const unary = (client as unknown as Record<string, UnaryMethod>)[method];
+    return new Promise((resolve, reject) => {
+      unary.call(client, request, metadata, { deadline }, (error, response) => (error ? reject(error) : resolve(response)));
+    });
+  }
+
+  close(): void {
+    for (const client of this.clients) client.close();
+  }
+}
+
+/** The status code and details of a failed call, for `expect(...).rejects.toMatchObject`. */
+export function status(code: number, details?: RegExp | string): { code: number; details?: unknown } {
+  return details === undefined ? { code } : { code, details: typeof details === 'string' ? expect.stringContaining(details) : expect.stringMatching(details) };
+}
