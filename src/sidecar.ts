@@ -26,6 +26,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
     onWorkerLost: (reason) => log.warn({ reason }, 'sandbox worker replaced'),
+    onGuestStderr: (plugin, stderr) => log.info({ plugin, stderr }, 'plugin wrote to stderr'),
   });
   const plugins = new PluginManager({ folder: settings.folder, order: settings.order, callTimeoutMs: settings.callTimeoutMs, sandbox, log });
   const handlers = createServiceHandlers({ plugins, callTimeoutMs: settings.callTimeoutMs, log });

@@ -34,7 +34,7 @@ export type ModuleMessage =
 export type ToWorker = Job | ModuleMessage;
 
 export type FromWorker =
-  | { readonly id: number; readonly output: Uint8Array }
+  | { readonly id: number; readonly output: Uint8Array; readonly stderr?: string }
   | { readonly id: number; readonly version: number }
   | { readonly id: number; readonly error: ErrorData };
 

@@ -11,7 +11,10 @@ export interface LoadedModule {
   readonly functions: ReadonlySet<string>;
 }
 
-export type SandboxOptions = WorkerPoolOptions;
+export interface SandboxOptions extends WorkerPoolOptions {
+  /** Receives what a guest wrote to stderr during a call that succeeded (a failed call's error carries it). */
+  readonly onGuestStderr?: (pluginId: string, text: string) => void;
+}
 
 /**
  * The runtime's front door: compile once per content hash, share with the workers, and run
@@ -27,7 +30,7 @@ export class Sandbox {
   private readonly pool: WorkerPool;
   private readonly users = new Map<string, number>();
 
-  constructor(options: SandboxOptions) {
+  constructor(private readonly options: SandboxOptions) {
     this.pool = new WorkerPool(options);
   }
 
@@ -57,7 +60,9 @@ export class Sandbox {
   /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
   async call(module: LoadedModule, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
     const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline);
-    return 'output' in reply ? reply.output : fail(reply);
+    if (!('output' in reply)) return fail(reply);
+    if (reply.stderr) this.options.onGuestStderr?.(module.pluginId, reply.stderr);
+    return reply.output;
   }
 
   /** Calls a `<service>_api_version` export in a fresh instance. */

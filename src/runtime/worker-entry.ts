@@ -36,7 +36,8 @@ function run(job: Job): [FromWorker, Transferable[]?] {
     if (!guest) throw new NdpError('internal', `plugin ${job.pluginId}: module ${job.hash} is not loaded in this worker`);
     if (job.type === 'version') return [{ id: job.id, version: callVersion(guest, context, job) }];
     const output = callRpc(guest, context, job, job.input);
-    return [{ id: job.id, output }, output.byteLength > 0 ? [output.buffer] : []];
+    const stderr = context.stderr || undefined;
+    return [{ id: job.id, output, stderr }, output.byteLength > 0 ? [output.buffer] : []];
   } catch (error) {
     const data = error instanceof NdpError ? error.toData() : { kind: 'internal' as const, message: String(error) };
     return [{ id: job.id, error: data }];

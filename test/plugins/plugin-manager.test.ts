@@ -1,0 +1,140 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import pino from 'pino';
+import { rpcExports } from '../../src/contract';
+import type { ErrorKind } from '../../src/errors';
+import { PluginManager } from '../../src/plugins';
+import { Sandbox } from '../../src/runtime';
+import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { watToWasm } from '../helpers/wat';
+
+/** A MetadataAgent plugin whose version export returns `version`, with every rpc export. */
+function metadataAgentWat(version: number): string {
+  const rpcs = rpcExports('MetadataAgent').map((name) => `(func (export "${name}") (param i32 i32) (result i64) (i64.const 0))`);
+  return `(module (memory (export "memory") 1)
+    (func (export "malloc") (param i32) (result i32) (i32.const 1024)) (func (export "free") (param i32))
+    (func (export "metadata_agent_api_version") (result i64) (i64.const ${version})) ${rpcs.join(' ')})`;
+}
+
+describe('PluginManager', () => {
+  let sandbox: Sandbox;
+  let plugins: PluginsFolder;
+  const log = pino({ level: 'silent' });
+
+  beforeEach(() => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 2 });
+    plugins = new PluginsFolder();
+  });
+  afterEach(async () => {
+    await sandbox.close();
+    plugins.cleanup();
+  });
+
+  async function loadAll(order: string[] = []): Promise<PluginManager> {
+    const manager = new PluginManager({ folder: plugins.folder, order, callTimeoutMs: 5_000, sandbox, log });
+    await manager.loadAll();
+    return manager;
+  }
+
+  describe('rejects a bad plugin with an error naming the plugin and what is wrong', () => {
+    const cases: [string, () => Promise<void>, ErrorKind, RegExp, string | undefined][] = [
+      ['bad JSON', async () => void plugins.copy('wikibio', 'bad').write('bad', { manifest: '{ "name": ' }), 'bad_manifest', /plugin bad: manifest.json is not valid JSON/, undefined],
+      ['a missing manifest.json', async () => void plugins.write('bad', { wasm: await watToWasm(metadataAgentWat(1)) }), 'bad_manifest', /plugin bad: manifest.json is missing/, undefined],
+      [
+        'a missing field',
+        async () => {
+          const { author: _author, ...manifest } = manifestFor(['MetadataAgent']);
+          plugins.copy('wikibio', 'bad').write('bad', { manifest });
+        },
+        'bad_manifest',
+        /field "author" must have required property 'author'/,
+        'author',
+      ],
+      [
+        'an unknown service',
+        async () => void plugins.copy('wikibio', 'bad').write('bad', { manifest: manifestFor(['MetadataAgent', 'Radio']) }),
+        'bad_manifest',
+        /field "services\[1\]" must be equal to one of the allowed values \(one of MetadataAgent, Scrobbler, TimerCallback, LifecycleManagement\)/,
+        'services[1]',
+      ],
+      ['no services', async () => void plugins.copy('wikibio', 'bad').write('bad', { manifest: manifestFor([]) }), 'bad_manifest', /field "services" must NOT have fewer than 1 items/, 'services'],
+      [
+        'a permission without a reason',
+        async () => void plugins.copy('wikibio', 'bad').write('bad', { manifest: manifestFor(['MetadataAgent'], { permissions: { http: { allowedUrls: {} } } }) }),
+        'bad_manifest',
+        /field "permissions.http.reason" must have required property 'reason'/,
+        'permissions.http.reason',
+      ],
+      ['a missing plugin.wasm', async () => void plugins.write('bad', { manifest: manifestFor(['MetadataAgent']) }), 'bad_module', /plugin bad: plugin.wasm is missing/, undefined],
+      [
+        'a declared service that is not exported',
+        async () => void plugins.copy('wikibio', 'bad').write('bad', { manifest: manifestFor(['MetadataAgent', 'Scrobbler']) }),
+        'bad_module',
+        /plugin bad declares Scrobbler, but export scrobbler_api_version is not exported/,
+        undefined,
+      ],
+      [
+        'a declared service missing an rpc export',
+        async () => void plugins.write('bad', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(metadataAgentWat(1).replace('(export "metadata_agent_get_album_images")', '')) }),
+        'bad_module',
+        /export metadata_agent_get_album_images is not exported/,
+        undefined,
+      ],
+      [
+        'a wrong api version',
+        async () => void plugins.write('bad', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(metadataAgentWat(2)) }),
+        'bad_module',
+        /plugin bad declares MetadataAgent, but export metadata_agent_api_version returns 2, expected 1/,
+        undefined,
+      ],
+      [
+        'an unknown import',
+        async () => void plugins.write('bad', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(metadataAgentWat(1).replace('(module', '(module (import "env" "nope" (func))')) }),
+        'bad_module',
+        /imports function env.nope/,
+        undefined,
+      ],
+    ];
+
+    it.each(cases)('%s', async (_name, arrange, kind, message, field) => {
+      await arrange();
+      plugins.copy('fixture-two', 'good');
+      const manager = await loadAll();
+      const bad = manager.list().find((status) => status.id === 'bad');
+      expect(bad).toMatchObject({ state: 'failed', error: { kind, pluginId: 'bad', message: expect.stringMatching(message) } });
+      if (field) expect(bad?.error?.field).toBe(field);
+      expect(manager.get('bad')).toBeUndefined();
+      // One bad plugin never stops the others.
+      expect(manager.get('good')?.id).toBe('good');
+    });
+  });
+
+  it('passes over hidden entries and folders that hold no plugin files, and follows symlinks', async () => {
+    plugins.copy('fixture-two', '.hidden').copy('wikibio', 'real');
+    mkdirSync(path.join(plugins.folder, 'notes'));
+    writeFileSync(path.join(plugins.folder, 'README.md'), 'not a plugin');
+    symlinkSync(path.join(plugins.folder, 'real'), path.join(plugins.folder, 'linked'));
+    const manager = await loadAll();
+    expect(manager.list().map(({ id, dev, state }) => ({ id, dev, state }))).toEqual([
+      { id: 'linked', dev: true, state: 'ready' },
+      { id: 'real', dev: false, state: 'ready' },
+    ]);
+  });
+
+  it('keeps the registry by service, in Plugins.Order and then by id', async () => {
+    plugins.copy('fixture', 'c').copy('fixture-two', 'b').copy('wikibio', 'a').copy('scrobble-check', 'd');
+    const manager = await loadAll(['b']);
+    expect(manager.forService('MetadataAgent').map((plugin) => plugin.id)).toEqual(['b', 'a', 'c']);
+    expect(manager.forService('Scrobbler').map((plugin) => plugin.id)).toEqual(['b', 'c', 'd']);
+    expect(manager.forService('TimerCallback').map((plugin) => plugin.id)).toEqual(['c']);
+    expect(manager.forService('LifecycleManagement')).toEqual([]);
+  });
+
+  it('creates a missing plugins folder, owner-only', async () => {
+    plugins.cleanup();
+    const manager = await loadAll();
+    expect(manager.list()).toEqual([]);
+    const { statSync } = await import('node:fs');
+    expect(statSync(plugins.folder).mode & 0o777).toBe(0o700);
+  });
+});

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
+import { isKind, type ErrorKind } from '../../src/errors';
+import { Sandbox } from '../../src/runtime';
+import { guestWat, packed } from '../helpers/guest-wat';
+import { FIXTURE_PLUGINS } from '../helpers/paths';
+import { watToWasm } from '../helpers/wat';
+
+const SOON = () => Date.now() + 5_000;
+const fixtureWasm = () => new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm')));
+const biographyRequest = (name: string) => ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish();
+const BIOGRAPHY = 'metadata_agent_get_artist_biography';
+
+describe('Sandbox', () => {
+  let sandbox: Sandbox;
+  beforeEach(() => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 4, idleMs: 50 });
+  });
+  afterEach(() => sandbox.close());
+
+  async function load(wat: string) {
+    return sandbox.load('wat', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+  }
+
+  it('compiles each distinct module once, keyed by content hash', async () => {
+    const a = await sandbox.load('a', fixtureWasm());
+    const b = await sandbox.load('b', fixtureWasm());
+    expect(a.hash).toBe(b.hash);
+    expect(a.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(a.functions.has(BIOGRAPHY)).toBe(true);
+  });
+
+  it('a fresh instance sees counter 1 on every call, under P callers x N calls', async () => {
+    const module = await sandbox.load('fixture', fixtureWasm());
+    const callers = 8;
+    const calls = 25;
+    const answers = await Promise.all(
+      Array.from({ length: callers }, async (_, caller) => {
+        const seen: string[] = [];
+        for (let i = 0; i < calls; i++) {
+          const output = await sandbox.call(module, BIOGRAPHY, biographyRequest(`c${caller}`), SOON());
+          seen.push(ArtistBiographyResponse.decode(output).biography);
+        }
+        return seen;
+      }),
+    );
+    answers.forEach((seen, caller) => expect(seen).toEqual(Array(calls).fill(`fixture:c${caller}:calls=1`)));
+    expect(sandbox.workers).toBeLessThanOrEqual(4);
+  });
+
+  it('grows up to maxWorkers while calls wait, and shrinks back when idle', async () => {
+    const module = await sandbox.load('fixture', fixtureWasm());
+    const pending = Array.from({ length: 8 }, () => sandbox.call(module, BIOGRAPHY, biographyRequest('x'), SOON()));
+    expect(sandbox.workers).toBe(4);
+    await Promise.all(pending);
+    for (let i = 0; i < 100 && sandbox.workers > 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sandbox.workers).toBe(1);
+  });
+
+  it('an empty request is passed as ptr 0, len 0 without malloc', async () => {
+    // malloc traps, so the call only succeeds if the host skips it for an empty request.
+    const wat = guestWat('(i64.extend_i32_u (i32.add (local.get $ptr) (local.get $len)))').replace(
+      '(local.set $p (global.get $heap))',
+      'unreachable',
+    );
+    const module = await load(wat);
+    await expect(sandbox.call(module, 'run', new Uint8Array(0), SOON())).resolves.toEqual(new Uint8Array(0));
+  });
+
+  it('a call past its deadline is a deadline error, and the next call runs', async () => {
+    const module = await load(guestWat('(loop $spin (br $spin)) (i64.const 0)'));
+    const error = await sandbox.call(module, 'run', new Uint8Array([1]), Date.now() + 100).catch((e: unknown) => e);
+    expect(isKind(error, 'deadline')).toBe(true);
+    expect(error).toMatchObject({ pluginId: 'wat', export: 'run' });
+    const fixture = await sandbox.load('fixture', fixtureWasm());
+    const output = await sandbox.call(fixture, BIOGRAPHY, biographyRequest('next'), SOON());
+    expect(ArtistBiographyResponse.decode(output).biography).toBe('fixture:next:calls=1');
+  });
+
+  it('a deadline already passed never reaches a worker', async () => {
+    const module = await sandbox.load('fixture', fixtureWasm());
+    await expect(sandbox.call(module, BIOGRAPHY, biographyRequest('x'), Date.now() - 1)).rejects.toMatchObject({ kind: 'deadline' });
+  });
+
+  describe('a failing guest fails only its call, with an error naming plugin, export and cause', () => {
+    const PROC_EXIT = '(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))';
+    const FD_WRITE = '(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))';
+    const cases: [string, string, string, ErrorKind, RegExp][] = [
+      ['unreachable', 'unreachable', '', 'trap', /export run failed: unreachable/],
+      ['out-of-bounds load', '(i64.load (i32.const 70000))', '', 'trap', /memory access out of bounds/],
+      ['division by zero', '(drop (i32.div_u (i32.const 1) (i32.const 0))) (i64.const 0)', '', 'trap', /divide by zero/],
+      ['stack overflow', '(call $deep)', '(func $deep (result i64) (call $deep))', 'trap', /stack overflow/],
+      ['proc_exit(3)', '(call $exit (i32.const 3)) (i64.const 0)', PROC_EXIT, 'trap', /proc_exit\(3\)/],
+      [
+        'a panic on stderr',
+        '(drop (call $write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 32))) (call $exit (i32.const 2)) (i64.const 0)',
+        `${FD_WRITE} ${PROC_EXIT} (data (i32.const 16) "\\40\\00\\00\\00\\0b\\00\\00\\00") (data (i32.const 64) "panic: boom")`,
+        'trap',
+        /proc_exit\(2\) \(stderr: panic: boom\)/,
+      ],
+      ['a response outside memory', packed(65_536, 4), '', 'bad_abi', /returned ptr=65536 len=4, outside the 65536-byte memory/],
+      ['an error string outside memory', packed(65_530, 0x8000_0010), '', 'bad_abi', /returned ptr=65530 len=16, outside/],
+      ['a plugin error string', packed(64, 0x8000_0004), '(data (i32.const 64) "oops")', 'plugin_error', /^plugin wat: oops$/],
+      ['plugin:not_found', packed(64, 0x8000_0010), '(data (i32.const 64) "plugin:not_found")', 'not_found', /wat/],
+      ['plugin:not_implemented', packed(64, 0x8000_0016), '(data (i32.const 64) "plugin:not_implemented")', 'not_implemented', /does not implement run/],
+    ];
+    it.each(cases)('%s', async (_name, body, extra, kind, message) => {
+      const module = await load(guestWat(body, extra));
+      const error = await sandbox.call(module, 'run', new Uint8Array([1, 2, 3]), SOON()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind, pluginId: 'wat', message: expect.stringMatching(message) });
+    });
+
+    it('malloc returning a pointer outside memory', async () => {
+      const module = await load(guestWat('(i64.const 0)').replace('(local.get $p))', '(drop (local.get $p)) (i32.const 65535))'));
+      await expect(sandbox.call(module, 'run', new Uint8Array(8), SOON())).rejects.toMatchObject({ kind: 'bad_abi', message: expect.stringMatching(/malloc\(8\) returned 65535, outside/) });
+    });
+
+    it('an rpc export that returns an i32 instead of an i64', async () => {
+      const module = await load(guestWat('(i64.const 0)', '(func (export "narrow") (param i32 i32) (result i32) (i32.const 0))'));
+      await expect(sandbox.call(module, 'narrow', new Uint8Array(0), SOON())).rejects.toMatchObject({ kind: 'bad_abi', message: expect.stringMatching(/narrow returned number, not an i64/) });
+    });
+
+    it('proc_exit(0) in _initialize is fine; another code fails the call', async () => {
+      const initialize = (code: number) => `(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) (func (export "_initialize") (call $exit (i32.const ${code})))`;
+      const clean = await load(guestWat('(i64.const 0)', initialize(0)));
+      await expect(sandbox.call(clean, 'run', new Uint8Array(0), SOON())).resolves.toHaveLength(0);
+      const failing = await load(guestWat('(i64.const 0)', initialize(3)));
+      await expect(sandbox.call(failing, 'run', new Uint8Array(0), SOON())).rejects.toMatchObject({ kind: 'trap', message: expect.stringMatching(/proc_exit\(3\)/) });
+    });
+  });
+
+  describe('load-time checks', () => {
+    const cases: [string, string, RegExp][] = [
+      ['an import the host does not provide', '(module (import "env" "get_secret" (func)) (memory (export "memory") 1))', /imports function env.get_secret, which the host does not provide/],
+      ['an imported memory', '(module (import "env" "memory" (memory 1)))', /imports memory env.memory/],
+      ['no exported memory', '(module (func (export "malloc") (param i32) (result i32) (i32.const 0)) (func (export "free") (param i32)))', /does not export its memory/],
+      ['no malloc', '(module (memory (export "memory") 1) (func (export "free") (param i32)))', /does not export malloc/],
+    ];
+    it.each(cases)('rejects %s', async (_name, wat, message) => {
+      await expect(load(wat)).rejects.toMatchObject({ kind: 'bad_module', pluginId: 'wat', message: expect.stringMatching(message) });
+    });
+
+    it('rejects bytes that are not WebAssembly', async () => {
+      await expect(sandbox.load('junk', new Uint8Array([1, 2, 3, 4]))).rejects.toMatchObject({ kind: 'bad_module', message: expect.stringMatching(/plugin.wasm does not compile/) });
+    });
+  });
+
+  it("a successful call's stderr reaches onGuestStderr with the plugin id", async () => {
+    const seen: [string, string][] = [];
+    const logging = new Sandbox({ minWorkers: 1, maxWorkers: 1, onGuestStderr: (pluginId, text) => seen.push([pluginId, text]) });
+    try {
+      const wat = guestWat(
+        '(drop (call $write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 32))) (i64.const 0)',
+        '(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32))) (data (i32.const 16) "\\40\\00\\00\\00\\06\\00\\00\\00") (data (i32.const 64) "hello\\n")',
+      );
+      const module = await logging.load('talker', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+      await logging.call(module, 'run', new Uint8Array(0), SOON());
+      expect(seen).toEqual([['talker', 'hello\n']]);
+    } finally {
+      await logging.close();
+    }
+  });
+
+  it('apiVersion calls the version export in a fresh instance', async () => {
+    const module = await sandbox.load('fixture', fixtureWasm());
+    await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', SOON())).resolves.toBe(1);
+  });
+});
