@@ -11,5 +11,11 @@ export {
 export {
   /** Reads and validates a plugin folder's manifest.json. */
   loadManifest,
+  /** Validates manifest.json text, e.g. from a package. */
+  parseManifest,
 } from './manifest';
+export {
+  /** Checks that every declared service's exports exist. */
+  checkServiceExports,
+} from './load-plugin';
 export type { Manifest, HttpPermission } from './manifest';

@@ -30,11 +30,16 @@ export async function loadPlugin(location: PluginFolder, sandbox: Sandbox, check
   return new Plugin(location, manifest, module, sandbox);
 }
 
-async function checkServices(manifest: Manifest, module: LoadedModule, sandbox: Sandbox, deadline: number): Promise<void> {
+/** Throws `bad_module` naming the first export a declared service lacks. */
+export function checkServiceExports(manifest: Manifest, functions: ReadonlySet<string>, pluginId: string): void {
   for (const service of manifest.services) {
-    const missing = [apiVersionExport(service), ...rpcExports(service)].find((name) => !module.functions.has(name));
-    if (missing) throw notServed(module.pluginId, service, missing, 'is not exported');
+    const missing = [apiVersionExport(service), ...rpcExports(service)].find((name) => !functions.has(name));
+    if (missing) throw notServed(pluginId, service, missing, 'is not exported');
   }
+}
+
+async function checkServices(manifest: Manifest, module: LoadedModule, sandbox: Sandbox, deadline: number): Promise<void> {
+  checkServiceExports(manifest, module.functions, module.pluginId);
   await Promise.all(
     manifest.services.map(async (service) => {
       const exportName = apiVersionExport(service);

@@ -65,12 +65,20 @@ const validate = new Ajv({ allErrors: true }).compile(schema);
 /** Reads and validates `<folder>/manifest.json`; a problem is a `bad_manifest` naming the plugin and field. */
 export async function loadManifest(folder: string, pluginId: string): Promise<Manifest> {
   const file = path.join(folder, 'manifest.json');
+  const text = await readFile(file, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    const reason = error.code === 'ENOENT' ? 'is missing' : `cannot be read: ${error.message}`;
+    throw new NdpError('bad_manifest', `plugin ${pluginId}: manifest.json ${reason}`, { pluginId, path: file });
+  });
+  return parseManifest(text, pluginId, file);
+}
+
+/** Parses and validates manifest.json text (from a folder or a package); `file` names it in errors. */
+export function parseManifest(text: string, pluginId: string, file: string): Manifest {
   let json: unknown;
   try {
-    json = JSON.parse(await readFile(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'is missing' : `is not valid JSON: ${(error as Error).message}`;
-    throw new NdpError('bad_manifest', `plugin ${pluginId}: manifest.json ${reason}`, { pluginId, path: file });
+    throw new NdpError('bad_manifest', `plugin ${pluginId}: manifest.json is not valid JSON: ${(error as Error).message}`, { pluginId, path: file });
   }
   if (validate(json)) return json;
   const [first] = validate.errors ?? [];

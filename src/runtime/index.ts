@@ -4,3 +4,8 @@ export {
   Sandbox,
 } from './sandbox';
 export type { LoadedModule, SandboxOptions } from './sandbox';
+export {
+  /** Compiles and checks a module without loading it, e.g. to validate a package before install. */
+  compileModule,
+} from './module-cache';
+export type { CompiledModule } from './module-cache';

@@ -23,10 +23,10 @@ export class ModuleCache {
 
   /** Compiles and checks the module, or returns the one compiled before from the same bytes. */
   compile(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<CompiledModule> {
-    const hash = createHash('sha256').update(bytes).digest('hex');
+    const hash = contentHash(bytes);
     let entry = this.compiled.get(hash);
     if (!entry) {
-      entry = compileAndCheck(hash, bytes, pluginId);
+      entry = compileModule(bytes, pluginId, hash);
       this.compiled.set(hash, entry);
       entry.catch(() => this.compiled.delete(hash));
     }
@@ -39,7 +39,8 @@ export class ModuleCache {
   }
 }
 
-async function compileAndCheck(hash: string, bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<CompiledModule> {
+/** Compiles a module and checks its imports and ABI exports, without keeping it anywhere. */
+export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, hash = contentHash(bytes)): Promise<CompiledModule> {
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(bytes);
@@ -59,4 +60,8 @@ async function compileAndCheck(hash: string, bytes: Uint8Array<ArrayBuffer>, plu
   const missing = REQUIRED_FUNCTIONS.find((name) => !functions.has(name));
   if (missing) throw new NdpError('bad_module', `plugin ${pluginId}: does not export ${missing}`, { pluginId, export: missing });
   return { hash, module, functions };
+}
+
+function contentHash(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
 }
