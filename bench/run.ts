@@ -65,7 +65,7 @@ function print(title: string, baseline: Stats, subject: Stats): void {
 
 async function guestCalls(module: WebAssembly.Module): Promise<void> {
   const context = new GuestContext();
-  const imports = hostImports(context);
+  const imports = hostImports(context, undefined, []);
   const target = { pluginId: 'fixture', exportName: EXPORT };
   const reused = new WebAssembly.Instance(module, imports);
   const { malloc, memory, [EXPORT]: rpc } = reused.exports as Record<string, CallableFunction> & { memory: WebAssembly.Memory };
@@ -82,7 +82,7 @@ async function guestCalls(module: WebAssembly.Module): Promise<void> {
 
 async function sandboxCalls(wasm: Uint8Array<ArrayBuffer>, module: WebAssembly.Module): Promise<void> {
   const context = new GuestContext();
-  const imports = hostImports(context);
+  const imports = hostImports(context, undefined, []);
   const target = { pluginId: 'fixture', exportName: EXPORT };
   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 2 });
   try {

@@ -26,6 +26,7 @@ export type ErrorKind =
   /** Load-time kinds: they never reach a gRPC caller. */
   | 'bad_manifest'
   | 'bad_module'
+  | 'bad_package'
   | 'bad_config';
 
 /** Context a reader needs to act on the error. */

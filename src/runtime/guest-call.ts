@@ -27,11 +27,10 @@ const EMPTY = new Uint8Array(0);
 export function callRpc(guest: GuestModule, context: GuestContext, target: CallTarget, input: Uint8Array): Uint8Array<ArrayBuffer> {
   return guarded(context, target, () => {
     const exports = instantiate(guest, context, target);
-    const memory = context.memory as WebAssembly.Memory;
-    const ptr = input.length === 0 ? 0 : writeInput(exports, memory, target, input);
+    const ptr = input.length === 0 ? 0 : writeToGuest(context, input);
     const result = exportFunction(exports, target)(ptr, input.length);
     if (typeof result !== 'bigint') throw badAbi(target, `returned ${typeof result}, not an i64`);
-    return unpackResult(BigInt.asUintN(64, result), memory, target);
+    return unpackResult(BigInt.asUintN(64, result), context.memory as WebAssembly.Memory, target);
   });
 }
 
@@ -45,11 +44,12 @@ export function callVersion(guest: GuestModule, context: GuestContext, target: C
 }
 
 function instantiate(guest: GuestModule, context: GuestContext, target: CallTarget): WebAssembly.Exports {
-  context.reset();
+  context.reset(target.pluginId, target.exportName);
   const instance = new WebAssembly.Instance(guest.module, guest.imports);
-  const { memory, _initialize: initialize } = instance.exports;
+  const { memory, malloc, _initialize: initialize } = instance.exports;
   if (!(memory instanceof WebAssembly.Memory)) throw badAbi(target, 'the module exports no memory');
   context.memory = memory;
+  context.malloc = typeof malloc === 'function' ? (malloc as (size: number) => unknown) : undefined;
   if (typeof initialize === 'function') {
     try {
       initialize();
@@ -67,14 +67,16 @@ function exportFunction(exports: WebAssembly.Exports, target: CallTarget): (...a
   return fn as (...args: number[]) => unknown;
 }
 
-function writeInput(exports: WebAssembly.Exports, memory: WebAssembly.Memory, target: CallTarget, input: Uint8Array): number {
-  const malloc = exports.malloc;
-  if (typeof malloc !== 'function') throw badAbi(target, 'needs the module to export malloc');
-  const ptr = Number(malloc(input.length)) >>> 0;
-  if (ptr === 0 || !inBounds(memory, ptr, input.length)) {
-    throw badAbi(target, `malloc(${input.length}) returned ${ptr}, outside the ${memory.buffer.byteLength}-byte memory`);
+/** Copies bytes into the running instance at a pointer from its own malloc (requests, host replies). */
+export function writeToGuest(context: GuestContext, bytes: Uint8Array): number {
+  const { memory, malloc } = context;
+  const target = { pluginId: context.pluginId, exportName: context.exportName };
+  if (!memory || !malloc) throw badAbi(target, 'needs the module to export malloc');
+  const ptr = Number(malloc(bytes.length)) >>> 0;
+  if (ptr === 0 || !inBounds(memory, ptr, bytes.length)) {
+    throw badAbi(target, `malloc(${bytes.length}) returned ${ptr}, outside the ${memory.buffer.byteLength}-byte memory`);
   }
-  new Uint8Array(memory.buffer, ptr, input.length).set(input);
+  new Uint8Array(memory.buffer, ptr, bytes.length).set(bytes);
   return ptr;
 }
 
@@ -100,7 +102,7 @@ function where(target: CallTarget): { pluginId: string; export: string } {
   return { pluginId: target.pluginId, export: target.exportName };
 }
 
-function badAbi(target: CallTarget, what: string): NdpError {
+export function badAbi(target: CallTarget, what: string): NdpError {
   return new NdpError('bad_abi', `plugin ${target.pluginId}: export ${target.exportName} ${what}`, where(target));
 }
 
@@ -115,6 +117,7 @@ function guarded<T>(context: GuestContext, target: CallTarget, run: () => T): T 
     throw new NdpError('trap', `plugin ${target.pluginId}: export ${target.exportName} failed: ${cause}`, where(target));
   } finally {
     context.memory = undefined;
+    context.malloc = undefined;
   }
 }
 

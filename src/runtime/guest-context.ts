@@ -6,12 +6,20 @@
 export class GuestContext {
   /** The running instance's memory; unset until instantiation returns. */
   memory: WebAssembly.Memory | undefined = undefined;
+  /** The running instance's malloc, for host calls that hand bytes back to the guest. */
+  malloc: ((size: number) => unknown) | undefined = undefined;
+  /** The call being served, for error messages. */
+  pluginId = '';
+  exportName = '';
   /** What the guest wrote to stderr during this call, kept to name the cause of a failure. */
   stderr = '';
 
-  /** Clears what the previous call left. */
-  reset(): void {
+  /** Starts a call: clears what the previous one left. */
+  reset(pluginId: string, exportName: string): void {
     this.memory = undefined;
+    this.malloc = undefined;
+    this.pluginId = pluginId;
+    this.exportName = exportName;
     this.stderr = '';
   }
 

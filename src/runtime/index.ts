@@ -9,3 +9,5 @@ export {
   compileModule,
 } from './module-cache';
 export type { CompiledModule } from './module-cache';
+export type { HostCaller, HostCallHandler } from './worker-pool';
+export type { HostReply } from './host-channel';

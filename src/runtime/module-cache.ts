@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { NdpError } from '../errors';
-import { PROVIDED_IMPORTS } from './host-imports';
+import { providedImports } from './host-imports';
+
 
 /** A module compiled from one content hash, with what the loader checks about it. */
 export interface CompiledModule {
@@ -21,12 +22,15 @@ const REQUIRED_FUNCTIONS = ['malloc', 'free'];
 export class ModuleCache {
   private readonly compiled = new Map<string, Promise<CompiledModule>>();
 
+  /** @param hostFunctions the host functions offered as `env.<name>` besides WASI and AssemblyScript's env. */
+  constructor(private readonly hostFunctions: readonly string[]) {}
+
   /** Compiles and checks the module, or returns the one compiled before from the same bytes. */
   compile(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<CompiledModule> {
     const hash = contentHash(bytes);
     let entry = this.compiled.get(hash);
     if (!entry) {
-      entry = compileModule(bytes, pluginId, hash);
+      entry = compileModule(bytes, pluginId, this.hostFunctions, hash);
       this.compiled.set(hash, entry);
       entry.catch(() => this.compiled.delete(hash));
     }
@@ -39,8 +43,14 @@ export class ModuleCache {
   }
 }
 
-/** Compiles a module and checks its imports and ABI exports, without keeping it anywhere. */
-export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, hash = contentHash(bytes)): Promise<CompiledModule> {
+/** Compiles a module and checks its imports (WASI, AssemblyScript env, `hostFunctions`) and ABI exports, keeping it nowhere. */
+export async function compileModule(
+  bytes: Uint8Array<ArrayBuffer>,
+  pluginId: string,
+  hostFunctions: readonly string[],
+  hash = contentHash(bytes),
+): Promise<CompiledModule> {
+  const provided = providedImports(hostFunctions);
   let module: WebAssembly.Module;
   try {
     module = await WebAssembly.compile(bytes);
@@ -48,7 +58,7 @@ export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
     throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm does not compile: ${(error as Error).message}`, { pluginId, cause: error });
   }
   for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
-    if (kind !== 'function' || !PROVIDED_IMPORTS.has(`${from}.${name}`)) {
+    if (kind !== 'function' || !provided.has(`${from}.${name}`)) {
       throw new NdpError('bad_module', `plugin ${pluginId}: imports ${kind} ${from}.${name}, which the host does not provide`, { pluginId });
     }
   }

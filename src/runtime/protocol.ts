@@ -38,7 +38,12 @@ export type FromWorker =
   | { readonly id: number; readonly version: number }
   | { readonly id: number; readonly error: ErrorData };
 
-/** What a new worker starts with: every module loaded so far. */
+/** What a new worker starts with. */
 export interface WorkerStart {
+  /** Every module loaded so far, by hash. */
   readonly modules: ReadonlyArray<readonly [string, WebAssembly.Module]>;
+  /** The buffer of its host channel (host-channel.ts). */
+  readonly channel: SharedArrayBuffer;
+  /** Host functions provided as `env.<name>`; the index is the function's number on the channel. */
+  readonly hostFunctions: readonly string[];
 }

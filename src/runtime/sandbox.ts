@@ -26,12 +26,13 @@ export interface SandboxOptions extends WorkerPoolOptions {
  *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, Date.now() + 1000);
  */
 export class Sandbox {
-  private readonly cache = new ModuleCache();
+  private readonly cache: ModuleCache;
   private readonly pool: WorkerPool;
   private readonly users = new Map<string, number>();
 
   constructor(private readonly options: SandboxOptions) {
     this.pool = new WorkerPool(options);
+    this.cache = new ModuleCache(options.hostFunctions ?? []);
   }
 
   /** The number of live workers. */

@@ -6,16 +6,18 @@ import { parentPort, workerData, type Transferable } from 'node:worker_threads';
 import { NdpError } from '../errors';
 import { callRpc, callVersion, type GuestModule } from './guest-call';
 import { GuestContext } from './guest-context';
+import { GuestChannel } from './host-channel';
 import { hostImports } from './host-imports';
 import type { FromWorker, Job, ToWorker, WorkerStart } from './protocol';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry.js must run in a worker thread');
 
+const start = workerData as WorkerStart;
 const context = new GuestContext();
-const imports = hostImports(context);
+const imports = hostImports(context, new GuestChannel(start.channel), start.hostFunctions);
 const modules = new Map<string, GuestModule>();
-for (const [hash, module] of (workerData as WorkerStart).modules) modules.set(hash, { module, imports });
+for (const [hash, module] of start.modules) modules.set(hash, { module, imports });
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {

@@ -1,13 +1,28 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { NdpError } from '../errors';
+import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { FromWorker, Job, JobRequest, ModuleMessage, WorkerStart } from './protocol';
 
+/** Who is making a host call: taken from the job the worker runs, never from the request. */
+export interface HostCaller {
+  readonly pluginId: string;
+  readonly exportName: string;
+  /** The plugin call's deadline (epoch ms): it bounds every host call the plugin makes. */
+  readonly deadline: number;
+}
+
+/** Performs one host function on the main thread; resolves to the reply (never rejects). */
+export type HostCallHandler = (caller: HostCaller, name: string, request: Uint8Array) => Promise<HostReply>;
+
 export interface WorkerPoolOptions {
-  /** Workers kept alive when idle (the CPU count by default in config). */
+  /** Workers that may run guest code at once (the CPU count by default in config). */
   readonly minWorkers: number;
-  /** The pool grows up to this while calls wait and every worker is busy. */
+  /** The pool grows up to this while workers are blocked in host calls and calls wait. */
   readonly maxWorkers: number;
+  /** Host functions offered to guests as `env.<name>`. */
+  readonly hostFunctions?: readonly string[];
+  readonly hostCall?: HostCallHandler;
   /** How long a worker above minWorkers may stay idle before it is retired. */
   readonly idleMs?: number;
   /** Called when a worker dies or is terminated for overrunning a deadline, for logging. */
@@ -25,7 +40,10 @@ interface PendingJob {
 
 interface Slot {
   readonly worker: Worker;
+  readonly channel: HostChannel;
   pending?: PendingJob;
+  /** Blocked in a host call: holds no CPU, so another worker may run meanwhile. */
+  blocked: boolean;
   idleTimer?: NodeJS.Timeout;
 }
 
@@ -44,6 +62,7 @@ export class WorkerPool {
   private readonly queue: PendingJob[] = [];
   private readonly modules = new Map<string, WebAssembly.Module>();
   private nextId = 1;
+  private blocked = 0;
   private closed = false;
 
   constructor(private readonly options: WorkerPoolOptions) {
@@ -82,7 +101,9 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     for (const pending of this.queue.splice(0)) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
-    await Promise.all(this.slots.splice(0).map((slot) => slot.worker.terminate()));
+    const slots = [...this.slots];
+    for (const slot of slots) this.remove(slot);
+    await Promise.all(slots.map((slot) => slot.worker.terminate()));
   }
 
   private dispatch(): void {
@@ -97,13 +118,21 @@ export class WorkerPool {
     }
   }
 
+  /**
+   * A new worker only when fewer than minWorkers can run guest code: the others are blocked in
+   * host calls (an HTTP request holds no CPU). CPU-bound calls queue instead, since more
+   * threads than CPUs would only slow each one down.
+   */
   private grow(): Slot | undefined {
-    return this.slots.length < this.options.maxWorkers ? this.spawn() : undefined;
+    const running = this.slots.length - this.blocked;
+    return running < this.options.minWorkers && this.slots.length < this.options.maxWorkers ? this.spawn() : undefined;
   }
 
   private spawn(): Slot {
-    const workerData: WorkerStart = { modules: [...this.modules] };
-    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData }) };
+    const channel = createChannelBuffer();
+    const workerData: WorkerStart = { modules: [...this.modules], channel, hostFunctions: this.options.hostFunctions ?? [] };
+    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData }), channel: new HostChannel(channel), blocked: false };
+    slot.channel.serve((index, request) => this.hostCall(slot, index, request));
     slot.worker.on('message', (reply: FromWorker) => this.complete(slot, reply));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
     slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
@@ -120,6 +149,28 @@ export class WorkerPool {
     if (this.slots.length > this.options.minWorkers) {
       slot.idleTimer = setTimeout(() => this.retire(slot), this.options.idleMs ?? DEFAULT_IDLE_MS).unref();
     }
+  }
+
+  private async hostCall(slot: Slot, index: number, request: Uint8Array): Promise<HostReply> {
+    const job = slot.pending?.job;
+    const name = this.options.hostFunctions?.[index];
+    const handler = this.options.hostCall;
+    if (!job || !name || !handler) return { ok: false, message: `no host function number ${index}` };
+    this.setBlocked(slot, true);
+    try {
+      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: slot.pending?.deadline ?? 0 }, name, request);
+    } catch (error) {
+      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+    } finally {
+      this.setBlocked(slot, false);
+    }
+  }
+
+  private setBlocked(slot: Slot, blocked: boolean): void {
+    if (slot.blocked === blocked || !this.slots.includes(slot)) return;
+    slot.blocked = blocked;
+    this.blocked += blocked ? 1 : -1;
+    if (blocked) this.dispatch();
   }
 
   private expire(pending: PendingJob): void {
@@ -162,8 +213,10 @@ export class WorkerPool {
   private remove(slot: Slot): boolean {
     const index = this.slots.indexOf(slot);
     if (index < 0) return false;
+    this.setBlocked(slot, false);
     this.slots.splice(index, 1);
     clearTimeout(slot.idleTimer);
+    slot.channel.close();
     return true;
   }
 

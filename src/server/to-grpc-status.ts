@@ -17,6 +17,7 @@ const CODES: Record<ErrorKind, status> = {
   // Load-time kinds never reach a caller; if one does, it is our bug.
   bad_manifest: status.INTERNAL,
   bad_module: status.INTERNAL,
+  bad_package: status.INTERNAL,
   bad_config: status.INTERNAL,
 };
 

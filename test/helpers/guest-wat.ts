@@ -2,10 +2,10 @@
  * A minimal plugin in WebAssembly text: memory, a bump malloc, free, and one rpc export `run`
  * whose body the test supplies. `extra` adds imports and functions.
  */
-export function guestWat(runBody: string, extra = ''): string {
+export function guestWat(runBody: string, extra = '', pages = 1): string {
   return `(module
   ${extra}
-  (memory (export "memory") 1)
+  (memory (export "memory") ${pages})
   (global $heap (mut i32) (i32.const 1024))
   (func $malloc (export "malloc") (param $n i32) (result i32)
     (local $p i32)

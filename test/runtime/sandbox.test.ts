@@ -6,6 +6,7 @@ import { Sandbox } from '../../src/runtime';
 import { guestWat, packed } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS } from '../helpers/paths';
 import { watToWasm } from '../helpers/wat';
+import { defer } from '../helpers/defer';
 
 const SOON = () => Date.now() + 5_000;
 const fixtureWasm = () => new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm')));
@@ -49,13 +50,11 @@ describe('Sandbox', () => {
     expect(sandbox.workers).toBeLessThanOrEqual(4);
   });
 
-  it('grows up to maxWorkers while calls wait, and shrinks back when idle', async () => {
+  it('queues CPU-bound calls instead of growing past minWorkers', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
     const pending = Array.from({ length: 8 }, () => sandbox.call(module, BIOGRAPHY, biographyRequest('x'), SOON()));
-    expect(sandbox.workers).toBe(4);
-    await Promise.all(pending);
-    for (let i = 0; i < 100 && sandbox.workers > 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
     expect(sandbox.workers).toBe(1);
+    await Promise.all(pending);
   });
 
   it('an empty request is passed as ptr 0, len 0 without malloc', async () => {
@@ -165,5 +164,91 @@ describe('Sandbox', () => {
   it('apiVersion calls the version export in a fresh instance', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
     await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', SOON())).resolves.toBe(1);
+  });
+});
+
+describe('Sandbox host calls', () => {
+  const encoder = new TextEncoder();
+  const ECHO_WAT = guestWat(
+    '(call $echo (local.get $ptr) (local.get $len))',
+    '(import "env" "echo" (func $echo (param i32 i32) (result i64)))',
+    16,
+  );
+  let gate = defer<void>();
+  let entered: { count: number; all: ReturnType<typeof defer<void>>; expected: number } = { count: 0, all: defer<void>(), expected: 0 };
+  let sandbox: Sandbox;
+
+  beforeEach(() => {
+    gate = defer<void>();
+    entered = { count: 0, all: defer<void>(), expected: 4 };
+    sandbox = new Sandbox({
+      minWorkers: 1,
+      maxWorkers: 4,
+      idleMs: 50,
+      hostFunctions: ['echo', 'wait', 'fail'],
+      async hostCall(caller, name, request) {
+        if (name === 'echo') return { ok: true, bytes: new Uint8Array([...encoder.encode(`${caller.pluginId}:`), ...request]) };
+        if (name === 'fail') return { ok: false, message: 'nope' };
+        if (++entered.count === entered.expected) entered.all.resolve();
+        await gate.promise;
+        return { ok: true, bytes: new Uint8Array(0) };
+      },
+    });
+  });
+  afterEach(() => sandbox.close());
+
+  const load = async (id: string, wat: string) => sandbox.load(id, (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+
+  it('knows the calling plugin from the job, and carries messages larger than the channel in chunks', async () => {
+    const module = await load('echoer', ECHO_WAT);
+    const big = new Uint8Array(200 * 1024).map((_, i) => i % 251);
+    const output = await sandbox.call(module, 'run', big, SOON());
+    expect(Buffer.from(output.subarray(0, 7)).toString()).toBe('echoer:');
+    expect(output.subarray(7)).toEqual(big);
+    await expect(sandbox.call(module, 'run', encoder.encode('hi'), SOON())).resolves.toEqual(encoder.encode('echoer:hi'));
+  });
+
+  it('grows past minWorkers while workers are blocked in host calls, then shrinks when idle', async () => {
+    const module = await load('waiter', guestWat('(call $wait (local.get $ptr) (local.get $len))', '(import "env" "wait" (func $wait (param i32 i32) (result i64)))'));
+    const calls = Array.from({ length: 4 }, () => sandbox.call(module, 'run', new Uint8Array([1]), SOON()));
+    await entered.all.promise;
+    expect(sandbox.workers).toBe(4);
+    gate.resolve();
+    await Promise.all(calls);
+    for (let i = 0; i < 100 && sandbox.workers > 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sandbox.workers).toBe(1);
+  });
+
+  it('a deadline passing during a host call ends the call, and the pool recovers', async () => {
+    entered.expected = 1;
+    const module = await load('waiter', guestWat('(call $wait (local.get $ptr) (local.get $len))', '(import "env" "wait" (func $wait (param i32 i32) (result i64)))'));
+    const stuck = sandbox.call(module, 'run', new Uint8Array([1]), Date.now() + 100);
+    await expect(stuck).rejects.toMatchObject({ kind: 'deadline', pluginId: 'waiter' });
+    gate.resolve();
+    const echoer = await load('echoer', ECHO_WAT);
+    await expect(sandbox.call(echoer, 'run', encoder.encode('ok'), SOON())).resolves.toEqual(encoder.encode('echoer:ok'));
+  });
+
+  it('a host failure fails the call naming the host function', async () => {
+    const module = await load('failer', guestWat('(call $fail (local.get $ptr) (local.get $len))', '(import "env" "fail" (func $fail (param i32 i32) (result i64)))'));
+    await expect(sandbox.call(module, 'run', new Uint8Array([1]), SOON())).rejects.toMatchObject({
+      kind: 'internal',
+      message: 'plugin failer: export run: host function env.fail failed: nope',
+    });
+  });
+
+  it('a request pointer outside guest memory is a bad_abi error, before the host is asked', async () => {
+    const module = await load('liar', guestWat('(call $echo (i32.const 2000000) (i32.const 10))', '(import "env" "echo" (func $echo (param i32 i32) (result i64)))'));
+    await expect(sandbox.call(module, 'run', new Uint8Array(0), SOON())).rejects.toMatchObject({
+      kind: 'bad_abi',
+      message: expect.stringContaining('called host function env.echo with ptr=2000000 len=10, outside its memory'),
+    });
+  });
+
+  it('a module importing a host function the sandbox does not offer is rejected at load', async () => {
+    await expect(load('greedy', guestWat('(i64.const 0)', '(import "env" "register_timer" (func (param i32 i32) (result i64)))'))).rejects.toMatchObject({
+      kind: 'bad_module',
+      message: expect.stringContaining('env.register_timer'),
+    });
   });
 });

@@ -1,0 +1,34 @@
+import pino, { type Logger } from 'pino';
+import { defer } from './defer';
+
+export interface LogLine {
+  level: number;
+  msg: string;
+  [key: string]: unknown;
+}
+
+/** A real pino logger whose lines are kept, with a way to wait for the first line matching a test. */
+export class CapturedLog {
+  readonly lines: LogLine[] = [];
+  readonly log: Logger;
+  private waiters: { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void }[] = [];
+
+  constructor() {
+    this.log = pino({ level: 'debug' }, {
+      write: (text: string) => {
+        const line = JSON.parse(text) as LogLine;
+        this.lines.push(line);
+        this.waiters = this.waiters.filter((w) => !(w.match(line) && (w.resolve(line), true)));
+      },
+    });
+  }
+
+  /** The first line (already logged or still to come) that `match` accepts. */
+  waitFor(match: (line: LogLine) => boolean): Promise<LogLine> {
+    const seen = this.lines.find(match);
+    if (seen !== undefined) return Promise.resolve(seen);
+    const waiter = defer<LogLine>();
+    this.waiters.push({ match, resolve: waiter.resolve });
+    return waiter.promise;
+  }
+}
