@@ -22,6 +22,8 @@ export type ErrorKind =
   | 'invalid_argument'
   | 'resource_exhausted'
   | 'shutting_down'
+  /** The plugin is quarantined after repeated failures. */
+  | 'unavailable'
   | 'internal'
   /** Load-time kinds: they never reach a gRPC caller. */
   | 'bad_manifest'

@@ -1,50 +1,89 @@
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
+import { createHostBroker, HOST_FUNCTIONS, HttpService, TimerService } from './host';
 import { PluginManager } from './plugins';
 import { Sandbox } from './runtime';
-import { startServer } from './server';
-import { createServiceHandlers } from './services';
+import { startServer, type RunningServer } from './server';
+import { createServiceHandlers, timerFirer } from './services';
 
 /** A running sidecar: the gRPC server in front of the loaded plugins. */
 export interface Sidecar {
   readonly port: number;
   readonly plugins: PluginManager;
+  readonly timers: TimerService;
   /** Current number of pool workers. */
   workers(): number;
-  /** Drains in-flight calls, then stops the server and the workers. */
+  /** Drains in-flight calls, then stops the server, the timers and the workers. */
   close(): Promise<void>;
 }
 
+/** The health service name that reports one plugin's state. */
+export function pluginHealthName(pluginId: string): string {
+  return `ndphost.plugin.${pluginId}`;
+}
+
 /**
- * Composes the sidecar from its config: sandbox -> plugin manager -> services -> server. The
- * server listens at once with health NOT_SERVING and turns SERVING when every plugin has loaded
- * or failed, so probes see start-up honestly.
+ * Composes the sidecar from its config: host services -> sandbox -> plugin manager -> services
+ * -> server. The server listens at once with health NOT_SERVING and turns SERVING when every
+ * plugin has loaded or failed, so probes see start-up honestly.
  */
 export async function startSidecar(config: Config, log: Logger): Promise<Sidecar> {
   const { plugins: settings } = config;
-  const sandbox = new Sandbox({
+  await mkdir(config.dataFolder, { recursive: true, mode: 0o700 });
+  const http = new HttpService({ defaultPolicy: settings.defaultHttp, allowLocalNetwork: settings.allowLocalNetwork, maxBodyBytes: settings.httpMaxBodyBytes, log });
+  const timers = new TimerService({
+    file: path.join(config.dataFolder, 'timers.json'),
+    maxTimersPerPlugin: settings.maxTimers,
+    fire: (pluginId, timerId, payload) => fireTimer(pluginId, timerId, payload),
+    log,
+  });
+  const sandbox: Sandbox = new Sandbox({
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
+    maxMemoryMiB: settings.maxMemoryMiB,
+    maxResponseBytes: settings.maxResponseBytes,
+    hostFunctions: HOST_FUNCTIONS,
+    hostCall: createHostBroker({ http, timers, httpPermission: (pluginId) => plugins.manifest(pluginId)?.permissions?.http, pluginConfig: (pluginId) => config.pluginConfig[pluginId] ?? {} }),
     onWorkerLost: (reason) => log.warn({ reason }, 'sandbox worker replaced'),
     onGuestStderr: (plugin, stderr) => log.info({ plugin, stderr }, 'plugin wrote to stderr'),
   });
-  const plugins = new PluginManager({ folder: settings.folder, order: settings.order, callTimeoutMs: settings.callTimeoutMs, sandbox, log });
-  const handlers = createServiceHandlers({ plugins, callTimeoutMs: settings.callTimeoutMs, log });
-  const server = await startServer({ address: config.address, handlers, log }).catch(async (error: unknown) => {
+  // Quarantine changes reach health once the server is up; the plugins are loaded only after.
+  let server: RunningServer | undefined;
+  const plugins: PluginManager = new PluginManager({
+    folder: settings.folder,
+    order: settings.order,
+    initTimeoutMs: settings.initTimeoutMs,
+    pluginConfig: config.pluginConfig,
+    quarantine: settings.quarantine,
+    onAvailability: (pluginId, available) => server?.setStatus(pluginHealthName(pluginId), available),
+    sandbox,
+    log,
+  });
+  const deps = { plugins, callTimeoutMs: settings.callTimeoutMs, timerCallbackTimeoutMs: settings.timerCallbackTimeoutMs, log };
+  const fireTimer = timerFirer(deps);
+  server = await startServer({ address: config.address, handlers: createServiceHandlers(deps), log }).catch(async (error: unknown) => {
     await sandbox.close();
     throw error;
   });
   log.info({ address: config.address, port: server.port }, 'ndphost listening');
   if (settings.enabled) await plugins.loadAll();
   else log.warn('Plugins.Enabled is false: serving no plugins');
+  for (const status of plugins.list()) server.setStatus(pluginHealthName(status.id), status.state === 'ready');
+  // Timers start after the plugins, so a timer that fell due while the sidecar was down finds its plugin.
+  await timers.start();
   server.setServing(true);
   return {
     port: server.port,
     plugins,
+    timers,
     workers: () => sandbox.workers,
     async close() {
       server.setServing(false);
       await server.shutdown();
+      await timers.close();
+      await http.close();
       plugins.unloadAll();
       await sandbox.close();
     },

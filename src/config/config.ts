@@ -24,6 +24,21 @@ export interface PluginsConfig {
   readonly maxWorkers: number;
   /** Whole milliseconds, above 0 and within Node's timer range. */
   readonly callTimeoutMs: number;
+  /** HTTP access for plugins whose manifest has no `permissions.http`. */
+  readonly defaultHttp: 'deny' | 'allow';
+  /** Lets every plugin reach local-network addresses. */
+  readonly allowLocalNetwork: boolean;
+  readonly httpMaxBodyBytes: number;
+  /** Live timers per plugin. */
+  readonly maxTimers: number;
+  /** Budget of OnInit and load-time checks. */
+  readonly initTimeoutMs: number;
+  /** Budget of OnTimerCallback. */
+  readonly timerCallbackTimeoutMs: number;
+  readonly maxMemoryMiB: number;
+  readonly maxResponseBytes: number;
+  /** Quarantine: this many traps or timeouts within the window take a plugin out for the backoff. */
+  readonly quarantine: { readonly failures: number; readonly windowMs: number; readonly backoffMs: number };
 }
 
 /** The whole configuration: checked, resolved and frozen. */

@@ -24,6 +24,17 @@ export interface RawConfig {
     MinWorkers: number;
     MaxWorkers: number;
     CallTimeout: number;
+    DefaultHttp: 'deny' | 'allow';
+    AllowLocalNetwork: boolean;
+    HttpMaxBodyBytes: number;
+    MaxTimers: number;
+    InitTimeout: number;
+    TimerCallbackTimeout: number;
+    MaxMemoryMiB: number;
+    MaxResponseBytes: number;
+    QuarantineFailures: number;
+    QuarantineWindow: number;
+    QuarantineBackoff: number;
   };
   PluginConfig: PluginConfigRecord;
 }
@@ -99,6 +110,83 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 10_000,
       env: 'NDPHOST_PLUGINS_CALLTIMEOUT',
       arg: 'plugins-call-timeout',
+    },
+    DefaultHttp: {
+      doc: 'HTTP access for plugins whose manifest has no permissions.http: "deny" or "allow"',
+      format: ['deny', 'allow'],
+      default: 'deny',
+      env: 'NDPHOST_PLUGINS_DEFAULTHTTP',
+      arg: 'plugins-default-http',
+    },
+    AllowLocalNetwork: {
+      doc: 'Let every plugin reach loopback, private, link-local and unique-local addresses',
+      format: FORMAT.boolean,
+      default: false,
+      env: 'NDPHOST_PLUGINS_ALLOWLOCALNETWORK',
+      arg: 'plugins-allow-local-network',
+    },
+    HttpMaxBodyBytes: {
+      doc: 'Largest HTTP response body a plugin may receive, in bytes (larger is an error, never truncated)',
+      format: FORMAT.positiveInt,
+      default: 10 * 1024 * 1024,
+      env: 'NDPHOST_PLUGINS_HTTPMAXBODYBYTES',
+      arg: 'plugins-http-max-body-bytes',
+    },
+    MaxTimers: {
+      doc: 'Most live timers one plugin may have',
+      format: FORMAT.positiveInt,
+      default: 1000,
+      env: 'NDPHOST_PLUGINS_MAXTIMERS',
+      arg: 'plugins-max-timers',
+    },
+    InitTimeout: {
+      doc: 'Time limit for OnInit and the load-time checks (a duration, like CallTimeout)',
+      format: FORMAT.duration,
+      default: 30_000,
+      env: 'NDPHOST_PLUGINS_INITTIMEOUT',
+      arg: 'plugins-init-timeout',
+    },
+    TimerCallbackTimeout: {
+      doc: 'Time limit for OnTimerCallback (a duration, like CallTimeout)',
+      format: FORMAT.duration,
+      default: 60_000,
+      env: 'NDPHOST_PLUGINS_TIMERCALLBACKTIMEOUT',
+      arg: 'plugins-timer-callback-timeout',
+    },
+    MaxMemoryMiB: {
+      doc: 'Linear memory cap per plugin instance, in MiB, whatever the module declares',
+      format: FORMAT.positiveInt,
+      default: 128,
+      env: 'NDPHOST_PLUGINS_MAXMEMORYMIB',
+      arg: 'plugins-max-memory-mib',
+    },
+    MaxResponseBytes: {
+      doc: 'Largest response a plugin call may return, in bytes',
+      format: FORMAT.positiveInt,
+      default: 16 * 1024 * 1024,
+      env: 'NDPHOST_PLUGINS_MAXRESPONSEBYTES',
+      arg: 'plugins-max-response-bytes',
+    },
+    QuarantineFailures: {
+      doc: 'Traps or timeouts within QuarantineWindow that take a plugin out of service for QuarantineBackoff',
+      format: FORMAT.positiveInt,
+      default: 5,
+      env: 'NDPHOST_PLUGINS_QUARANTINEFAILURES',
+      arg: 'plugins-quarantine-failures',
+    },
+    QuarantineWindow: {
+      doc: 'The window QuarantineFailures are counted in (a duration)',
+      format: FORMAT.duration,
+      default: 60_000,
+      env: 'NDPHOST_PLUGINS_QUARANTINEWINDOW',
+      arg: 'plugins-quarantine-window',
+    },
+    QuarantineBackoff: {
+      doc: 'How long a quarantined plugin is skipped before it is tried again (a duration)',
+      format: FORMAT.duration,
+      default: 30_000,
+      env: 'NDPHOST_PLUGINS_QUARANTINEBACKOFF',
+      arg: 'plugins-quarantine-backoff',
     },
   },
   PluginConfig: {

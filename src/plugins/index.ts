@@ -19,3 +19,37 @@ export {
   checkServiceExports,
 } from './load-plugin';
 export type { Manifest, HttpPermission } from './manifest';
+export {
+  /** Installs a `.ndp` package as a new plugin. */
+  installPlugin,
+  /** Replaces an installed plugin with a `.ndp` package, keeping the old one on any failure. */
+  updatePlugin,
+  /** Removes a plugin folder, or only the link of a dev plugin. */
+  removePlugin,
+  /** Links a development folder into the plugins folder (`plugin dev`). */
+  linkDevPlugin,
+  /** Builds a `.ndp` package from a plugin folder. */
+  packPlugin,
+  /** Describes a `.ndp` package without installing it. */
+  readPackageInfo,
+  /** Throws `invalid_argument` unless a string is a safe plugin id. */
+  checkPluginId,
+  /** The default caps on package sizes and entries. */
+  DEFAULT_PACKAGE_LIMITS,
+  /** The default caps with some overridden. */
+  packageLimits,
+} from './package';
+export type {
+  InstallOptions,
+  InstallResult,
+  UpdateResult,
+  RemoveResult,
+  DevOptions,
+  DevResult,
+  PackOptions,
+  PackResult,
+  PackageInfo,
+  PackageEntry,
+  PermissionRequest,
+  PackageLimits,
+} from './package';

@@ -1,20 +1,36 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { API_VERSION, apiVersionExport, rpcExports, type ServiceName } from '../contract';
+import { API_VERSION, apiVersionExport, RPCS, rpcExports, type ServiceName } from '../contract';
 import { NdpError } from '../errors';
 import type { LoadedModule, Sandbox } from '../runtime';
 import { loadManifest, type Manifest } from './manifest';
 import { Plugin } from './plugin';
+import type { Quarantine } from './quarantine';
 import type { PluginFolder } from './scan-plugins';
 
+/** What loading needs besides the folder. */
+export interface LoadContext {
+  readonly sandbox: Sandbox;
+  /** Budget for each load-time call (version checks, OnInit). */
+  readonly initTimeoutMs: number;
+  /** `[PluginConfig.<id>]` of each plugin, for OnInit. */
+  readonly pluginConfig: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** Told the manifest as soon as it is valid: host calls made during OnInit need its permissions. */
+  readonly onManifest: (pluginId: string, manifest: Manifest) => void;
+  readonly quarantine: Quarantine;
+}
+
 /**
- * Loads one plugin: validates its manifest, compiles plugin.wasm (once per content hash), and
- * proves each declared service is served: its version export returns 1 and its rpc exports
- * exist. Only the declared services are checked; Go-built plugins export every service.
+ * Loads one plugin: validates its manifest, compiles plugin.wasm (once per content hash),
+ * proves each declared service is served (its version export returns 1 and its rpc exports
+ * exist; only declared services are checked, Go-built plugins export every one), then runs
+ * OnInit with the plugin's config when it declares LifecycleManagement.
  */
-export async function loadPlugin(location: PluginFolder, sandbox: Sandbox, checkTimeoutMs: number): Promise<Plugin> {
+export async function loadPlugin(location: PluginFolder, context: LoadContext): Promise<Plugin> {
   const { id, folder } = location;
+  const { sandbox, initTimeoutMs } = context;
   const manifest = await loadManifest(folder, id);
+  context.onManifest(id, manifest);
   const wasmFile = path.join(folder, 'plugin.wasm');
   const bytes = await readFile(wasmFile).catch((error: NodeJS.ErrnoException) => {
     const reason = error.code === 'ENOENT' ? 'is missing' : `cannot be read: ${error.message}`;
@@ -22,19 +38,27 @@ export async function loadPlugin(location: PluginFolder, sandbox: Sandbox, check
   });
   const module = await sandbox.load(id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) as Uint8Array<ArrayBuffer>);
   try {
-    await checkServices(manifest, module, sandbox, Date.now() + checkTimeoutMs);
+    await checkServices(manifest, module, sandbox, Date.now() + initTimeoutMs);
+    if (manifest.services.includes('LifecycleManagement')) await initialize(module, sandbox, context.pluginConfig[id] ?? {}, Date.now() + initTimeoutMs);
   } catch (error) {
     sandbox.unload(module);
     throw error;
   }
-  return new Plugin(location, manifest, module, sandbox);
+  return new Plugin(location, manifest, module, sandbox, context.quarantine);
 }
 
-/** Throws `bad_module` naming the first export a declared service lacks. */
-export function checkServiceExports(manifest: Manifest, functions: ReadonlySet<string>, pluginId: string): void {
+const VERSION_SIGNATURE = '() -> i64';
+const RPC_SIGNATURE = '(i32, i32) -> i64';
+
+/** Throws `bad_module` naming the first export a declared service lacks or has with the wrong signature. */
+export function checkServiceExports(manifest: Manifest, functions: ReadonlyMap<string, string>, pluginId: string): void {
   for (const service of manifest.services) {
-    const missing = [apiVersionExport(service), ...rpcExports(service)].find((name) => !functions.has(name));
-    if (missing) throw notServed(pluginId, service, missing, 'is not exported');
+    const expected: [string, string][] = [[apiVersionExport(service), VERSION_SIGNATURE], ...rpcExports(service).map((name): [string, string] => [name, RPC_SIGNATURE])];
+    for (const [name, signature] of expected) {
+      const actual = functions.get(name);
+      if (actual === undefined) throw notServed(pluginId, service, name, 'is not exported');
+      if (actual !== signature) throw notServed(pluginId, service, name, `has signature ${actual}, expected ${signature}`);
+    }
   }
 }
 
@@ -47,6 +71,19 @@ async function checkServices(manifest: Manifest, module: LoadedModule, sandbox: 
       if (version !== API_VERSION) throw notServed(module.pluginId, service, exportName, `returns ${version}, expected ${API_VERSION}`);
     }),
   );
+}
+
+/** Runs OnInit once; a non-empty `error` (or a trap) fails the load. */
+async function initialize(module: LoadedModule, sandbox: Sandbox, config: Readonly<Record<string, string>>, deadline: number): Promise<void> {
+  const rpc = RPCS.LifecycleManagement.onInit;
+  const reply = await sandbox.call(module, rpc.exportName, rpc.encodeRequest({ config: { ...config } }), deadline);
+  let error: string;
+  try {
+    error = rpc.decodeResponse(reply).error;
+  } catch (cause) {
+    throw new NdpError('bad_abi', `plugin ${module.pluginId}: OnInit returned bytes that are not an InitResponse`, { pluginId: module.pluginId, export: rpc.exportName, cause });
+  }
+  if (error) throw new NdpError('plugin_error', `plugin ${module.pluginId}: OnInit failed: ${error}`, { pluginId: module.pluginId, export: rpc.exportName });
 }
 
 function notServed(pluginId: string, service: ServiceName, exportName: string, what: string): NdpError {

@@ -3,15 +3,23 @@ import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
 import type { Sandbox } from '../runtime';
 import { loadPlugin } from './load-plugin';
+import type { Manifest } from './manifest';
 import type { Plugin } from './plugin';
+import { Quarantine, type QuarantineOptions } from './quarantine';
 import { scanPlugins, type PluginFolder } from './scan-plugins';
 
 export interface PluginManagerOptions {
   readonly folder: string;
   /** Plugin ids asked first, in this order; the rest follow by id. */
   readonly order: readonly string[];
-  /** Budget for the load-time calls (api version checks). */
-  readonly callTimeoutMs: number;
+  /** Budget for each load-time call (api version checks, OnInit). */
+  readonly initTimeoutMs: number;
+  /** `[PluginConfig.<id>]` of each plugin, passed to OnInit. */
+  readonly pluginConfig: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  /** When repeated failures take a plugin out of service. */
+  readonly quarantine: Omit<QuarantineOptions, 'onChange'>;
+  /** Told when a plugin goes out of service or comes back. */
+  readonly onAvailability?: (pluginId: string, available: boolean) => void;
   readonly sandbox: Sandbox;
   readonly log: Logger;
 }
@@ -34,9 +42,20 @@ export class PluginManager {
   private statuses: PluginStatus[] = [];
   private byId = new Map<string, Plugin>();
   private byService = new Map<ServiceName, readonly Plugin[]>();
+  private readonly manifests = new Map<string, Manifest>();
   private loaded: Promise<void> | undefined;
 
-  constructor(private readonly options: PluginManagerOptions) {}
+  private readonly quarantine: Quarantine;
+
+  constructor(private readonly options: PluginManagerOptions) {
+    this.quarantine = new Quarantine({
+      ...options.quarantine,
+      onChange: (pluginId, out, reason) => {
+        options.log[out ? 'warn' : 'info']({ plugin: pluginId, reason }, out ? 'plugin quarantined' : 'plugin back in service');
+        options.onAvailability?.(pluginId, !out);
+      },
+    });
+  }
 
   /** Scans and loads every plugin; resolves when each has loaded or failed. */
   loadAll(): Promise<void> {
@@ -54,6 +73,11 @@ export class PluginManager {
     return this.byService.get(service) ?? [];
   }
 
+  /** The manifest of a plugin that is ready or still loading (OnInit's host calls need it). */
+  manifest(id: string): Manifest | undefined {
+    return this.manifests.get(id);
+  }
+
   /** Every plugin folder found, ready or failed. */
   list(): readonly PluginStatus[] {
     return this.statuses;
@@ -67,9 +91,9 @@ export class PluginManager {
   }
 
   private async scanAndLoad(): Promise<void> {
-    const { folder, sandbox, callTimeoutMs, log } = this.options;
+    const { folder, log } = this.options;
     const folders = await scanPlugins(folder);
-    this.statuses = await Promise.all(folders.map((location) => this.loadOne(location, sandbox, callTimeoutMs, log)));
+    this.statuses = await Promise.all(folders.map((location) => this.loadOne(location)));
     const ready = this.ordered(this.statuses.flatMap((status) => (status.plugin ? [status.plugin] : [])));
     this.byId = new Map(ready.map((plugin) => [plugin.id, plugin]));
     this.byService = new Map();
@@ -79,16 +103,22 @@ export class PluginManager {
     log.info({ folder, ready: ready.length, failed: this.statuses.length - ready.length }, 'plugins loaded');
   }
 
-  private async loadOne(location: PluginFolder, sandbox: Sandbox, callTimeoutMs: number, log: Logger): Promise<PluginStatus> {
+  private async loadOne(location: PluginFolder): Promise<PluginStatus> {
+    const { log } = this.options;
     const started = performance.now();
     try {
-      const plugin = await loadPlugin(location, sandbox, callTimeoutMs);
+      const plugin = await loadPlugin(location, {
+        ...this.options,
+        quarantine: this.quarantine,
+        onManifest: (id, manifest) => this.manifests.set(id, manifest),
+      });
       const { name, version, services } = plugin.manifest;
       log.info({ plugin: location.id, name, version, services, ms: Math.round(performance.now() - started) }, 'plugin ready');
       return { ...location, state: 'ready', plugin };
     } catch (cause) {
       const error = cause instanceof NdpError ? cause : new NdpError('internal', `plugin ${location.id}: ${String(cause)}`, { pluginId: location.id, cause });
       log.error({ plugin: location.id, kind: error.kind, field: error.field, export: error.export }, error.message);
+      this.manifests.delete(location.id);
       return { ...location, state: 'failed', error };
     }
   }

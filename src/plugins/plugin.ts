@@ -1,6 +1,8 @@
 import type { ServiceName } from '../contract';
 import type { LoadedModule, Sandbox } from '../runtime';
+import { NdpError } from '../errors';
 import type { Manifest } from './manifest';
+import type { Quarantine } from './quarantine';
 import type { PluginFolder } from './scan-plugins';
 
 /** A plugin that passed every load check and can be called. */
@@ -15,6 +17,7 @@ export class Plugin {
     readonly manifest: Manifest,
     private readonly module: LoadedModule,
     private readonly sandbox: Sandbox,
+    private readonly quarantine: Quarantine,
   ) {
     this.id = location.id;
     this.folder = location.folder;
@@ -32,9 +35,20 @@ export class Plugin {
     return this.services.has(service);
   }
 
-  /** Calls an rpc export in a fresh instance with an encoded request. */
-  invoke(exportName: string, request: Uint8Array, deadline: number): Promise<Uint8Array> {
-    return this.sandbox.call(this.module, exportName, request, deadline);
+  /** False while quarantined after repeated failures: fan-out skips it. */
+  get available(): boolean {
+    return !this.quarantine.isOut(this.id);
+  }
+
+  /** Calls an rpc export in a fresh instance with an encoded request; failures count towards quarantine. */
+  async invoke(exportName: string, request: Uint8Array, deadline: number): Promise<Uint8Array> {
+    if (!this.available) throw new NdpError('unavailable', `plugin ${this.id} is quarantined after repeated failures`, { pluginId: this.id });
+    try {
+      return await this.sandbox.call(this.module, exportName, request, deadline);
+    } catch (error) {
+      if (error instanceof NdpError) this.quarantine.record(this.id, error.kind, error.message);
+      throw error;
+    }
   }
 
   /** Releases the compiled module. */

@@ -18,6 +18,10 @@ const ERROR_BIT = 0x8000_0000;
 const NOT_FOUND = 'plugin:not_found';
 const NOT_IMPLEMENTED = 'plugin:not_implemented';
 const EMPTY = new Uint8Array(0);
+// A guest that fails with its memory this close to the cap failed because of the cap: its
+// allocator's last memory.grow returned -1. Allocators grow in steps (AssemblyScript doubles),
+// so the memory need not be exactly at the cap when the guest gives up.
+const EXHAUSTED_SHARE = 0.75;
 
 /**
  * One rpc call, abi.md "One call, host -> plugin", top to bottom: fresh instance, malloc, write,
@@ -30,7 +34,7 @@ export function callRpc(guest: GuestModule, context: GuestContext, target: CallT
     const ptr = input.length === 0 ? 0 : writeToGuest(context, input);
     const result = exportFunction(exports, target)(ptr, input.length);
     if (typeof result !== 'bigint') throw badAbi(target, `returned ${typeof result}, not an i64`);
-    return unpackResult(BigInt.asUintN(64, result), context.memory as WebAssembly.Memory, target);
+    return unpackResult(BigInt.asUintN(64, result), context, target);
   });
 }
 
@@ -80,15 +84,21 @@ export function writeToGuest(context: GuestContext, bytes: Uint8Array): number {
   return ptr;
 }
 
-function unpackResult(result: bigint, memory: WebAssembly.Memory, target: CallTarget): Uint8Array<ArrayBuffer> {
+function unpackResult(result: bigint, context: GuestContext, target: CallTarget): Uint8Array<ArrayBuffer> {
+  const memory = context.memory as WebAssembly.Memory;
   if (result === 0n) return EMPTY;
   const ptr = Number(result >> 32n);
   const packedLength = Number(result & 0xffff_ffffn);
   const length = packedLength & 0x7fff_ffff;
+  if (length > context.limits.maxResponseBytes) {
+    throw new NdpError('resource_exhausted', `plugin ${target.pluginId}: export ${target.exportName} returned ${length} bytes, over the ${context.limits.maxResponseBytes}-byte response cap`, where(target));
+  }
   if ((packedLength & ERROR_BIT) === 0) {
     return copyOut(memory, ptr, length) ?? outOfBounds(memory, ptr, length, target);
   }
-  const message = readUtf8(memory, ptr, length) ?? outOfBounds(memory, ptr, length, target);
+  if (!inBounds(memory, ptr, length)) outOfBounds(memory, ptr, length, target);
+  const message = readUtf8(memory, ptr, length);
+  if (message === undefined) throw badAbi(target, `returned an error string that is not valid UTF-8 (ptr=${ptr} len=${length})`);
   if (message === NOT_FOUND) throw new NdpError('not_found', `plugin ${target.pluginId}: not found`, where(target));
   if (message === NOT_IMPLEMENTED) throw new NdpError('not_implemented', `plugin ${target.pluginId} does not implement ${target.exportName}`, where(target));
   throw new NdpError('plugin_error', `plugin ${target.pluginId}: ${message}`, where(target));
@@ -112,6 +122,11 @@ function guarded<T>(context: GuestContext, target: CallTarget, run: () => T): T 
     return run();
   } catch (error) {
     if (error instanceof NdpError) throw error;
+    const memoryBytes = context.memory?.buffer.byteLength ?? 0;
+    if (memoryBytes >= EXHAUSTED_SHARE * context.limits.maxMemoryBytes) {
+      const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
+      throw new NdpError('resource_exhausted', `plugin ${target.pluginId}: export ${target.exportName} ran out of memory: ${mib(memoryBytes)} of its ${mib(context.limits.maxMemoryBytes)} MiB cap (${describeTrap(error)})`, where(target));
+    }
     const stderr = context.stderr.trim();
     const cause = describeTrap(error) + (stderr ? ` (stderr: ${stderr})` : '');
     throw new NdpError('trap', `plugin ${target.pluginId}: export ${target.exportName} failed: ${cause}`, where(target));

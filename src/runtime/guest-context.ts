@@ -3,6 +3,14 @@
  * runs one call at a time, so one context serves every module it holds; the import objects are
  * built once per worker around it instead of once per fresh instance.
  */
+/** Per-instance limits the worker enforces. */
+export interface GuestLimits {
+  /** The largest response an rpc export may return. */
+  readonly maxResponseBytes: number;
+  /** The memory cap every module was given at load (its declared maximum). */
+  readonly maxMemoryBytes: number;
+}
+
 export class GuestContext {
   /** The running instance's memory; unset until instantiation returns. */
   memory: WebAssembly.Memory | undefined = undefined;
@@ -13,6 +21,8 @@ export class GuestContext {
   exportName = '';
   /** What the guest wrote to stderr during this call, kept to name the cause of a failure. */
   stderr = '';
+
+  constructor(readonly limits: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity }) {}
 
   /** Starts a call: clears what the previous one left. */
   reset(pluginId: string, exportName: string): void {

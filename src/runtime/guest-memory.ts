@@ -15,10 +15,14 @@ export function copyOut(memory: WebAssembly.Memory, ptr: number, len: number): U
   return new Uint8Array(memory.buffer.slice(ptr, ptr + len));
 }
 
-/** Guest bytes as UTF-8 text, or undefined when out of bounds. */
+/** Guest bytes as UTF-8 text, or undefined when out of bounds or not valid UTF-8. */
 export function readUtf8(memory: WebAssembly.Memory, ptr: number, len: number): string | undefined {
   if (!inBounds(memory, ptr, len)) return undefined;
-  return decoder.decode(new Uint8Array(memory.buffer, ptr, len));
+  try {
+    return strictUtf8.decode(new Uint8Array(memory.buffer, ptr, len));
+  } catch {
+    return undefined;
+  }
 }
 
 /** An AssemblyScript string (UTF-16, byte length in the object header at ptr-4), or undefined. */
@@ -29,5 +33,5 @@ export function readAssemblyScriptString(memory: WebAssembly.Memory, ptr: number
   return utf16.decode(new Uint8Array(memory.buffer, ptr, byteLength));
 }
 
-const decoder = new TextDecoder('utf-8');
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
 const utf16 = new TextDecoder('utf-16le');

@@ -31,15 +31,19 @@ const HOST_TURN = 1;
 const GUEST_TURN = 2;
 const CLOSED = 3;
 
-/** Reply kinds. */
+/** Reply kinds: the response, or a failure that is the host's fault or the guest's. */
 const OK = 0;
-const FAILED = 1;
+const HOST_FAULT = 1;
+const GUEST_FAULT = 2;
 
 /** Default chunk size: most host messages (small JSON over HTTP) fit in one. */
 export const DEFAULT_CAPACITY = 64 * 1024;
 
 /** A host call's answer: the encoded response, or why the host could not give one. */
-export type HostReply = { readonly ok: true; readonly bytes: Uint8Array } | { readonly ok: false; readonly message: string };
+export type HostReply =
+  | { readonly ok: true; readonly bytes: Uint8Array }
+  /** `guest`: the request was malformed (a broken ABI); `host`: the host could not serve it. */
+  | { readonly ok: false; readonly fault: 'guest' | 'host'; readonly message: string };
 
 /** Creates the shared buffer of one worker's channel. */
 export function createChannelBuffer(capacity = DEFAULT_CAPACITY): SharedArrayBuffer {
@@ -93,7 +97,8 @@ export class GuestChannel extends Frames {
       if (!this.handToHostAndWait()) return CHANNEL_CLOSED;
     }
     Atomics.store(this.header, STATE, IDLE);
-    return kind === OK ? { ok: true, bytes: reply } : { ok: false, message: new TextDecoder().decode(reply) };
+    if (kind === OK) return { ok: true, bytes: reply };
+    return { ok: false, fault: kind === GUEST_FAULT ? 'guest' : 'host', message: new TextDecoder().decode(reply) };
   }
 
   /** Hands the turn to the host and blocks until it hands it back; false if it closed instead. */
@@ -104,7 +109,7 @@ export class GuestChannel extends Frames {
   }
 }
 
-const CHANNEL_CLOSED: HostReply = { ok: false, message: 'the host closed the channel' };
+const CHANNEL_CLOSED: HostReply = { ok: false, fault: 'host', message: 'the host closed the channel' };
 
 /** What the main thread does with one request: resolve to a reply (never reject). */
 export type ChannelHandler = (index: number, request: Uint8Array) => Promise<HostReply>;
@@ -136,7 +141,7 @@ export class HostChannel extends Frames {
       }
       const reply = await handle(index, request);
       if (this.closed) return;
-      const [kind, bytes] = reply.ok ? [OK, reply.bytes] : [FAILED, new TextEncoder().encode(reply.message)];
+      const [kind, bytes] = reply.ok ? [OK, reply.bytes] : [reply.fault === 'guest' ? GUEST_FAULT : HOST_FAULT, new TextEncoder().encode(reply.message)];
       let offset = this.writeChunk(bytes, 0, kind);
       this.handTo(GUEST_TURN);
       while (offset < bytes.length) {

@@ -22,7 +22,8 @@ export function hostFunctionImports(context: GuestContext, channel: GuestChannel
         if (!request) throw badAbi(target, `called host function env.${name} with ptr=${ptr >>> 0} len=${len >>> 0}, outside its memory`);
         const reply = channel.call(index, request);
         if (!reply.ok) {
-          throw new NdpError('internal', `plugin ${target.pluginId}: export ${target.exportName}: host function env.${name} failed: ${reply.message}`, { pluginId: target.pluginId, export: target.exportName });
+          const message = `plugin ${target.pluginId}: export ${target.exportName}: host function env.${name} failed: ${reply.message}`;
+          throw new NdpError(reply.fault === 'guest' ? 'bad_abi' : 'internal', message, { pluginId: target.pluginId, export: target.exportName });
         }
         if (reply.bytes.length === 0) return 0n;
         return (BigInt(writeToGuest(context, reply.bytes)) << 32n) | BigInt(reply.bytes.length);

@@ -1,18 +1,15 @@
 import { createHash } from 'node:crypto';
 import { NdpError } from '../errors';
-import { providedImports } from './host-imports';
-
+import { capMemory, checkAbiExports, checkImports, type ModuleRules } from './check-module';
+import { readModuleLayout, type ModuleLayout, type Signature } from './wasm-sections';
 
 /** A module compiled from one content hash, with what the loader checks about it. */
 export interface CompiledModule {
   readonly hash: string;
   readonly module: WebAssembly.Module;
-  /** Names of the exported functions. */
-  readonly functions: ReadonlySet<string>;
+  /** Exported function name -> signature, e.g. `(i32, i32) -> i64`. */
+  readonly functions: ReadonlyMap<string, Signature>;
 }
-
-/** The exports the ABI needs from every plugin, whatever it serves (abi.md, "What a plugin exports"). */
-const REQUIRED_FUNCTIONS = ['malloc', 'free'];
 
 /**
  * Compiles each distinct module once, keyed by the SHA-256 of its bytes, and keeps it for every
@@ -22,15 +19,14 @@ const REQUIRED_FUNCTIONS = ['malloc', 'free'];
 export class ModuleCache {
   private readonly compiled = new Map<string, Promise<CompiledModule>>();
 
-  /** @param hostFunctions the host functions offered as `env.<name>` besides WASI and AssemblyScript's env. */
-  constructor(private readonly hostFunctions: readonly string[]) {}
+  constructor(private readonly rules: ModuleRules) {}
 
   /** Compiles and checks the module, or returns the one compiled before from the same bytes. */
   compile(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<CompiledModule> {
     const hash = contentHash(bytes);
     let entry = this.compiled.get(hash);
     if (!entry) {
-      entry = compileModule(bytes, pluginId, this.hostFunctions, hash);
+      entry = compileModule(bytes, pluginId, this.rules, hash);
       this.compiled.set(hash, entry);
       entry.catch(() => this.compiled.delete(hash));
     }
@@ -43,32 +39,24 @@ export class ModuleCache {
   }
 }
 
-/** Compiles a module and checks its imports (WASI, AssemblyScript env, `hostFunctions`) and ABI exports, keeping it nowhere. */
-export async function compileModule(
-  bytes: Uint8Array<ArrayBuffer>,
-  pluginId: string,
-  hostFunctions: readonly string[],
-  hash = contentHash(bytes),
-): Promise<CompiledModule> {
-  const provided = providedImports(hostFunctions);
+/** Compiles a module under the sandbox's rules and checks its imports and ABI exports, keeping it nowhere. */
+export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, rules: ModuleRules, hash = contentHash(bytes)): Promise<CompiledModule> {
+  let layout: ModuleLayout | undefined;
+  try {
+    layout = readModuleLayout(bytes);
+  } catch {
+    // Bytes the section reader cannot follow are not a module: the compiler below says why.
+  }
   let module: WebAssembly.Module;
   try {
-    module = await WebAssembly.compile(bytes);
+    module = await WebAssembly.compile(layout ? capMemory(bytes, layout, pluginId, rules) : bytes);
   } catch (error) {
+    if (error instanceof NdpError) throw error;
     throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm does not compile: ${(error as Error).message}`, { pluginId, cause: error });
   }
-  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
-    if (kind !== 'function' || !provided.has(`${from}.${name}`)) {
-      throw new NdpError('bad_module', `plugin ${pluginId}: imports ${kind} ${from}.${name}, which the host does not provide`, { pluginId });
-    }
-  }
-  const exports = WebAssembly.Module.exports(module);
-  if (!exports.some((entry) => entry.name === 'memory' && entry.kind === 'memory')) {
-    throw new NdpError('bad_module', `plugin ${pluginId}: does not export its memory as "memory"`, { pluginId, export: 'memory' });
-  }
-  const functions = new Set(exports.filter((entry) => entry.kind === 'function').map((entry) => entry.name));
-  const missing = REQUIRED_FUNCTIONS.find((name) => !functions.has(name));
-  if (missing) throw new NdpError('bad_module', `plugin ${pluginId}: does not export ${missing}`, { pluginId, export: missing });
+  const functions = layout?.functionSignatures ?? new Map<string, Signature>();
+  checkImports(module, pluginId, rules);
+  checkAbiExports(functions, pluginId);
   return { hash, module, functions };
 }
 

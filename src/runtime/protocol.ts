@@ -1,4 +1,5 @@
 import type { ErrorData } from '../errors';
+import type { GuestLimits } from './guest-context';
 
 /** Messages between the pool (main thread) and a worker. Structured clone carries them. */
 
@@ -46,4 +47,5 @@ export interface WorkerStart {
   readonly channel: SharedArrayBuffer;
   /** Host functions provided as `env.<name>`; the index is the function's number on the channel. */
   readonly hostFunctions: readonly string[];
+  readonly limits: GuestLimits;
 }

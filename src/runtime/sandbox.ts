@@ -1,4 +1,5 @@
 import { NdpError } from '../errors';
+import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
 import { ModuleCache } from './module-cache';
 import type { FromWorker } from './protocol';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
@@ -7,11 +8,17 @@ import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
 export interface LoadedModule {
   readonly pluginId: string;
   readonly hash: string;
-  /** Names of the exported functions, to check a plugin's services at load. */
-  readonly functions: ReadonlySet<string>;
+  /** Exported function name -> signature (`(i32, i32) -> i64`), to check a plugin's services at load. */
+  readonly functions: ReadonlyMap<string, string>;
 }
 
-export interface SandboxOptions extends WorkerPoolOptions {
+const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
+
+export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
+  /** Linear memory cap per instance, enforced by rewriting each module's declared maximum (default 128). */
+  readonly maxMemoryMiB?: number;
+  /** The largest response a plugin may return (default 16 MiB). */
+  readonly maxResponseBytes?: number;
   /** Receives what a guest wrote to stderr during a call that succeeded (a failed call's error carries it). */
   readonly onGuestStderr?: (pluginId: string, text: string) => void;
 }
@@ -31,8 +38,9 @@ export class Sandbox {
   private readonly users = new Map<string, number>();
 
   constructor(private readonly options: SandboxOptions) {
-    this.pool = new WorkerPool(options);
-    this.cache = new ModuleCache(options.hostFunctions ?? []);
+    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
+    this.pool = new WorkerPool({ ...options, limits: { maxResponseBytes, maxMemoryBytes: maxMemoryMiB * 1024 * 1024 } });
+    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB });
   }
 
   /** The number of live workers. */

@@ -14,7 +14,7 @@ const port = parentPort;
 if (!port) throw new Error('worker-entry.js must run in a worker thread');
 
 const start = workerData as WorkerStart;
-const context = new GuestContext();
+const context = new GuestContext(start.limits);
 const imports = hostImports(context, new GuestChannel(start.channel), start.hostFunctions);
 const modules = new Map<string, GuestModule>();
 for (const [hash, module] of start.modules) modules.set(hash, { module, imports });

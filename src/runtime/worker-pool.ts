@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { NdpError } from '../errors';
+import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { FromWorker, Job, JobRequest, ModuleMessage, WorkerStart } from './protocol';
 
@@ -20,6 +21,8 @@ export interface WorkerPoolOptions {
   readonly minWorkers: number;
   /** The pool grows up to this while workers are blocked in host calls and calls wait. */
   readonly maxWorkers: number;
+  /** Limits every worker enforces on the instances it runs. */
+  readonly limits?: GuestLimits;
   /** Host functions offered to guests as `env.<name>`. */
   readonly hostFunctions?: readonly string[];
   readonly hostCall?: HostCallHandler;
@@ -48,6 +51,7 @@ interface Slot {
 }
 
 const WORKER_SCRIPT = path.join(__dirname, 'worker-entry.js');
+const NO_LIMITS: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity };
 const DEFAULT_IDLE_MS = 30_000;
 // setTimeout fires at once for delays past 2^31-1 ms; such a deadline is as good as none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
@@ -130,7 +134,8 @@ export class WorkerPool {
 
   private spawn(): Slot {
     const channel = createChannelBuffer();
-    const workerData: WorkerStart = { modules: [...this.modules], channel, hostFunctions: this.options.hostFunctions ?? [] };
+    const { hostFunctions = [], limits = NO_LIMITS } = this.options;
+    const workerData: WorkerStart = { modules: [...this.modules], channel, hostFunctions, limits };
     const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData }), channel: new HostChannel(channel), blocked: false };
     slot.channel.serve((index, request) => this.hostCall(slot, index, request));
     slot.worker.on('message', (reply: FromWorker) => this.complete(slot, reply));
@@ -155,12 +160,12 @@ export class WorkerPool {
     const job = slot.pending?.job;
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
-    if (!job || !name || !handler) return { ok: false, message: `no host function number ${index}` };
+    if (!job || !name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
     this.setBlocked(slot, true);
     try {
       return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: slot.pending?.deadline ?? 0 }, name, request);
     } catch (error) {
-      return { ok: false, message: error instanceof Error ? error.message : String(error) };
+      return { ok: false, fault: 'host', message: error instanceof Error ? error.message : String(error) };
     } finally {
       this.setBlocked(slot, false);
     }

@@ -20,6 +20,8 @@ export interface RunningServer {
   readonly port: number;
   /** Sets the overall health status (`""`) and every served service's. */
   setServing(serving: boolean): void;
+  /** Sets one health service name's status (e.g. a plugin's). */
+  setStatus(name: string, serving: boolean): void;
   /** Stops accepting calls, lets in-flight calls finish, then closes. */
   shutdown(): Promise<void>;
 }
@@ -43,11 +45,17 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   return {
     port,
     setServing(serving) {
-      const status: ServingStatus = serving ? 'SERVING' : 'NOT_SERVING';
-      for (const name of ['', ...serviceNames]) health.setStatus(name, status);
+      for (const name of ['', ...serviceNames]) health.setStatus(name, statusOf(serving));
+    },
+    setStatus(name, serving) {
+      health.setStatus(name, statusOf(serving));
     },
     shutdown: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
+}
+
+function statusOf(serving: boolean): ServingStatus {
+  return serving ? 'SERVING' : 'NOT_SERVING';
 }
 
 function implementation(handlers: object, log: Logger): UntypedServiceImplementation {

@@ -13,6 +13,7 @@ const CODES: Record<ErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,
   resource_exhausted: status.RESOURCE_EXHAUSTED,
   shutting_down: status.UNAVAILABLE,
+  unavailable: status.UNAVAILABLE,
   internal: status.INTERNAL,
   // Load-time kinds never reach a caller; if one does, it is our bug.
   bad_manifest: status.INTERNAL,

@@ -20,6 +20,8 @@ export interface ServiceDeps {
   readonly plugins: PluginDirectory;
   /** Every call's budget is the smaller of this and the caller's deadline. */
   readonly callTimeoutMs: number;
+  /** The same for OnTimerCallback, which may do more work. */
+  readonly timerCallbackTimeoutMs: number;
   readonly log: Logger;
 }
 

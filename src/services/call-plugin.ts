@@ -24,7 +24,8 @@ export function selectPlugins(plugins: PluginDirectory, service: ServiceName, co
     if (!plugin.serves(service)) throw new NdpError('not_implemented', `plugin ${plugin.id} does not serve ${service}`, { pluginId: plugin.id });
     return [plugin];
   }
-  const serving = plugins.forService(service);
-  if (serving.length === 0) throw new NdpError('not_found', `no loaded plugin serves ${service}`);
+  // Quarantined plugins sit out fan-out until their back-off is over.
+  const serving = plugins.forService(service).filter((plugin) => plugin.available);
+  if (serving.length === 0) throw new NdpError('not_found', `no available plugin serves ${service}`);
   return serving;
 }

@@ -5,6 +5,10 @@ import { scrobblerHandlers } from './scrobbler';
 import { timerCallbackHandlers } from './timer-callback';
 
 export type { CallContext, Handler, PluginDirectory, ServiceDeps } from './call-context';
+export {
+  /** Runs a fired timer's OnTimerCallback in the plugin that owns it. */
+  timerFirer,
+} from './timer-callback';
 
 /** A handler per rpc of every service the sidecar serves, built once at start. */
 export function createServiceHandlers(deps: ServiceDeps) {

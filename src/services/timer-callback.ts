@@ -9,6 +9,18 @@ export function timerCallbackHandlers(deps: ServiceDeps) {
   return { onTimerCallback: onTimerCallback(deps) };
 }
 
+/**
+ * Runs a fired timer's OnTimerCallback in the owning plugin; rejects (for the timer service to
+ * log with plugin and timer id) when the plugin is gone, fails, or answers with an `error`.
+ */
+export function timerFirer(deps: ServiceDeps): (pluginId: string, timerId: string, payload: Uint8Array) => Promise<void> {
+  const handler = onTimerCallback(deps);
+  return async (pluginId, timerId, payload) => {
+    const { error } = await handler({ timerId, payload: Buffer.from(payload) }, { pluginId, deadline: Infinity });
+    if (error) throw new NdpError('plugin_error', `plugin ${pluginId}: OnTimerCallback for timer ${timerId} answered: ${error}`, { pluginId });
+  };
+}
+
 function onTimerCallback(deps: ServiceDeps): Handler<TimerCallbackRequest, TimerCallbackResponse> {
   const rpc = RPCS.TimerCallback.onTimerCallback;
   return async (request, context) => {
@@ -16,6 +28,6 @@ function onTimerCallback(deps: ServiceDeps): Handler<TimerCallbackRequest, Timer
       throw new NdpError('invalid_argument', 'TimerCallback calls need the x-plugin metadata naming the plugin that owns the timer', { key: 'x-plugin' });
     }
     const [plugin] = selectPlugins(deps.plugins, rpc.service, context);
-    return callPlugin(plugin, rpc, rpc.encodeRequest(request), budget(context, deps.callTimeoutMs));
+    return callPlugin(plugin, rpc, rpc.encodeRequest(request), budget(context, deps.timerCallbackTimeoutMs));
   };
 }

@@ -53,6 +53,15 @@ describe('loadConfig', () => {
         minWorkers: Math.min(availableParallelism(), 16),
         maxWorkers: 16,
         callTimeoutMs: 10_000,
+        defaultHttp: 'deny',
+        allowLocalNetwork: false,
+        httpMaxBodyBytes: 10 * 1024 * 1024,
+        maxTimers: 1000,
+        initTimeoutMs: 30_000,
+        timerCallbackTimeoutMs: 60_000,
+        maxMemoryMiB: 128,
+        maxResponseBytes: 16 * 1024 * 1024,
+        quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 },
       },
       pluginConfig: {},
     });
@@ -72,6 +81,10 @@ describe('loadConfig', () => {
       MinWorkers = 2
       MaxWorkers = 4
       CallTimeout = "1m30s"
+      DefaultHttp = "allow"
+      AllowLocalNetwork = true
+      HttpMaxBodyBytes = 1024
+      MaxTimers = 5
     `);
     expect(loadConfig({ configFile, env: noEnv })).toEqual({
       address: '0.0.0.0:6000',
@@ -85,6 +98,15 @@ describe('loadConfig', () => {
         minWorkers: 2,
         maxWorkers: 4,
         callTimeoutMs: 90_000,
+        defaultHttp: 'allow',
+        allowLocalNetwork: true,
+        httpMaxBodyBytes: 1024,
+        maxTimers: 5,
+        initTimeoutMs: 30_000,
+        timerCallbackTimeoutMs: 60_000,
+        maxMemoryMiB: 128,
+        maxResponseBytes: 16 * 1024 * 1024,
+        quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 },
       },
       pluginConfig: {},
     });

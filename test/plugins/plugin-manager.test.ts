@@ -31,7 +31,7 @@ describe('PluginManager', () => {
   });
 
   async function loadAll(order: string[] = []): Promise<PluginManager> {
-    const manager = new PluginManager({ folder: plugins.folder, order, callTimeoutMs: 5_000, sandbox, log });
+    const manager = new PluginManager({ folder: plugins.folder, order, initTimeoutMs: 5_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log });
     await manager.loadAll();
     return manager;
   }

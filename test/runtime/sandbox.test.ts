@@ -188,7 +188,7 @@ describe('Sandbox host calls', () => {
       hostFunctions: ['echo', 'wait', 'fail'],
       async hostCall(caller, name, request) {
         if (name === 'echo') return { ok: true, bytes: new Uint8Array([...encoder.encode(`${caller.pluginId}:`), ...request]) };
-        if (name === 'fail') return { ok: false, message: 'nope' };
+        if (name === 'fail') return { ok: false, fault: 'host', message: 'nope' };
         if (++entered.count === entered.expected) entered.all.resolve();
         await gate.promise;
         return { ok: true, bytes: new Uint8Array(0) };

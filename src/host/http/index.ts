@@ -1,0 +1,31 @@
+/** The HTTP host service: plugin requests, checked against permissions, limits and the local network. */
+export {
+  /** Performs plugin HTTP requests; every failure comes back in `HttpResponse.error`, never thrown. */
+  HttpService,
+  /** Response body cap when `maxBodyBytes` is not given: 10 MiB. */
+  DEFAULT_MAX_BODY_BYTES,
+  /** Redirects followed when `maxRedirects` is not given: 5. */
+  DEFAULT_MAX_REDIRECTS,
+  /** Timeout for a request whose `timeout_ms` is 0, when `defaultTimeoutMs` is not given: 10 s. */
+  DEFAULT_TIMEOUT_MS,
+} from './http-service';
+export type {
+  /** How the operator's settings shape the service (Plugins.DefaultHttp, Plugins.AllowLocalNetwork, ...). */
+  HttpServiceOptions,
+  /** One plugin request: plugin id, method, request, permission and deadline. */
+  HttpCall,
+} from './http-service';
+export {
+  /** Checks `permissions.http` once, e.g. at plugin load: a bad pattern or method is a `bad_manifest`. */
+  compileHttpPolicy,
+} from './http-policy';
+export type {
+  /** A manifest's `permissions.http`, as the plugins layer passes it in. */
+  HttpPermission,
+  /** A compiled `permissions.http`. */
+  HttpPolicy,
+} from './http-policy';
+export type {
+  /** An upper-case HTTP method a plugin can call. */
+  HttpMethod,
+} from './http-method';

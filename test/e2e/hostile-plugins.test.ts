@@ -1,0 +1,158 @@
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { rpcExports } from '../../src/contract';
+import type { ErrorKind } from '../../src/errors';
+import { pluginHealthName } from '../../src/sidecar';
+import { status } from '../helpers/api-clients';
+import { HealthClient } from '../helpers/health-client';
+import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
+import { watToWasm } from '../helpers/wat';
+
+interface Hostile {
+  /** `metadata_agent_get_artist_biography`'s body; `$ptr`/`$len` are its parameters. */
+  readonly body: string;
+  readonly extra?: string;
+  readonly pages?: number;
+  /** Replaces the bump allocator's body. */
+  readonly malloc?: string;
+}
+
+/** A MetadataAgent plugin in WebAssembly text whose GetArtistBiography misbehaves as told. */
+function hostileWat({ body, extra = '', pages = 1, malloc }: Hostile): string {
+  const others = rpcExports('MetadataAgent')
+    .filter((name) => name !== 'metadata_agent_get_artist_biography')
+    .map((name) => `(export "${name}" (func $empty))`);
+  return `(module
+    ${extra}
+    (memory (export "memory") ${pages})
+    (global $heap (mut i32) (i32.const 1024))
+    (func (export "malloc") (param $n i32) (result i32) (local $p i32)
+      ${malloc ?? '(local.set $p (global.get $heap)) (global.set $heap (i32.add (global.get $heap) (local.get $n))) (local.get $p)'})
+    (func (export "free") (param i32))
+    (func (export "metadata_agent_api_version") (result i64) (i64.const 1))
+    (func $empty (param i32 i32) (result i64) (i64.const 0))
+    (func $deep (param i32) (result i32) (i32.add (call $deep (local.get 0)) (i32.const 1)))
+    (func (export "metadata_agent_get_artist_biography") (param $ptr i32) (param $len i32) (result i64) ${body})
+    ${others.join('\n    ')})`;
+}
+
+const packed = (ptr: number, len: number) => `(i64.const ${(BigInt(ptr) << 32n) | BigInt(len >>> 0)})`;
+
+/** Misbehaviour at call time: [id, module, status code, message]. */
+const AT_CALL: [string, Hostile, number, RegExp][] = [
+  ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish before the deadline/],
+  ['grow-bomb', { body: '(loop $grow (br_if $grow (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) unreachable' }, grpcStatus.RESOURCE_EXHAUSTED, /plugin grow-bomb: export metadata_agent_get_artist_biography ran out of memory: \d+ of its 8 MiB cap/],
+  ['unreachable', { body: 'unreachable' }, grpcStatus.INTERNAL, /plugin unreachable: export metadata_agent_get_artist_biography failed: unreachable/],
+  ['recursion', { body: '(drop (call $deep (i32.const 0))) (i64.const 0)' }, grpcStatus.INTERNAL, /plugin recursion: export metadata_agent_get_artist_biography failed: stack overflow/],
+  ['divide', { body: '(drop (i32.div_s (i32.const 1) (i32.const 0))) (i64.const 0)' }, grpcStatus.INTERNAL, /failed: divide by zero/],
+  ['oob-read', { body: '(i64.load (i32.const 0x7ffffff0))' }, grpcStatus.INTERNAL, /failed: memory access out of bounds/],
+  ['oob-pointer', { body: packed(0x00ff0000, 64) }, grpcStatus.INTERNAL, /plugin oob-pointer: export metadata_agent_get_artist_biography returned ptr=16711680 len=64, outside the 65536-byte memory/],
+  ['garbage-error', { body: packed(256, 0x8000_0004), extra: '(data (i32.const 256) "\\ff\\fe\\fd\\fc")' }, grpcStatus.INTERNAL, /plugin garbage-error: export metadata_agent_get_artist_biography returned an error string that is not valid UTF-8/],
+  ['bad-protobuf', { body: packed(256, 4), extra: '(data (i32.const 256) "\\ff\\ff\\ff\\ff")' }, grpcStatus.INTERNAL, /plugin bad-protobuf: export metadata_agent_get_artist_biography returned bytes that are not a valid GetArtistBiography response/],
+  ['bad-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0x7fff0000)' }, grpcStatus.INTERNAL, /plugin bad-malloc: export metadata_agent_get_artist_biography malloc\(\d+\) returned 2147418112, outside/],
+  ['huge-response', { body: packed(1024, 100 * 1024 * 1024) }, grpcStatus.RESOURCE_EXHAUSTED, /plugin huge-response: export metadata_agent_get_artist_biography returned 104857600 bytes, over the 16777216-byte response cap/],
+];
+
+/** Refused at load: [id, module, error kind, message]. */
+const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
+  ['huge-memory', { body: '(i64.const 0)', pages: 200 }, 'bad_module', /plugin huge-memory: declares 12.5 MiB of initial memory, over the cap of 8 MiB \(Plugins.MaxMemoryMiB\)/],
+  ['no-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0)' }, 'bad_module', /plugin no-malloc: does not export malloc/],
+  ['unknown-import', { body: '(i64.const 0)', extra: '(import "env" "launch_missiles" (func))' }, 'bad_module', /plugin unknown-import: imports function env.launch_missiles, which the host does not provide/],
+  ['wrong-signature', { body: '(i64.const 0)' }, 'bad_module', /plugin wrong-signature declares MetadataAgent, but export metadata_agent_get_album_info has signature \(i32\) -> i32, expected \(i32, i32\) -> i64/],
+  // _initialize runs in every fresh instance, the load-time version check's included.
+  [
+    'exit-in-init',
+    { body: '(i64.const 0)', extra: '(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) (func (export "_initialize") (call $exit (i32.const 3)))' },
+    'trap',
+    /plugin exit-in-init: export metadata_agent_api_version failed: proc_exit\(3\)/,
+  ],
+];
+
+describe('hostile plugins', () => {
+  const plugins = new PluginsFolder().copy('fixture', 'healthy');
+  let s: TestSidecar;
+  let health: HealthClient;
+
+  beforeAll(async () => {
+    const build = async (id: string, hostile: Hostile, edit: (wat: string) => string = (wat) => wat) =>
+      plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(edit(hostileWat(hostile)), `${id}.wat`) });
+    for (const [id, hostile] of AT_CALL) await build(id, hostile);
+    for (const [id, hostile] of AT_LOAD) {
+      if (id === 'no-malloc') await build(id, hostile, (wat) => wat.replace('(func (export "malloc")', '(func $malloc'));
+      else if (id === 'wrong-signature') await build(id, hostile, (wat) => wat.replace('(export "metadata_agent_get_album_info" (func $empty))', '(func (export "metadata_agent_get_album_info") (param i32) (result i32) (i32.const 0))'));
+      else await build(id, hostile);
+    }
+    s = await startTestSidecar(plugins.folder, [
+      '--plugins-min-workers', '2',
+      '--plugins-max-memory-mib', '8',
+      // Shorter than the callers' deadlines, so the sidecar's own message reaches them.
+      '--plugins-call-timeout', '500ms',
+      // Higher than the corpus ever reaches, so no plugin is quarantined here (see the quarantine test).
+      '--plugins-quarantine-failures', '1000',
+    ]);
+    health = new HealthClient(s.address);
+  });
+  afterAll(async () => {
+    health.close();
+    await s.close();
+    plugins.cleanup();
+  });
+
+  const biography = (plugin: string, name: string) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin, timeoutMs: 5_000 });
+
+  it.each(AT_LOAD)('%s is refused at load with a message naming the cause', async (id, _hostile, kind, message) => {
+    const entry = s.sidecar.plugins.list().find((status) => status.id === id);
+    expect(entry).toMatchObject({ state: 'failed', error: { kind, message: expect.stringMatching(message) } });
+    await expect(health.check(pluginHealthName(id))).resolves.toBe('NOT_SERVING');
+  });
+
+  it.each(AT_CALL)('%s fails only its own call, while a healthy plugin answers', async (id, _hostile, code, message) => {
+    const hostile = biography(id, 'x');
+    const healthy = await Promise.all([1, 2, 3].map((n) => biography('healthy', `n${n}`)));
+    expect(healthy.map((response) => response.biography)).toEqual(['fixture:n1:calls=1', 'fixture:n2:calls=1', 'fixture:n3:calls=1']);
+    await expect(hostile).rejects.toMatchObject(status(code, message));
+    await expect(health.check('')).resolves.toBe('SERVING');
+    await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+  });
+
+  it('leaves the worker count and memory near where they started', async () => {
+    const workersBefore = s.sidecar.workers();
+    const rssBefore = process.memoryUsage().rss;
+    for (let round = 0; round < 3; round++) {
+      await Promise.allSettled(AT_CALL.map(([id]) => biography(id, 'x')));
+    }
+    await expect(biography('healthy', 'last')).resolves.toEqual({ biography: 'fixture:last:calls=1' });
+    expect(s.sidecar.workers()).toBe(workersBefore);
+    // Three rounds allocate over 300 MiB of guest memory and terminate workers; none of it may stay.
+    expect(process.memoryUsage().rss - rssBefore).toBeLessThan(150 * 1024 * 1024);
+  });
+});
+
+describe('quarantine', () => {
+  const plugins = new PluginsFolder().copy('fixture', 'flaky').copy('fixture-two', 'steady');
+  let s: TestSidecar;
+  let health: HealthClient;
+
+  beforeAll(async () => {
+    s = await startTestSidecar(plugins.folder, ['--plugins-quarantine-failures', '3', '--plugins-quarantine-window', '1m', '--plugins-quarantine-backoff', '300ms']);
+    health = new HealthClient(s.address);
+  });
+  afterAll(async () => {
+    health.close();
+    await s.close();
+    plugins.cleanup();
+  });
+
+  const biography = (name: string, plugin?: string) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin });
+
+  it('takes a plugin that keeps trapping out of service, skips it in fan-out, then tries it again', async () => {
+    for (let i = 0; i < 3; i++) await expect(biography('unreachable', 'flaky')).rejects.toMatchObject({ code: grpcStatus.INTERNAL });
+    await expect(health.check(pluginHealthName('flaky'))).resolves.toBe('NOT_SERVING');
+    await expect(health.check('')).resolves.toBe('SERVING');
+    // flaky comes first by id, but sits out: steady answers.
+    await expect(biography('Ann')).resolves.toEqual({ biography: 'two:Ann' });
+    await expect(biography('Ann', 'flaky')).rejects.toMatchObject(status(grpcStatus.UNAVAILABLE, 'plugin flaky is quarantined'));
+    await health.waitFor(pluginHealthName('flaky'), 'SERVING');
+    await expect(biography('Ann')).resolves.toEqual({ biography: 'fixture:Ann:calls=1' });
+  });
+});

@@ -1,0 +1,52 @@
+import { existsSync, lstatSync, mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { removePlugin } from '../../../src/plugins';
+import { snapshotFolder } from '../../helpers/folder-snapshot';
+import { PluginsFolder } from '../../helpers/plugins-folder';
+
+describe('removePlugin', () => {
+  let plugins: PluginsFolder;
+
+  beforeEach(() => {
+    plugins = new PluginsFolder().copy('wikibio').copy('scrobble-check');
+  });
+  afterEach(() => plugins.cleanup());
+
+  it('deletes a plugin folder and nothing else', async () => {
+    const result = await removePlugin(plugins.folder, 'wikibio');
+    expect(result).toEqual({ id: 'wikibio', folder: path.join(plugins.folder, 'wikibio') });
+    expect(readdirSync(plugins.folder)).toEqual(['scrobble-check']);
+  });
+
+  it('removes only the link of a dev plugin and reports the target it kept', async () => {
+    const dev = path.join(plugins.root, 'dev-bio');
+    mkdirSync(dev);
+    writeFileSync(path.join(dev, 'manifest.json'), '{}');
+    const devBefore = snapshotFolder(dev);
+    symlinkSync(dev, path.join(plugins.folder, 'bio'));
+
+    const result = await removePlugin(plugins.folder, 'bio');
+
+    expect(result).toEqual({ id: 'bio', folder: path.join(plugins.folder, 'bio'), keptTarget: dev });
+    expect(lstatSync(path.join(plugins.folder, 'bio'), { throwIfNoEntry: false })).toBeUndefined();
+    expect(snapshotFolder(dev)).toEqual(devBefore);
+  });
+
+  it('refuses an id that is not installed', async () => {
+    await expect(removePlugin(plugins.folder, 'nope')).rejects.toMatchObject({ kind: 'unknown_plugin', message: 'plugin nope is not installed' });
+  });
+
+  it('refuses an id that would reach outside the plugins folder', async () => {
+    const before = snapshotFolder(plugins.root);
+    await expect(removePlugin(plugins.folder, '..')).rejects.toMatchObject({ kind: 'invalid_argument' });
+    await expect(removePlugin(plugins.folder, 'a/../../x')).rejects.toMatchObject({ kind: 'invalid_argument' });
+    expect(snapshotFolder(plugins.root)).toEqual(before);
+    expect(existsSync(plugins.folder)).toBe(true);
+  });
+
+  it('leaves a plain file under the id alone', async () => {
+    writeFileSync(path.join(plugins.folder, 'stray'), 'not a plugin');
+    await expect(removePlugin(plugins.folder, 'stray')).rejects.toMatchObject({ kind: 'invalid_argument', message: expect.stringMatching(/is not a plugin folder/) });
+    expect(existsSync(path.join(plugins.folder, 'stray'))).toBe(true);
+  });
+});
