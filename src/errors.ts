@@ -22,6 +22,8 @@ export type ErrorKind =
   | 'invalid_argument'
   | 'resource_exhausted'
   | 'shutting_down'
+  /** The request cannot be carried out in the current state (e.g. a refresh to an invalid version). */
+  | 'failed_precondition'
   /** The plugin is quarantined after repeated failures. */
   | 'unavailable'
   | 'internal'

@@ -58,6 +58,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     pluginConfig: config.pluginConfig,
     quarantine: settings.quarantine,
     onAvailability: (pluginId, available) => server?.setStatus(pluginHealthName(pluginId), available),
+    // A refreshed or removed plugin's timers go with its old version.
+    onRelease: (pluginId) => timers.cancelAll(pluginId),
     sandbox,
     log,
   });
@@ -70,7 +72,6 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   log.info({ address: config.address, port: server.port }, 'ndphost listening');
   if (settings.enabled) await plugins.loadAll();
   else log.warn('Plugins.Enabled is false: serving no plugins');
-  for (const status of plugins.list()) server.setStatus(pluginHealthName(status.id), status.state === 'ready');
   // Timers start after the plugins, so a timer that fell due while the sidecar was down finds its plugin.
   await timers.start();
   server.setServing(true);

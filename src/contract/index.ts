@@ -5,8 +5,6 @@ export {
   SERVICE_NAMES,
   /** The rpcs of each service with their export names and codecs. */
   RPCS,
-  /** grpc-js definitions of each service, for the server. */
-  SERVICE_DEFINITIONS,
   /** `<snake(Service)>_api_version`. */
   apiVersionExport,
   /** The rpc export names of a service. */

@@ -55,13 +55,6 @@ export const RPCS = {
   LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementService),
 } as const;
 
-/** The grpc-js service definitions, for the server edge. */
-export const SERVICE_DEFINITIONS = {
-  MetadataAgent: MetadataAgentService,
-  Scrobbler: ScrobblerService,
-  TimerCallback: TimerCallbackService,
-  LifecycleManagement: LifecycleManagementService,
-} as const;
 
 /** The export a plugin must provide, returning 1, for each service it serves. */
 export function apiVersionExport(service: ServiceName): string {

@@ -3,7 +3,7 @@ export {
   /** Scans, loads and keeps the registry of plugins. */
   PluginManager,
 } from './plugin-manager';
-export type { PluginManagerOptions, PluginStatus } from './plugin-manager';
+export type { PluginManagerOptions, PluginStatus, ReloadResult } from './plugin-manager';
 export {
   /** A loaded plugin, callable by export name. */
   Plugin,

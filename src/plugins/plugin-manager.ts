@@ -2,11 +2,12 @@ import type { Logger } from 'pino';
 import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
 import type { Sandbox } from '../runtime';
+import { fingerprintOf } from './fingerprint';
 import { loadPlugin } from './load-plugin';
 import type { Manifest } from './manifest';
 import type { Plugin } from './plugin';
 import { Quarantine, type QuarantineOptions } from './quarantine';
-import { scanPlugins, type PluginFolder } from './scan-plugins';
+import { locatePlugin, scanPlugins, type PluginFolder } from './scan-plugins';
 
 export interface PluginManagerOptions {
   readonly folder: string;
@@ -18,10 +19,16 @@ export interface PluginManagerOptions {
   readonly pluginConfig: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** When repeated failures take a plugin out of service. */
   readonly quarantine: Omit<QuarantineOptions, 'onChange'>;
-  /** Told when a plugin goes out of service or comes back. */
-  readonly onAvailability?: (pluginId: string, available: boolean) => void;
   readonly sandbox: Sandbox;
   readonly log: Logger;
+  /** Told when a plugin becomes callable or stops being callable (loaded, failed, quarantined, removed). */
+  readonly onAvailability?: (pluginId: string, available: boolean) => void;
+  /**
+   * Told before a plugin's current version goes away (refresh or remove), so what it owns
+   * elsewhere (timers) goes with it. Called before the new version's OnInit, which may
+   * register timers of its own.
+   */
+  readonly onRelease?: (pluginId: string) => Promise<void>;
 }
 
 /** What `plugin list` and health need to know about every plugin folder. */
@@ -32,20 +39,30 @@ export interface PluginStatus {
   readonly state: 'ready' | 'failed';
   readonly plugin?: Plugin;
   readonly error?: NdpError;
+  /** What the files looked like when loaded, to tell whether a rescan must reload. */
+  readonly fingerprint?: string;
+}
+
+/** What a refresh did. */
+export interface ReloadResult {
+  readonly status: PluginStatus;
+  readonly oldVersion?: string;
 }
 
 /**
  * Scans the plugins folder, loads every plugin concurrently (one bad plugin never stops the
- * others) and keeps the registry by service, in the configured order.
+ * others) and keeps the registry by service, in the configured order. Plugins can be reloaded,
+ * removed and rescanned while calls are in flight: the registry is replaced, never mutated, so
+ * a call keeps the version it started with.
  */
 export class PluginManager {
-  private statuses: PluginStatus[] = [];
+  private readonly statuses = new Map<string, PluginStatus>();
   private byId = new Map<string, Plugin>();
   private byService = new Map<ServiceName, readonly Plugin[]>();
   private readonly manifests = new Map<string, Manifest>();
-  private loaded: Promise<void> | undefined;
-
   private readonly quarantine: Quarantine;
+  /** One change at a time per plugin id. */
+  private readonly changing = new Map<string, Promise<unknown>>();
 
   constructor(private readonly options: PluginManagerOptions) {
     this.quarantine = new Quarantine({
@@ -58,9 +75,12 @@ export class PluginManager {
   }
 
   /** Scans and loads every plugin; resolves when each has loaded or failed. */
-  loadAll(): Promise<void> {
-    this.loaded ??= this.scanAndLoad();
-    return this.loaded;
+  async loadAll(): Promise<void> {
+    const { folder, log } = this.options;
+    const folders = await scanPlugins(folder);
+    await Promise.all(folders.map((location) => this.exclusive(location.id, () => this.load(location))));
+    const ready = this.byId.size;
+    log.info({ folder, ready, failed: this.statuses.size - ready }, 'plugins loaded');
   }
 
   /** The ready plugin with this id. */
@@ -73,54 +93,127 @@ export class PluginManager {
     return this.byService.get(service) ?? [];
   }
 
-  /** The manifest of a plugin that is ready or still loading (OnInit's host calls need it). */
+  /** The manifest of a plugin that is ready or loading (OnInit's host calls need its permissions). */
   manifest(id: string): Manifest | undefined {
     return this.manifests.get(id);
   }
 
-  /** Every plugin folder found, ready or failed. */
-  list(): readonly PluginStatus[] {
-    return this.statuses;
+  /** True while a ready plugin is quarantined. */
+  isQuarantined(id: string): boolean {
+    return this.quarantine.isOut(id);
   }
 
-  /** Releases every plugin's module. */
+  /** Every plugin folder found, ready or failed, by id. */
+  list(): PluginStatus[] {
+    return [...this.statuses.values()].sort((a, b) => a.id.localeCompare(b.id));
+  }
+
+  /**
+   * Reloads one plugin from its folder: manifest, module, OnInit. On success the new version
+   * serves the next calls; on failure a plugin that was ready keeps serving, and the error says
+   * why. A folder that is gone removes the plugin.
+   */
+  reload(id: string): Promise<ReloadResult> {
+    return this.exclusive(id, async () => {
+      const location = await locatePlugin(this.options.folder, id);
+      if (!location) {
+        const known = this.statuses.has(id);
+        await this.drop(id);
+        throw new NdpError('unknown_plugin', known ? `plugin ${id} is no longer in the plugins folder; it was removed` : `no plugin ${id} in the plugins folder`, { pluginId: id });
+      }
+      const oldVersion = this.byId.get(id)?.manifest.version;
+      const status = await this.load(location);
+      if (status.error) throw status.error;
+      return { status, oldVersion };
+    });
+  }
+
+  /**
+   * Brings the registry in line with the folder: loads new plugins, reloads changed or failed
+   * ones, drops removed ones. Unchanged ready plugins are left alone (their timers too).
+   */
+  async rescan(): Promise<PluginStatus[]> {
+    const folders = await scanPlugins(this.options.folder);
+    const found = new Set(folders.map((location) => location.id));
+    await Promise.all([...this.statuses.keys()].filter((id) => !found.has(id)).map((id) => this.exclusive(id, () => this.drop(id))));
+    await Promise.all(
+      folders.map((location) =>
+        this.exclusive(location.id, async () => {
+          const current = this.statuses.get(location.id);
+          if (current?.state === 'ready' && current.fingerprint === (await fingerprintOf(location.folder))) return;
+          await this.load(location);
+        }),
+      ),
+    );
+    return this.list();
+  }
+
+  /** Releases every plugin (shutdown). */
   unloadAll(): void {
-    for (const plugin of this.byId.values()) plugin.unload();
+    for (const plugin of this.byId.values()) plugin.retire();
     this.byId = new Map();
     this.byService = new Map();
   }
 
-  private async scanAndLoad(): Promise<void> {
-    const { folder, log } = this.options;
-    const folders = await scanPlugins(folder);
-    this.statuses = await Promise.all(folders.map((location) => this.loadOne(location)));
-    const ready = this.ordered(this.statuses.flatMap((status) => (status.plugin ? [status.plugin] : [])));
-    this.byId = new Map(ready.map((plugin) => [plugin.id, plugin]));
-    this.byService = new Map();
-    for (const plugin of ready) {
-      for (const service of plugin.manifest.services) this.byService.set(service, [...this.forService(service), plugin]);
-    }
-    log.info({ folder, ready: ready.length, failed: this.statuses.length - ready.length }, 'plugins loaded');
-  }
-
-  private async loadOne(location: PluginFolder): Promise<PluginStatus> {
+  /** Loads a plugin and publishes the outcome; a failed reload keeps a ready old version. */
+  private async load(location: PluginFolder): Promise<PluginStatus> {
     const { log } = this.options;
     const started = performance.now();
+    const previous = this.statuses.get(location.id);
+    const previousManifest = this.manifests.get(location.id);
+    if (previous) await this.options.onRelease?.(location.id);
     try {
+      const fingerprint = await fingerprintOf(location.folder);
       const plugin = await loadPlugin(location, {
         ...this.options,
         quarantine: this.quarantine,
         onManifest: (id, manifest) => this.manifests.set(id, manifest),
       });
       const { name, version, services } = plugin.manifest;
-      log.info({ plugin: location.id, name, version, services, ms: Math.round(performance.now() - started) }, 'plugin ready');
-      return { ...location, state: 'ready', plugin };
+      log.info({ plugin: location.id, name, version, services, ms: Math.round(performance.now() - started) }, previous ? 'plugin reloaded' : 'plugin ready');
+      this.quarantine.forget(location.id);
+      return this.publish({ ...location, state: 'ready', plugin, fingerprint });
     } catch (cause) {
       const error = cause instanceof NdpError ? cause : new NdpError('internal', `plugin ${location.id}: ${String(cause)}`, { pluginId: location.id, cause });
       log.error({ plugin: location.id, kind: error.kind, field: error.field, export: error.export }, error.message);
+      if (previous?.state === 'ready' && previousManifest) {
+        // The old version keeps serving: the refresh reports the error instead.
+        this.manifests.set(location.id, previousManifest);
+        return { ...location, state: 'failed', error };
+      }
       this.manifests.delete(location.id);
-      return { ...location, state: 'failed', error };
+      return this.publish({ ...location, state: 'failed', error });
     }
+  }
+
+  private async drop(id: string): Promise<void> {
+    if (!this.statuses.has(id)) return;
+    await this.options.onRelease?.(id);
+    this.statuses.delete(id);
+    this.manifests.delete(id);
+    this.quarantine.forget(id);
+    this.rebuild(id);
+    this.options.log.info({ plugin: id }, 'plugin removed');
+  }
+
+  private publish(status: PluginStatus): PluginStatus {
+    this.statuses.set(status.id, status);
+    this.rebuild(status.id);
+    return status;
+  }
+
+  /** Replaces the registry snapshot; the version it replaced retires once its calls finish. */
+  private rebuild(changedId: string): void {
+    const replaced = this.byId.get(changedId);
+    const ready = this.ordered([...this.statuses.values()].flatMap((status) => (status.plugin ? [status.plugin] : [])));
+    this.byId = new Map(ready.map((plugin) => [plugin.id, plugin]));
+    const byService = new Map<ServiceName, Plugin[]>();
+    for (const plugin of ready) {
+      for (const service of plugin.manifest.services) byService.set(service, [...(byService.get(service) ?? []), plugin]);
+    }
+    this.byService = byService;
+    if (replaced && replaced !== this.byId.get(changedId)) replaced.retire();
+    this.options.onAvailability?.(changedId, this.byId.has(changedId));
   }
 
   private ordered(plugins: Plugin[]): Plugin[] {
@@ -129,5 +222,11 @@ export class PluginManager {
       return index < 0 ? this.options.order.length : index;
     };
     return plugins.sort((a, b) => rank(a.id) - rank(b.id) || a.id.localeCompare(b.id));
+  }
+
+  private exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
+    const next = (this.changing.get(id) ?? Promise.resolve()).catch(() => undefined).then(change);
+    this.changing.set(id, next);
+    return next;
   }
 }

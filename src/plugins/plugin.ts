@@ -11,6 +11,9 @@ export class Plugin {
   readonly folder: string;
   readonly dev: boolean;
   private readonly services: ReadonlySet<ServiceName>;
+  /** Calls in flight: a replaced version stays loaded until they finish. */
+  private active = 0;
+  private retired = false;
 
   constructor(
     location: PluginFolder,
@@ -43,16 +46,21 @@ export class Plugin {
   /** Calls an rpc export in a fresh instance with an encoded request; failures count towards quarantine. */
   async invoke(exportName: string, request: Uint8Array, deadline: number): Promise<Uint8Array> {
     if (!this.available) throw new NdpError('unavailable', `plugin ${this.id} is quarantined after repeated failures`, { pluginId: this.id });
+    this.active++;
     try {
       return await this.sandbox.call(this.module, exportName, request, deadline);
     } catch (error) {
       if (error instanceof NdpError) this.quarantine.record(this.id, error.kind, error.message);
       throw error;
+    } finally {
+      if (--this.active === 0 && this.retired) this.sandbox.unload(this.module);
     }
   }
 
-  /** Releases the compiled module. */
-  unload(): void {
-    this.sandbox.unload(this.module);
+  /** Releases the compiled module once the calls in flight have finished (refresh, remove, shutdown). */
+  retire(): void {
+    if (this.retired) return;
+    this.retired = true;
+    if (this.active === 0) this.sandbox.unload(this.module);
   }
 }

@@ -1,4 +1,4 @@
-import { mkdir, readdir, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 
 /** A folder under the plugins folder that holds (or should hold) a plugin. */
@@ -18,17 +18,18 @@ export interface PluginFolder {
 export async function scanPlugins(pluginsFolder: string): Promise<PluginFolder[]> {
   await mkdir(pluginsFolder, { recursive: true, mode: 0o700 });
   const entries = await readdir(pluginsFolder, { withFileTypes: true });
-  const found = await Promise.all(
-    entries
-      .filter((entry) => !entry.name.startsWith('.') && (entry.isDirectory() || entry.isSymbolicLink()))
-      .map(async (entry): Promise<PluginFolder | undefined> => {
-        const folder = path.join(pluginsFolder, entry.name);
-        if (!(await isDirectory(folder))) return undefined;
-        const [manifest, wasm] = await Promise.all([exists(path.join(folder, 'manifest.json')), exists(path.join(folder, 'plugin.wasm'))]);
-        return manifest || wasm ? { id: entry.name, folder, dev: entry.isSymbolicLink() } : undefined;
-      }),
-  );
+  const found = await Promise.all(entries.map((entry) => locatePlugin(pluginsFolder, entry.name)));
   return found.filter((entry): entry is PluginFolder => entry !== undefined).sort((a, b) => a.id.localeCompare(b.id));
+}
+
+/** The plugin folder of one id, by the same rules as scanPlugins; undefined when there is none. */
+export async function locatePlugin(pluginsFolder: string, id: string): Promise<PluginFolder | undefined> {
+  if (id.startsWith('.') || id.includes('/') || id.includes(path.sep)) return undefined;
+  const folder = path.join(pluginsFolder, id);
+  const link = await lstat(folder).catch(() => undefined);
+  if (!link || !(await isDirectory(folder))) return undefined;
+  const [manifest, wasm] = await Promise.all([exists(path.join(folder, 'manifest.json')), exists(path.join(folder, 'plugin.wasm'))]);
+  return manifest || wasm ? { id, folder, dev: link.isSymbolicLink() } : undefined;
 }
 
 async function isDirectory(file: string): Promise<boolean> {

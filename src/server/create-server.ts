@@ -1,10 +1,10 @@
 import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
-import { SERVICE_DEFINITIONS } from '../contract';
 import { NdpError } from '../errors';
 import type { Handler, ServiceHandlerSet } from '../services';
 import { addReflection } from './reflection';
+import { SERVED_SERVICES } from './served-services';
 import { unaryCall } from './unary-call';
 
 export interface ServerOptions {
@@ -34,9 +34,10 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const { address, handlers, log } = options;
   const server = new Server();
   const serviceNames: string[] = [];
-  for (const [name, serviceHandlers] of Object.entries(handlers) as [keyof ServiceHandlerSet, ServiceHandlerSet[keyof ServiceHandlerSet]][]) {
-    server.addService(SERVICE_DEFINITIONS[name], implementation(serviceHandlers, log));
-    serviceNames.push(`api.${name}`);
+  for (const [key, serviceHandlers] of Object.entries(handlers) as [keyof ServiceHandlerSet, object][]) {
+    const { definition, name } = SERVED_SERVICES[key];
+    server.addService(definition, implementation(serviceHandlers, log));
+    serviceNames.push(name);
   }
   const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((name) => [name, 'NOT_SERVING'])) });
   health.addToServer(server);

@@ -3,6 +3,7 @@ import type { Server } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
 import { protoPath as healthProto } from 'grpc-health-check';
+import { SERVED_PROTOS } from './served-services';
 
 const PROTO_ROOT = path.resolve(__dirname, '..', '..', '..', 'proto');
 
@@ -12,7 +13,7 @@ const PROTO_ROOT = path.resolve(__dirname, '..', '..', '..', 'proto');
  * `user_id` to `userId` and reflection would describe the wrong fields (contract.md).
  */
 export function addReflection(server: Server, services: readonly string[]): void {
-  const definition = loadSync([path.join(PROTO_ROOT, 'api.proto'), healthProto], {
+  const definition = loadSync([...SERVED_PROTOS.map((file) => path.join(PROTO_ROOT, file)), healthProto], {
     keepCase: true,
     longs: String,
     enums: String,

@@ -14,6 +14,7 @@ const CODES: Record<ErrorKind, status> = {
   resource_exhausted: status.RESOURCE_EXHAUSTED,
   shutting_down: status.UNAVAILABLE,
   unavailable: status.UNAVAILABLE,
+  failed_precondition: status.FAILED_PRECONDITION,
   internal: status.INTERNAL,
   // Load-time kinds never reach a caller; if one does, it is our bug.
   bad_manifest: status.INTERNAL,

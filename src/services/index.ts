@@ -1,5 +1,7 @@
 /** The contract's services: routing (`x-plugin`, order, fan-out) and message encoding. */
+import type { PluginManager } from '../plugins';
 import type { ServiceDeps } from './call-context';
+import { pluginAdminHandlers } from './plugin-admin';
 import { metadataAgentHandlers } from './metadata-agent';
 import { scrobblerHandlers } from './scrobbler';
 import { timerCallbackHandlers } from './timer-callback';
@@ -9,13 +11,18 @@ export {
   /** Runs a fired timer's OnTimerCallback in the plugin that owns it. */
   timerFirer,
 } from './timer-callback';
+export {
+  /** A plugin's status as the admin service reports it. */
+  toPluginInfo,
+} from './plugin-admin';
 
 /** A handler per rpc of every service the sidecar serves, built once at start. */
-export function createServiceHandlers(deps: ServiceDeps) {
+export function createServiceHandlers(deps: ServiceDeps & { readonly plugins: PluginManager }) {
   return {
     MetadataAgent: metadataAgentHandlers(deps),
     Scrobbler: scrobblerHandlers(deps),
     TimerCallback: timerCallbackHandlers(deps),
+    PluginAdmin: pluginAdminHandlers(deps.plugins),
   };
 }
 
