@@ -6,6 +6,14 @@ export {
   createHostBroker,
 } from './host-broker';
 export type { HostServices } from './host-broker';
-export { HttpService } from './http';
+export {
+  /** Performs plugins' HTTP requests under their permissions and the operator's limits. */
+  HttpService,
+  /** Checks a manifest's `permissions.http` (patterns, methods); throws `bad_manifest`. */
+  compileHttpPolicy,
+} from './http';
 export type { HttpPermission } from './http';
-export { TimerService } from './timer';
+export {
+  /** Plugins' timers, persisted across restarts. */
+  TimerService,
+} from './timer';

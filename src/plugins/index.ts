@@ -18,7 +18,7 @@ export {
   /** Checks that every declared service's exports exist. */
   checkServiceExports,
 } from './load-plugin';
-export type { Manifest, HttpPermission } from './manifest';
+export type { Manifest } from './manifest';
 export {
   /** Installs a `.ndp` package as a new plugin. */
   installPlugin,

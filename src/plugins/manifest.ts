@@ -3,14 +3,7 @@ import path from 'node:path';
 import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
 import { SERVICE_NAMES, type ServiceName } from '../contract';
 import { NdpError } from '../errors';
-
-/** What a plugin's `permissions.http` asks for (contract.md, manifest.json). */
-export interface HttpPermission {
-  reason: string;
-  /** URL pattern -> methods (`*` for all). */
-  allowedUrls?: Record<string, string[]>;
-  allowLocalNetwork?: boolean;
-}
+import { compileHttpPolicy, type HttpPermission } from '../host';
 
 /** A validated manifest.json. */
 export interface Manifest {
@@ -80,7 +73,11 @@ export function parseManifest(text: string, pluginId: string, file: string): Man
   } catch (error) {
     throw new NdpError('bad_manifest', `plugin ${pluginId}: manifest.json is not valid JSON: ${(error as Error).message}`, { pluginId, path: file });
   }
-  if (validate(json)) return json;
+  if (validate(json)) {
+    // URL patterns and methods are checked here, at load, not on a plugin's first request.
+    if (json.permissions?.http) compileHttpPolicy(json.permissions.http, pluginId);
+    return json;
+  }
   const [first] = validate.errors ?? [];
   const problems = (validate.errors ?? []).map(describe).join('; ');
   throw new NdpError('bad_manifest', `plugin ${pluginId}: manifest.json: ${problems}`, { pluginId, path: file, field: first && fieldOf(first) });

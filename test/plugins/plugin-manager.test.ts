@@ -65,6 +65,13 @@ describe('PluginManager', () => {
         /field "permissions.http.reason" must have required property 'reason'/,
         'permissions.http.reason',
       ],
+      [
+        'a URL pattern that is not a URL',
+        async () => void plugins.copy('wikibio', 'bad').write('bad', { manifest: manifestFor(['MetadataAgent'], { permissions: { http: { reason: 'r', allowedUrls: { 'ftp://x/*': ['GET'] } } } }) }),
+        'bad_manifest',
+        /plugin bad: manifest.json: URL pattern "ftp:\/\/x\/\*" has scheme ftp; only http and https are allowed/,
+        'permissions.http.allowedUrls["ftp://x/*"]',
+      ],
       ['a missing plugin.wasm', async () => void plugins.write('bad', { manifest: manifestFor(['MetadataAgent']) }), 'bad_module', /plugin bad: plugin.wasm is missing/, undefined],
       [
         'a declared service that is not exported',
