@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
 import { createHostBroker, HOST_FUNCTIONS, HttpService, TimerService } from './host';
-import { PluginManager } from './plugins';
+import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
 import { createServiceHandlers, timerFirer } from './services';
@@ -32,11 +32,17 @@ export function pluginHealthName(pluginId: string): string {
 export async function startSidecar(config: Config, log: Logger): Promise<Sidecar> {
   const { plugins: settings } = config;
   await mkdir(config.dataFolder, { recursive: true, mode: 0o700 });
+  let markPluginsLoaded = (): void => undefined;
+  const pluginsLoaded = new Promise<void>((resolve) => (markPluginsLoaded = resolve));
   const http = new HttpService({ defaultPolicy: settings.defaultHttp, allowLocalNetwork: settings.allowLocalNetwork, maxBodyBytes: settings.httpMaxBodyBytes, log });
   const timers = new TimerService({
     file: path.join(config.dataFolder, 'timers.json'),
     maxTimersPerPlugin: settings.maxTimers,
-    fire: (pluginId, timerId, payload) => fireTimer(pluginId, timerId, payload),
+    // A timer restored from disk may fall due before its plugin has loaded: it waits for it.
+    fire: async (pluginId, timerId, payload) => {
+      await pluginsLoaded;
+      await fireTimer(pluginId, timerId, payload);
+    },
     log,
   });
   const sandbox: Sandbox = new Sandbox({
@@ -70,10 +76,12 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     throw error;
   });
   log.info({ address: config.address, port: server.port }, 'ndphost listening');
+  // Timers start first: a plugin's OnInit may register timers of its own.
+  await timers.start();
   if (settings.enabled) await plugins.loadAll();
   else log.warn('Plugins.Enabled is false: serving no plugins');
-  // Timers start after the plugins, so a timer that fell due while the sidecar was down finds its plugin.
-  await timers.start();
+  markPluginsLoaded();
+  const watcher = settings.enabled && settings.autoReload ? watchPlugins(plugins, settings.folder, log) : undefined;
   server.setServing(true);
   return {
     port: server.port,
@@ -82,6 +90,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     workers: () => sandbox.workers,
     async close() {
       server.setServing(false);
+      watcher?.close();
       await server.shutdown();
       await timers.close();
       await http.close();

@@ -39,6 +39,8 @@ export interface PluginsConfig {
   readonly maxResponseBytes: number;
   /** Quarantine: this many traps or timeouts within the window take a plugin out for the backoff. */
   readonly quarantine: { readonly failures: number; readonly windowMs: number; readonly backoffMs: number };
+  /** Reload plugins whose files change. */
+  readonly autoReload: boolean;
 }
 
 /** The whole configuration: checked, resolved and frozen. */

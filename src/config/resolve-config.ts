@@ -52,6 +52,7 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
       maxMemoryMiB: raw.Plugins.MaxMemoryMiB,
       maxResponseBytes: raw.Plugins.MaxResponseBytes,
       quarantine: { failures: raw.Plugins.QuarantineFailures, windowMs: raw.Plugins.QuarantineWindow, backoffMs: raw.Plugins.QuarantineBackoff },
+      autoReload: raw.Plugins.AutoReload,
     },
     pluginConfig: raw.PluginConfig,
   };

@@ -35,6 +35,7 @@ export interface RawConfig {
     QuarantineFailures: number;
     QuarantineWindow: number;
     QuarantineBackoff: number;
+    AutoReload: boolean;
   };
   PluginConfig: PluginConfigRecord;
 }
@@ -187,6 +188,13 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 30_000,
       env: 'NDPHOST_PLUGINS_QUARANTINEBACKOFF',
       arg: 'plugins-quarantine-backoff',
+    },
+    AutoReload: {
+      doc: 'Watch the plugins folder and reload plugins whose files change',
+      format: FORMAT.boolean,
+      default: false,
+      env: 'NDPHOST_PLUGINS_AUTORELOAD',
+      arg: 'plugins-auto-reload',
     },
   },
   PluginConfig: {

@@ -5,6 +5,11 @@ export {
 } from './plugin-manager';
 export type { PluginManagerOptions, PluginStatus, ReloadResult } from './plugin-manager';
 export {
+  /** Plugins.AutoReload: rescans when plugin files change. */
+  watchPlugins,
+} from './watch-plugins';
+export type { PluginWatcher } from './watch-plugins';
+export {
   /** A loaded plugin, callable by export name. */
   Plugin,
 } from './plugin';

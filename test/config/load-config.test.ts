@@ -62,6 +62,7 @@ describe('loadConfig', () => {
         maxMemoryMiB: 128,
         maxResponseBytes: 16 * 1024 * 1024,
         quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 },
+        autoReload: false,
       },
       pluginConfig: {},
     });
@@ -107,6 +108,7 @@ describe('loadConfig', () => {
         maxMemoryMiB: 128,
         maxResponseBytes: 16 * 1024 * 1024,
         quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 },
+        autoReload: false,
       },
       pluginConfig: {},
     });

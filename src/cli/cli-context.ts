@@ -1,0 +1,103 @@
+import { Command, Option, type CommanderError } from 'commander';
+import { configOptions, loadConfig, type Config } from '../config';
+import { NdpError } from '../errors';
+import { HOST_FUNCTIONS } from '../host';
+import type { ModuleRules } from '../plugins/package';
+import { EXIT_OK, EXIT_USAGE, exitWith } from './exit-codes';
+
+/** What a plugin command works with: the config, loaded once, and what follows from it. */
+export interface CliContext {
+  readonly config: Config;
+  /**
+   * The rules the sidecar's Sandbox is built with (src/sidecar.ts), so a check here refuses
+   * exactly what loading would refuse later.
+   */
+  readonly moduleRules: ModuleRules;
+  /** Writes lines to stdout. */
+  print(...lines: string[]): void;
+  /** Writes a value to stdout as indented JSON. */
+  printJson(value: unknown): void;
+}
+
+/** A command's body: gets the context and the command's arguments; a failure is thrown, as an NdpError. */
+export type CommandAction<A extends unknown[]> = (context: CliContext, ...args: A) => Promise<void>;
+
+const CONFIG_GROUP = 'Config options (override env, which overrides the file):';
+
+/**
+ * A command that reads the same config as `serve`: `-c, --config` and every config flag.
+ * The flags are declared here, not passed through as unknown options (as `serve` does), so
+ * commander can tell them from the command's own arguments: `install --plugins-folder p x.ndp`
+ * must not take `--plugins-folder` for the package.
+ */
+export function configuredCommand(name: string, description: string): Command {
+  const command = new Command(name).description(description).option('-c, --config <file>', 'TOML config file');
+  for (const option of configOptions) {
+    if (option.flag === undefined) continue;
+    // Repeats are kept, as convict reads them (a repeated --plugins-order adds to the list).
+    command.addOption(new Option(`--${option.flag} <value>`, `${option.key}${option.env ? ` (env ${option.env})` : ''}: ${option.doc}`).argParser(collect).helpGroup(CONFIG_GROUP));
+  }
+  return command;
+}
+
+/**
+ * Wraps a command body: loads the config once from `--config`, NDPHOST_* and the config flags,
+ * then runs the body. Any error ends the command through exitWith, the one place kinds become
+ * exit codes; a body that returns has succeeded.
+ */
+export function withContext<A extends unknown[]>(action: CommandAction<A>): (...args: unknown[]) => Promise<void> {
+  return async (...args: unknown[]) => {
+    const command = args[args.length - 1] as Command;
+    try {
+      const context = createContext(command);
+      await action(context, ...(args.slice(0, -1) as A));
+      process.exitCode = EXIT_OK;
+    } catch (error) {
+      exitWith(error);
+    }
+  };
+}
+
+/**
+ * Gives a command tree the CLI's conventions: a usage error from commander (a missing argument,
+ * an unknown option) is one `ndphost: <message>` line on stderr and exit code 2; help exits 0.
+ */
+export function withUsageConventions(command: Command): Command {
+  command
+    .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? EXIT_OK : EXIT_USAGE))
+    .configureOutput({ outputError: (text, write) => write(`ndphost: ${text.replace(/^error: /, '')}`) });
+  for (const subcommand of command.commands) withUsageConventions(subcommand);
+  return command;
+}
+
+/** Throws unless Plugins.Enabled (plugin-system.md, "Plugin Management": the plugin system must be enabled). */
+export function requirePluginsEnabled(config: Config): void {
+  if (!config.plugins.enabled) {
+    throw new NdpError('failed_precondition', 'plugins are disabled (Plugins.Enabled is false); enable them to manage plugins', { key: 'Plugins.Enabled' });
+  }
+}
+
+function createContext(command: Command): CliContext {
+  const { config: configFile } = command.opts<{ config?: string }>();
+  const config = loadConfig({ configFile, args: configArgs(command) });
+  return {
+    config,
+    moduleRules: { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: config.plugins.maxMemoryMiB },
+    print: (...lines) => process.stdout.write(lines.map((line) => `${line}\n`).join('')),
+    printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+  };
+}
+
+/** The config flags given, back as the `--flag=value` arguments loadConfig reads. */
+function configArgs(command: Command): string[] {
+  return configOptions.flatMap((option) => {
+    if (option.flag === undefined) return [];
+    const attribute = new Option(`--${option.flag} <value>`).attributeName();
+    const values = (command.getOptionValue(attribute) as string[] | undefined) ?? [];
+    return values.map((value) => `--${option.flag}=${value}`);
+  });
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}

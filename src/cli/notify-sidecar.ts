@@ -1,0 +1,37 @@
+import { NdpError } from '../errors';
+import type { CliContext } from './cli-context';
+import { connectSidecar } from './sidecar-admin';
+
+/** What changed in the plugins folder: a plugin added or replaced, or one removed. */
+export type PluginChange = { readonly changed: string } | { readonly removed: string };
+
+/**
+ * Tells the sidecar running at Address about a change the command just made, and prints what it
+ * answered: a refresh of the plugin (RefreshPlugin) or, after a removal, a rescan (RescanAll).
+ * Without a running sidecar the change waits for its next start. A sidecar that refuses the new
+ * version (FAILED_PRECONDITION, the old one keeps serving) fails the command: the files are in
+ * place but what serves is not what the user asked for.
+ */
+export async function notifySidecar(context: CliContext, change: PluginChange): Promise<void> {
+  const sidecar = await connectSidecar(context.config.address);
+  if (!sidecar) {
+    context.print(`no sidecar is running at ${context.config.address}; the change takes effect at its next start`);
+    return;
+  }
+  try {
+    if ('changed' in change) {
+      const { plugin, oldVersion, newVersion } = await sidecar.refresh(change.changed);
+      const versions = oldVersion ? `${oldVersion} -> ${newVersion}` : newVersion;
+      context.print(`sidecar at ${sidecar.address} ${oldVersion ? 'reloaded' : 'loaded'} ${change.changed} ${versions} (${plugin?.state ?? 'unknown state'})`);
+    } else {
+      const plugins = await sidecar.rescan();
+      const left = plugins.find((plugin) => plugin.id === change.removed);
+      if (left) {
+        throw new NdpError('failed_precondition', `sidecar at ${sidecar.address} still serves ${change.removed} from ${left.folder} after a rescan; is it using another Plugins.Folder?`, { pluginId: change.removed });
+      }
+      context.print(`sidecar at ${sidecar.address} dropped ${change.removed}; ${plugins.length} plugin${plugins.length === 1 ? '' : 's'} left`);
+    }
+  } finally {
+    sidecar.close();
+  }
+}

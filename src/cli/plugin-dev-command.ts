@@ -1,0 +1,62 @@
+import { lstat, readlink } from 'node:fs/promises';
+import path from 'node:path';
+import { createInterface } from 'node:readline/promises';
+import type { Command } from 'commander';
+import { NdpError } from '../errors';
+import { checkPluginId, linkDevPlugin } from '../plugins/package';
+import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
+import { notifySidecar } from './notify-sidecar';
+
+/** `ndphost plugin dev <folder> [--id <id>] [--yes]` (plugin-system.md, "Development Workflow"). */
+export function pluginDevCommand(): Command {
+  return configuredCommand('dev', 'link a plugin development folder into Plugins.Folder, then tell the running sidecar')
+    .argument('<folder>', 'the development folder, holding manifest.json and plugin.wasm')
+    .option('--id <id>', "the plugin id (default: the folder's name)")
+    .option('-y, --yes', 'replace an existing plugin or link with the same id without asking')
+    .action(
+      withContext(async (context, devFolder: string, options: { id?: string; yes?: boolean }) => {
+        requirePluginsEnabled(context.config);
+        const id = checkPluginId(options.id ?? path.basename(path.resolve(devFolder)));
+        const entry = path.join(context.config.plugins.folder, id);
+        const existing = await describeEntry(entry);
+        if (existing && !options.yes && !(await confirm(`Replace ${existing} at ${entry} with a link to ${path.resolve(devFolder)}? [y/N] `, id, entry))) {
+          throw new NdpError('failed_precondition', `not replaced: left ${entry} as it was`, { pluginId: id, path: entry });
+        }
+        const result = await linkDevPlugin(context.config.plugins.folder, devFolder, { id, replace: existing !== undefined, moduleRules: context.moduleRules });
+        const replaced = result.replaced ? ` (replaced the existing ${result.replaced})` : '';
+        context.print(`linked ${result.id} ${result.manifest.version}: ${result.link} -> ${result.target}${replaced}`);
+        await notifySidecar(context, { changed: result.id });
+      }),
+    );
+}
+
+/** What is in the plugins folder under the id, in words for the question; undefined if nothing. */
+async function describeEntry(entry: string): Promise<string | undefined> {
+  const info = await lstat(entry).catch(() => undefined);
+  if (!info) return undefined;
+  if (info.isSymbolicLink()) return `the dev link to ${await readlink(entry)}`;
+  // Replacing a folder deletes it: say so, since it is an installed plugin's only copy.
+  if (info.isDirectory()) return 'the installed plugin folder (it will be deleted)';
+  return 'the file';
+}
+
+/**
+ * Asks on the terminal. Without one (a script, CI) nobody can answer, so the command refuses
+ * at once as a usage error instead of waiting on stdin forever.
+ */
+async function confirm(question: string, id: string, entry: string): Promise<boolean> {
+  if (!process.stdin.isTTY) {
+    throw new NdpError('invalid_argument', `the plugins folder already has an entry named ${id} (${entry}); pass --yes to replace it (stdin is not a terminal, so there is no one to ask)`, { pluginId: id, path: entry });
+  }
+  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    // End of input (Ctrl-D) closes the prompt without an answer: that is a no.
+    const answer = await new Promise<string>((resolve) => {
+      prompt.once('close', () => resolve(''));
+      prompt.question(question).then(resolve, () => resolve(''));
+    });
+    return /^y(es)?$/i.test(answer.trim());
+  } finally {
+    prompt.close();
+  }
+}

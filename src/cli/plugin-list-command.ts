@@ -1,0 +1,94 @@
+import type { Command } from 'commander';
+import type { PluginInfo } from '../../generated/ts/ndphost/admin/v1/admin';
+import { NdpError } from '../errors';
+import { configuredCommand, requirePluginsEnabled, withContext, type CliContext } from './cli-context';
+import { readInstalledPlugins, type InstalledPlugin } from './installed-plugins';
+import { connectSidecar } from './sidecar-admin';
+import { formatTable } from './text-table';
+
+/** One row of `plugin list`, the same shape offline and live (and in `--json`). */
+interface ListEntry {
+  readonly id: string;
+  readonly name: string;
+  readonly author: string;
+  readonly version: string;
+  readonly description: string;
+  readonly services: readonly string[];
+  /** Offline: `valid` or `failed`. Live: `ready`, `failed` or `quarantined`. */
+  readonly state: string;
+  readonly error?: string;
+  readonly dev: boolean;
+  readonly folder: string;
+  readonly wasmSha256?: string;
+}
+
+const HEADER = ['ID', 'NAME', 'AUTHOR', 'VERSION', 'SERVICES', 'STATE', 'DESCRIPTION'];
+
+/** `ndphost plugin list [--live] [--json]`. */
+export function pluginListCommand(): Command {
+  return configuredCommand('list', 'list the plugins in Plugins.Folder, checked as loading would check them (nothing is run)')
+    .option('--live', "ask the running sidecar instead, for each plugin's live state (ready, failed, quarantined)")
+    .option('--json', 'print JSON')
+    .action(
+      withContext(async (context, options: { live?: boolean; json?: boolean }) => {
+        requirePluginsEnabled(context.config);
+        const entries = options.live ? await liveEntries(context) : (await readInstalledPlugins(context.config.plugins.folder, context.moduleRules)).map(fromInstalled);
+        if (options.json) context.printJson(entries);
+        else if (entries.length === 0) context.print(`no plugins in ${context.config.plugins.folder}`);
+        else context.print(...formatTable(HEADER, entries.map(toRow)));
+      }),
+    );
+}
+
+async function liveEntries(context: CliContext): Promise<ListEntry[]> {
+  const sidecar = await connectSidecar(context.config.address);
+  if (!sidecar) throw new NdpError('unavailable', `no sidecar is running at ${context.config.address}; run plugin list without --live to check the plugins folder`);
+  sidecar.close();
+  return sidecar.plugins.map(fromLive);
+}
+
+function toRow(entry: ListEntry): string[] {
+  return [
+    entry.dev ? `${entry.id} (dev)` : entry.id,
+    entry.name || '-',
+    entry.author || '-',
+    entry.version || '-',
+    entry.services.join(',') || '-',
+    entry.state,
+    // A failed plugin's reason is what the reader needs; its description can wait until it loads.
+    entry.error ? `error: ${entry.error}` : entry.description,
+  ];
+}
+
+function fromInstalled(plugin: InstalledPlugin): ListEntry {
+  const manifest = plugin.manifest;
+  return {
+    id: plugin.id,
+    name: manifest?.name ?? '',
+    author: manifest?.author ?? '',
+    version: manifest?.version ?? '',
+    description: manifest?.description ?? '',
+    services: manifest?.services ?? [],
+    state: plugin.state,
+    ...(plugin.error ? { error: plugin.error } : {}),
+    dev: plugin.dev,
+    folder: plugin.folder,
+    ...(plugin.wasmSha256 ? { wasmSha256: plugin.wasmSha256 } : {}),
+  };
+}
+
+function fromLive(info: PluginInfo): ListEntry {
+  return {
+    id: info.id,
+    name: info.name,
+    author: info.author,
+    version: info.version,
+    description: info.description,
+    services: info.services,
+    state: info.state,
+    ...(info.error ? { error: info.error } : {}),
+    dev: info.dev,
+    folder: info.folder,
+    ...(info.wasmSha256 ? { wasmSha256: info.wasmSha256 } : {}),
+  };
+}
