@@ -2,7 +2,7 @@ import { Command, Option, type CommanderError } from 'commander';
 import { configOptions, loadConfig, type Config } from '../config';
 import { NdpError } from '../errors';
 import { HOST_FUNCTIONS } from '../host';
-import type { ModuleRules } from '../plugins/package';
+import type { ModuleRules } from '../plugins';
 import { EXIT_OK, EXIT_USAGE, exitWith } from './exit-codes';
 
 /** What a plugin command works with: the config, loaded once, and what follows from it. */

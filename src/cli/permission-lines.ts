@@ -1,4 +1,4 @@
-import type { PermissionRequest } from '../plugins/package';
+import type { PermissionRequest } from '../plugins';
 
 /** The permissions a plugin asks for, as indented lines for `plugin info` and `plugin install`. */
 export function permissionLines(permissions: readonly PermissionRequest[]): string[] {

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
 import { NdpError } from '../errors';
-import { checkPluginId, linkDevPlugin } from '../plugins/package';
+import { checkPluginId, linkDevPlugin } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { notifySidecar } from './notify-sidecar';
 

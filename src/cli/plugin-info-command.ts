@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { NdpError } from '../errors';
 import type { Manifest } from '../plugins';
-import { checkPluginId, permissionRequests, readPackageInfo, type PackageInfo } from '../plugins/package';
+import { checkPluginId, permissionRequests, readPackageInfo, type PackageInfo } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext, type CliContext } from './cli-context';
 import { readInstalledPlugin, type InstalledPlugin } from './installed-plugins';
 import { permissionLines } from './permission-lines';

@@ -2,7 +2,7 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { NdpError } from '../errors';
-import { checkPluginId, installPlugin, permissionRequests, pluginIdFromPackage } from '../plugins/package';
+import { checkPluginId, installPlugin, permissionRequests, pluginIdFromPackage } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { notifySidecar } from './notify-sidecar';
 import { permissionLines } from './permission-lines';
@@ -28,9 +28,9 @@ export function pluginInstallCommand(): Command {
 }
 
 /**
- * An id in use is a state to change, not a bad argument: it fails (exit 1) with the command
- * that would do what was meant. installPlugin refuses it too (as `invalid_argument`, at the
- * final rename as well), so this only shapes the message for the common case.
+ * An id in use fails (exit 1) with the exact command that would do what was meant. installPlugin
+ * refuses it too (`failed_precondition`, at the final rename as well); this only shapes the
+ * message for the common case.
  */
 async function refuseTaken(folder: string, id: string, file: string): Promise<void> {
   const existing = await lstat(folder).catch(() => undefined);

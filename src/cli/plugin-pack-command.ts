@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Command } from 'commander';
-import { packPlugin } from '../plugins/package';
+import { packPlugin } from '../plugins';
 import { configuredCommand, withContext } from './cli-context';
 
 /** `ndphost plugin pack <folder> [-o file.ndp]`. */

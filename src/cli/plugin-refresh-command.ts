@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { NdpError } from '../errors';
-import { checkPluginId } from '../plugins/package';
+import { checkPluginId } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { readInstalledPlugin } from './installed-plugins';
 import { connectSidecar } from './sidecar-admin';

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { removePlugin } from '../plugins/package';
+import { removePlugin } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { notifySidecar } from './notify-sidecar';
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { checkPluginId, updatePlugin } from '../plugins/package';
+import { checkPluginId, updatePlugin } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { notifySidecar } from './notify-sidecar';
 

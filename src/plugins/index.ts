@@ -5,6 +5,13 @@ export {
 } from './plugin-manager';
 export type { PluginManagerOptions, PluginStatus, ReloadResult } from './plugin-manager';
 export {
+  /** Lists the plugin folders under the plugins folder (hidden entries skipped, links followed). */
+  scanPlugins,
+  /** The plugin folder of one id, by the same rules. */
+  locatePlugin,
+} from './scan-plugins';
+export type { PluginFolder } from './scan-plugins';
+export {
   /** Plugins.AutoReload: rescans when plugin files change. */
   watchPlugins,
 } from './watch-plugins';
@@ -43,6 +50,14 @@ export {
   DEFAULT_PACKAGE_LIMITS,
   /** The default caps with some overridden. */
   packageLimits,
+  /** The manifest, wasm and service-export checks shared by install, update, dev and pack. */
+  validatePlugin,
+  /** Reads a plugin folder's package files under the package caps. */
+  readPluginFolder,
+  /** A manifest's permissions as a flat list, one per host service. */
+  permissionRequests,
+  /** The id a package installs as: its file name without `.ndp`. */
+  pluginIdFromPackage,
 } from './package';
 export type {
   InstallOptions,
@@ -57,4 +72,5 @@ export type {
   PackageEntry,
   PermissionRequest,
   PackageLimits,
+  ModuleRules,
 } from './package';

@@ -1,3 +1,4 @@
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
@@ -77,6 +78,7 @@ export class PluginManager {
   /** Scans and loads every plugin; resolves when each has loaded or failed. */
   async loadAll(): Promise<void> {
     const { folder, log } = this.options;
+    await mkdir(folder, { recursive: true, mode: 0o700 });
     const folders = await scanPlugins(folder);
     await Promise.all(folders.map((location) => this.exclusive(location.id, () => this.load(location))));
     const ready = this.byId.size;

@@ -1,5 +1,6 @@
-import { lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { NdpError } from '../errors';
 
 /** A folder under the plugins folder that holds (or should hold) a plugin. */
 export interface PluginFolder {
@@ -16,9 +17,11 @@ export interface PluginFolder {
  * one with only one of them is listed, so loading reports what is missing.
  */
 export async function scanPlugins(pluginsFolder: string): Promise<PluginFolder[]> {
-  await mkdir(pluginsFolder, { recursive: true, mode: 0o700 });
-  const entries = await readdir(pluginsFolder, { withFileTypes: true });
-  const found = await Promise.all(entries.map((entry) => locatePlugin(pluginsFolder, entry.name)));
+  const names = await readdir(pluginsFolder).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return [];
+    throw new NdpError('bad_config', `cannot read the plugins folder ${pluginsFolder}: ${error.message}`, { key: 'Plugins.Folder', path: pluginsFolder, cause: error });
+  });
+  const found = await Promise.all(names.map((name) => locatePlugin(pluginsFolder, name)));
   return found.filter((entry): entry is PluginFolder => entry !== undefined).sort((a, b) => a.id.localeCompare(b.id));
 }
 

@@ -48,6 +48,10 @@ export {
 } from './read-package';
 export type { PackageContents, PackageEntry } from './read-package';
 export {
+  /** Reads a plugin folder's package files under the same caps as a package (for dev, pack, list). */
+  readPluginFolder,
+} from './read-plugin-folder';
+export {
   /** The manifest, wasm and service-export checks shared by install, update, dev and pack. */
   validatePlugin,
 } from './validate-plugin';

@@ -45,5 +45,5 @@ export async function installPlugin(pluginsFolder: string, packageFile: string, 
 }
 
 function alreadyInstalled(id: string, folder: string): NdpError {
-  return new NdpError('invalid_argument', `plugin ${id} is already installed (${folder}); use update to replace it`, { pluginId: id, path: folder });
+  return new NdpError('failed_precondition', `plugin ${id} is already installed (${folder}); use update to replace it`, { pluginId: id, path: folder });
 }

@@ -68,5 +68,5 @@ async function refuseInsidePluginsFolder(pluginsFolder: string, target: string, 
 }
 
 function taken(id: string, link: string): NdpError {
-  return new NdpError('invalid_argument', `the plugins folder already has an entry named ${id} (${link}); ask to replace it, or pick another id`, { pluginId: id, path: link });
+  return new NdpError('failed_precondition', `the plugins folder already has an entry named ${id} (${link}); ask to replace it, or pick another id`, { pluginId: id, path: link });
 }

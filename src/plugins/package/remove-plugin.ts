@@ -28,7 +28,7 @@ export async function removePlugin(pluginsFolder: string, id: string): Promise<R
     await unlink(folder);
     return { id, folder, keptTarget };
   }
-  if (!existing.isDirectory()) throw new NdpError('invalid_argument', `${folder} is not a plugin folder; left as it is`, { pluginId: id, path: folder });
+  if (!existing.isDirectory()) throw new NdpError('failed_precondition', `${folder} is not a plugin folder; left as it is`, { pluginId: id, path: folder });
   const aside = await moveAside(folder);
   if (aside) await discard(aside);
   return { id, folder };

@@ -28,9 +28,9 @@ export async function updatePlugin(pluginsFolder: string, packageFile: string, o
   const existing = await lstatOrUndefined(folder);
   if (!existing) throw new NdpError('unknown_plugin', `plugin ${id} is not installed; use install to add it`, { pluginId: id, path: folder });
   if (existing.isSymbolicLink()) {
-    throw new NdpError('invalid_argument', `plugin ${id} is a development link (plugin dev); rebuild it in its folder, or remove the link before installing a package`, { pluginId: id, path: folder });
+    throw new NdpError('failed_precondition', `plugin ${id} is a development link (plugin dev); rebuild it in its folder, or remove the link before installing a package`, { pluginId: id, path: folder });
   }
-  if (!existing.isDirectory()) throw new NdpError('invalid_argument', `${folder} is not a plugin folder`, { pluginId: id, path: folder });
+  if (!existing.isDirectory()) throw new NdpError('failed_precondition', `${folder} is not a plugin folder`, { pluginId: id, path: folder });
   const oldVersion = await loadManifest(folder, id).then((manifest) => manifest.version, () => undefined);
   const { files, manifest } = await validatePackage(packageFile, id, options);
   const staged = await stageFiles(pluginsFolder, files);

@@ -1,6 +1,6 @@
 import type { HttpResponse } from '../../../generated/ts/host/http/http';
 import { HttpService, type HttpMethod, type HttpPermission, type HttpServiceOptions } from '../../../src/host/http';
-import { CapturedLog, WARN } from './capture-log';
+import { CapturedLog, WARN } from '../../helpers/capture-log';
 import { TestHttpServer } from './test-http-server';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];

@@ -1,4 +1,4 @@
-import { defer } from './defer';
+import { defer } from '../../helpers/defer';
 
 export interface FiredTimer {
   pluginId: string;

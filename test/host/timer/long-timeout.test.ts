@@ -1,5 +1,5 @@
 import { LongTimeout } from '../../../src/host/timer/long-timeout';
-import { defer } from './defer';
+import { defer } from '../../helpers/defer';
 
 describe('LongTimeout', () => {
   test('re-arms in slices until the clock reaches the due time, then fires once', async () => {

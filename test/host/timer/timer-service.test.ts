@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { TimerService, type TimerServiceOptions } from '../../../src/host/timer';
-import { CapturedLog } from './capture-log';
+import { CapturedLog } from '../../helpers/capture-log';
 import { FireRecorder } from './fire-recorder';
 
 const DAY_S = 24 * 60 * 60;

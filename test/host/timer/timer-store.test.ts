@@ -4,7 +4,7 @@ import path from 'node:path';
 import pino from 'pino';
 import type { StoredTimer } from '../../../src/host/timer/timer-file';
 import { TimerStore } from '../../../src/host/timer/timer-store';
-import { CapturedLog } from './capture-log';
+import { CapturedLog } from '../../helpers/capture-log';
 
 function timer(timerId: string): StoredTimer {
   return { pluginId: 'wikibio', timerId, dueAt: 1_000, payload: Buffer.from(timerId) };

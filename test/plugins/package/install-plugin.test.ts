@@ -76,7 +76,7 @@ describe('installPlugin', () => {
     const file = writePackage('scrobble-check.ndp', await wikibioPackage());
     const before = snapshotFolder(plugins.root);
     await expect(installPlugin(plugins.folder, file)).rejects.toMatchObject({
-      kind: 'invalid_argument',
+      kind: 'failed_precondition',
       pluginId: 'scrobble-check',
       message: expect.stringMatching(/plugin scrobble-check is already installed .*; use update to replace it/),
     });

@@ -39,7 +39,7 @@ describe('linkDevPlugin', () => {
   it('refuses an existing entry without replace, leaving it as it was', async () => {
     const before = snapshotFolder(plugins.root);
     await expect(linkDevPlugin(plugins.folder, dev, { id: 'scrobble-check' })).rejects.toMatchObject({
-      kind: 'invalid_argument',
+      kind: 'failed_precondition',
       path: path.join(plugins.folder, 'scrobble-check'),
       message: expect.stringMatching(/already has an entry named scrobble-check/),
     });

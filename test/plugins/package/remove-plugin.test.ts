@@ -46,7 +46,7 @@ describe('removePlugin', () => {
 
   it('leaves a plain file under the id alone', async () => {
     writeFileSync(path.join(plugins.folder, 'stray'), 'not a plugin');
-    await expect(removePlugin(plugins.folder, 'stray')).rejects.toMatchObject({ kind: 'invalid_argument', message: expect.stringMatching(/is not a plugin folder/) });
+    await expect(removePlugin(plugins.folder, 'stray')).rejects.toMatchObject({ kind: 'failed_precondition', message: expect.stringMatching(/is not a plugin folder/) });
     expect(existsSync(path.join(plugins.folder, 'stray'))).toBe(true);
   });
 });

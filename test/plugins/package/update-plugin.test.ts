@@ -70,7 +70,7 @@ describe('updatePlugin', () => {
     const file = writePackage('linked.ndp', await wikibioPackage());
     const before = snapshotFolder(plugins.root);
     await expect(updatePlugin(plugins.folder, file)).rejects.toMatchObject({
-      kind: 'invalid_argument',
+      kind: 'failed_precondition',
       message: expect.stringMatching(/plugin linked is a development link/),
     });
     expect(snapshotFolder(plugins.root)).toEqual(before);

@@ -7,7 +7,10 @@ export interface LogLine {
   [key: string]: unknown;
 }
 
-/** A real pino logger whose lines are kept, with a way to wait for the first line matching a test. */
+/** pino's number for `warn`, for filtering captured lines. */
+export const WARN = 40;
+
+/** A real pino logger at debug whose lines are kept in order, with a way to wait for one. */
 export class CapturedLog {
   readonly lines: LogLine[] = [];
   readonly log: Logger;
@@ -18,9 +21,14 @@ export class CapturedLog {
       write: (text: string) => {
         const line = JSON.parse(text) as LogLine;
         this.lines.push(line);
-        this.waiters = this.waiters.filter((w) => !(w.match(line) && (w.resolve(line), true)));
+        this.waiters = this.waiters.filter((waiter) => !(waiter.match(line) && (waiter.resolve(line), true)));
       },
     });
+  }
+
+  /** Lines whose message is `msg`. */
+  withMessage(msg: string): LogLine[] {
+    return this.lines.filter((line) => line.msg === msg);
   }
 
   /** The first line (already logged or still to come) that `match` accepts. */
