@@ -23,7 +23,8 @@ export function watchPlugins(manager: PluginManager, folder: string, log: Logger
     timer = setTimeout(() => void rescan(), debounceMs);
   };
   const follow = (path: string): void => {
-    if (watchers.has(path)) return;
+    // A rescan that was running when close() came must not start watching again.
+    if (closed || watchers.has(path)) return;
     try {
       watchers.set(path, watch(path, schedule).on('error', () => unfollow(path)));
     } catch (error) {

@@ -102,16 +102,18 @@ export class WorkerPool {
       const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, deadline, resolve, reject };
       const delay = deadline - Date.now();
       if (delay <= 0) return reject(deadlineError(pending.job));
-      if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), delay);
+      // unref: a call's deadline is no reason to keep the process alive; whoever awaits the call is.
+      if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), delay).unref();
       this.queue.push(pending);
       this.dispatch();
     });
   }
 
-  /** Rejects queued calls and stops every worker. */
+  /** Rejects queued and running calls and stops every worker. */
   async close(): Promise<void> {
     this.closed = true;
-    for (const pending of this.queue.splice(0)) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
+    const running = this.slots.flatMap((slot) => (slot.pending ? [slot.pending] : []));
+    for (const pending of [...this.queue.splice(0), ...running]) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
     const slots = [...this.slots, ...(this.spare ? [this.spare] : [])];
     this.spare = undefined;
     for (const slot of slots) this.remove(slot);
@@ -239,11 +241,11 @@ export class WorkerPool {
   /** Forgets a slot; false when it was already gone. */
   private remove(slot: Slot): boolean {
     const index = this.slots.indexOf(slot);
+    slot.channel.close();
     if (index < 0) return false;
     this.setBlocked(slot, false);
     this.slots.splice(index, 1);
     clearTimeout(slot.idleTimer);
-    slot.channel.close();
     return true;
   }
 
