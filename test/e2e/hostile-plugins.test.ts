@@ -1,4 +1,7 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { HttpRequest } from '../../generated/ts/host/http/http';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
 import { pluginHealthName } from '../../src/sidecar';
@@ -68,12 +71,43 @@ const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
   ],
 ];
 
+/** An HTTP server that never answers: a plugin's GET to it blocks until its deadline. */
+function hangingServer(): Promise<{ port: number; close(): void }> {
+  const server = createServer(() => undefined);
+  return new Promise((resolve) =>
+    server.listen(0, '127.0.0.1', () =>
+      resolve({
+        port: (server.address() as AddressInfo).port,
+        close: () => {
+          server.closeAllConnections();
+          server.close();
+        },
+      }),
+    ),
+  );
+}
+
+/** A plugin that calls env.get on `url` in a loop, each call blocking until the host gives up. */
+function hostCallLoop(url: string): Hostile {
+  const request = HttpRequest.encode({ url, headers: {}, timeoutMs: 0, body: Buffer.alloc(0) }).finish();
+  const data = [...request].map((byte) => `\\${byte.toString(16).padStart(2, '0')}`).join('');
+  return {
+    body: `(loop $again (drop (call $get (i32.const 256) (i32.const ${request.length}))) (br $again)) (i64.const 0)`,
+    extra: `(import "env" "get" (func $get (param i32 i32) (result i64))) (data (i32.const 256) "${data}")`,
+  };
+}
+
 describe('hostile plugins', () => {
   const plugins = new PluginsFolder().copy('fixture', 'healthy');
   let s: TestSidecar;
   let health: HealthClient;
+  let hanging: { port: number; close(): void };
 
   beforeAll(async () => {
+    hanging = await hangingServer();
+    const url = `http://127.0.0.1:${hanging.port}/never`;
+    const permissions = { http: { reason: 'hostile test', allowedUrls: { [`http://127.0.0.1:${hanging.port}/*`]: ['GET'] }, allowLocalNetwork: true } };
+    plugins.write('host-call-loop', { manifest: manifestFor(['MetadataAgent'], { permissions }), wasm: await watToWasm(hostileWat(hostCallLoop(url)), 'host-call-loop.wat') });
     const build = async (id: string, hostile: Hostile, edit: (wat: string) => string = (wat) => wat) =>
       plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(edit(hostileWat(hostile)), `${id}.wat`) });
     for (const [id, hostile] of AT_CALL) await build(id, hostile);
@@ -95,10 +129,18 @@ describe('hostile plugins', () => {
   afterAll(async () => {
     health.close();
     await s.close();
+    hanging.close();
     plugins.cleanup();
   });
 
   const biography = (plugin: string, name: string) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin, timeoutMs: 5_000 });
+
+  it('a plugin looping in host calls that block is stopped at its deadline, while a healthy plugin answers', async () => {
+    const hostile = biography('host-call-loop', 'x');
+    await expect(biography('healthy', 'meanwhile')).resolves.toEqual({ biography: 'fixture:meanwhile:calls=1' });
+    await expect(hostile).rejects.toMatchObject(status(grpcStatus.DEADLINE_EXCEEDED, /plugin host-call-loop: export metadata_agent_get_artist_biography did not finish before the deadline/));
+    await expect(health.check('')).resolves.toBe('SERVING');
+  });
 
   it.each(AT_LOAD)('%s is refused at load with a message naming the cause', async (id, _hostile, kind, message) => {
     const entry = s.sidecar.plugins.list().find((status) => status.id === id);
