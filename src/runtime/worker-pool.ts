@@ -28,6 +28,8 @@ export interface WorkerPoolOptions {
   readonly hostCall?: HostCallHandler;
   /** How long a worker above minWorkers may stay idle before it is retired. */
   readonly idleMs?: number;
+  /** The worker entry; tests put workers that crash in its place. */
+  readonly workerScript?: string;
   /** Called when a worker dies or is terminated for overrunning a deadline, for logging. */
   readonly onWorkerLost?: (reason: string) => void;
 }
@@ -153,7 +155,7 @@ export class WorkerPool {
     const channel = createChannelBuffer();
     const { hostFunctions = [], limits = NO_LIMITS } = this.options;
     const workerData: WorkerStart = { modules: [...this.modules], channel, hostFunctions, limits };
-    const slot: Slot = { worker: new Worker(WORKER_SCRIPT, { workerData }), channel: new HostChannel(channel), blocked: false };
+    const slot: Slot = { worker: new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData }), channel: new HostChannel(channel), blocked: false };
     slot.channel.serve((index, request) => this.hostCall(slot, index, request));
     slot.worker.on('message', (reply: FromWorker) => this.complete(slot, reply));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
