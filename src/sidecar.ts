@@ -72,7 +72,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const deps = { plugins, callTimeoutMs: settings.callTimeoutMs, timerCallbackTimeoutMs: settings.timerCallbackTimeoutMs, log };
   const fireTimer = timerFirer(deps);
   server = await startServer({ address: config.address, handlers: createServiceHandlers(deps), log }).catch(async (error: unknown) => {
-    await sandbox.close();
+    await Promise.all([http.close(), sandbox.close()]);
     throw error;
   });
   log.info({ address: config.address, port: server.port }, 'ndphost listening');

@@ -8,6 +8,10 @@ export {
   /** Compiles and checks a module without loading it, e.g. to validate a package before install. */
   compileModule,
 } from './module-cache';
-export type { CompiledModule } from './module-cache';
+export type { ModuleRules } from './check-module';
+export {
+  /** The memory cap when none is configured (Plugins.MaxMemoryMiB's default). */
+  DEFAULT_MAX_MEMORY_MIB,
+} from './check-module';
 export type { HostCaller, HostCallHandler } from './worker-pool';
 export type { HostReply } from './host-channel';

@@ -11,10 +11,6 @@ export {
   /** Runs a fired timer's OnTimerCallback in the plugin that owns it. */
   timerFirer,
 } from './timer-callback';
-export {
-  /** A plugin's status as the admin service reports it. */
-  toPluginInfo,
-} from './plugin-admin';
 
 /** A handler per rpc of every service the sidecar serves, built once at start. */
 export function createServiceHandlers(deps: ServiceDeps & { readonly plugins: PluginManager }) {

@@ -33,7 +33,7 @@ export function pluginAdminHandlers(plugins: Admin) {
 }
 
 /** A plugin's status as the admin service reports it. */
-export function toPluginInfo(status: PluginStatus, quarantined: boolean): PluginInfo {
+function toPluginInfo(status: PluginStatus, quarantined: boolean): PluginInfo {
   const manifest = status.plugin?.manifest;
   return {
     id: status.id,

@@ -2,12 +2,6 @@
 export {
   /** Performs plugin HTTP requests; every failure comes back in `HttpResponse.error`, never thrown. */
   HttpService,
-  /** Response body cap when `maxBodyBytes` is not given: 10 MiB. */
-  DEFAULT_MAX_BODY_BYTES,
-  /** Redirects followed when `maxRedirects` is not given: 5. */
-  DEFAULT_MAX_REDIRECTS,
-  /** Timeout for a request whose `timeout_ms` is 0, when `defaultTimeoutMs` is not given: 10 s. */
-  DEFAULT_TIMEOUT_MS,
 } from './http-service';
 export type {
   /** How the operator's settings shape the service (Plugins.DefaultHttp, Plugins.AllowLocalNetwork, ...). */

@@ -2,8 +2,6 @@
 export {
   /** Registers, cancels and fires plugins' timers, persisted in one JSON file. Call start() before use and close() at shutdown. */
   TimerService,
-  /** Live timers one plugin may hold when TimerServiceOptions.maxTimersPerPlugin is not set. */
-  DEFAULT_MAX_TIMERS_PER_PLUGIN,
 } from './timer-service';
 export type {
   /** The timer file, the per-plugin cap, the `fire` hook into OnTimerCallback and the logger. */

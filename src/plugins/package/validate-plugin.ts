@@ -1,5 +1,6 @@
 import { NdpError } from '../../errors';
-import { compileModule } from '../../runtime';
+import { HOST_FUNCTIONS } from '../../host';
+import { compileModule, DEFAULT_MAX_MEMORY_MIB, type ModuleRules } from '../../runtime';
 import { checkServiceExports } from '../load-plugin';
 import { parseManifest, type Manifest } from '../manifest';
 import { packageLimits, type PackageFileName, type PackageLimits } from './package-layout';
@@ -23,11 +24,10 @@ export interface ValidateOptions {
   readonly moduleRules?: ModuleRules;
 }
 
-/** The runtime's rules for a module; src/runtime does not export its ModuleRules type yet. */
-export type ModuleRules = Parameters<typeof compileModule>[2];
+export type { ModuleRules };
 
-/** The Sandbox's defaults: no host functions beyond WASI and AssemblyScript's env, 128 MiB of memory. */
-const DEFAULT_MODULE_RULES: ModuleRules = { hostFunctions: [], maxMemoryMiB: 128 };
+/** The sidecar's defaults: the host functions it offers, and the default memory cap. */
+const DEFAULT_MODULE_RULES: ModuleRules = { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: DEFAULT_MAX_MEMORY_MIB };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
