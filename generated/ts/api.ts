@@ -204,6 +204,51 @@ export interface InitResponse {
   error: string;
 }
 
+export interface SchedulerCallbackRequest {
+  /** As the plugin named it when scheduling. */
+  scheduleId: string;
+  payload: Buffer;
+  /** True for a cron schedule, false for a one-time one. */
+  isRecurring: boolean;
+}
+
+export interface SchedulerCallbackResponse {
+  error: string;
+}
+
+export interface OnTextMessageRequest {
+  connectionId: string;
+  message: string;
+}
+
+export interface OnTextMessageResponse {
+}
+
+export interface OnBinaryMessageRequest {
+  connectionId: string;
+  data: Buffer;
+}
+
+export interface OnBinaryMessageResponse {
+}
+
+export interface OnErrorRequest {
+  connectionId: string;
+  error: string;
+}
+
+export interface OnErrorResponse {
+}
+
+export interface OnCloseRequest {
+  connectionId: string;
+  code: number;
+  reason: string;
+}
+
+export interface OnCloseResponse {
+}
+
 function createBaseArtistMBIDRequest(): ArtistMBIDRequest {
   return { id: "", name: "" };
 }
@@ -3120,6 +3165,762 @@ export const InitResponse: MessageFns<InitResponse> = {
   },
 };
 
+function createBaseSchedulerCallbackRequest(): SchedulerCallbackRequest {
+  return { scheduleId: "", payload: Buffer.alloc(0), isRecurring: false };
+}
+
+export const SchedulerCallbackRequest: MessageFns<SchedulerCallbackRequest> = {
+  encode(message: SchedulerCallbackRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.scheduleId !== "") {
+      writer.uint32(10).string(message.scheduleId);
+    }
+    if (message.payload.length !== 0) {
+      writer.uint32(18).bytes(message.payload);
+    }
+    if (message.isRecurring !== false) {
+      writer.uint32(24).bool(message.isRecurring);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SchedulerCallbackRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSchedulerCallbackRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.scheduleId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.payload = Buffer.from(reader.bytes());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.isRecurring = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SchedulerCallbackRequest {
+    return {
+      scheduleId: isSet(object.scheduleId)
+        ? globalThis.String(object.scheduleId)
+        : isSet(object.schedule_id)
+        ? globalThis.String(object.schedule_id)
+        : "",
+      payload: isSet(object.payload) ? Buffer.from(bytesFromBase64(object.payload)) : Buffer.alloc(0),
+      isRecurring: isSet(object.isRecurring)
+        ? globalThis.Boolean(object.isRecurring)
+        : isSet(object.is_recurring)
+        ? globalThis.Boolean(object.is_recurring)
+        : false,
+    };
+  },
+
+  toJSON(message: SchedulerCallbackRequest): unknown {
+    const obj: any = {};
+    if (message.scheduleId !== "") {
+      obj.scheduleId = message.scheduleId;
+    }
+    if (message.payload.length !== 0) {
+      obj.payload = base64FromBytes(message.payload);
+    }
+    if (message.isRecurring !== false) {
+      obj.isRecurring = message.isRecurring;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SchedulerCallbackRequest>, I>>(base?: I): SchedulerCallbackRequest {
+    return SchedulerCallbackRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SchedulerCallbackRequest>, I>>(object: I): SchedulerCallbackRequest {
+    const message = createBaseSchedulerCallbackRequest();
+    message.scheduleId = object.scheduleId ?? "";
+    message.payload = object.payload ?? Buffer.alloc(0);
+    message.isRecurring = object.isRecurring ?? false;
+    return message;
+  },
+};
+
+function createBaseSchedulerCallbackResponse(): SchedulerCallbackResponse {
+  return { error: "" };
+}
+
+export const SchedulerCallbackResponse: MessageFns<SchedulerCallbackResponse> = {
+  encode(message: SchedulerCallbackResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.error !== "") {
+      writer.uint32(10).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SchedulerCallbackResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSchedulerCallbackResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SchedulerCallbackResponse {
+    return { error: isSet(object.error) ? globalThis.String(object.error) : "" };
+  },
+
+  toJSON(message: SchedulerCallbackResponse): unknown {
+    const obj: any = {};
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SchedulerCallbackResponse>, I>>(base?: I): SchedulerCallbackResponse {
+    return SchedulerCallbackResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SchedulerCallbackResponse>, I>>(object: I): SchedulerCallbackResponse {
+    const message = createBaseSchedulerCallbackResponse();
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseOnTextMessageRequest(): OnTextMessageRequest {
+  return { connectionId: "", message: "" };
+}
+
+export const OnTextMessageRequest: MessageFns<OnTextMessageRequest> = {
+  encode(message: OnTextMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connectionId !== "") {
+      writer.uint32(10).string(message.connectionId);
+    }
+    if (message.message !== "") {
+      writer.uint32(18).string(message.message);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnTextMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnTextMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.message = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OnTextMessageRequest {
+    return {
+      connectionId: isSet(object.connectionId)
+        ? globalThis.String(object.connectionId)
+        : isSet(object.connection_id)
+        ? globalThis.String(object.connection_id)
+        : "",
+      message: isSet(object.message) ? globalThis.String(object.message) : "",
+    };
+  },
+
+  toJSON(message: OnTextMessageRequest): unknown {
+    const obj: any = {};
+    if (message.connectionId !== "") {
+      obj.connectionId = message.connectionId;
+    }
+    if (message.message !== "") {
+      obj.message = message.message;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnTextMessageRequest>, I>>(base?: I): OnTextMessageRequest {
+    return OnTextMessageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnTextMessageRequest>, I>>(object: I): OnTextMessageRequest {
+    const message = createBaseOnTextMessageRequest();
+    message.connectionId = object.connectionId ?? "";
+    message.message = object.message ?? "";
+    return message;
+  },
+};
+
+function createBaseOnTextMessageResponse(): OnTextMessageResponse {
+  return {};
+}
+
+export const OnTextMessageResponse: MessageFns<OnTextMessageResponse> = {
+  encode(_: OnTextMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnTextMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnTextMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): OnTextMessageResponse {
+    return {};
+  },
+
+  toJSON(_: OnTextMessageResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnTextMessageResponse>, I>>(base?: I): OnTextMessageResponse {
+    return OnTextMessageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnTextMessageResponse>, I>>(_: I): OnTextMessageResponse {
+    const message = createBaseOnTextMessageResponse();
+    return message;
+  },
+};
+
+function createBaseOnBinaryMessageRequest(): OnBinaryMessageRequest {
+  return { connectionId: "", data: Buffer.alloc(0) };
+}
+
+export const OnBinaryMessageRequest: MessageFns<OnBinaryMessageRequest> = {
+  encode(message: OnBinaryMessageRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connectionId !== "") {
+      writer.uint32(10).string(message.connectionId);
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnBinaryMessageRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnBinaryMessageRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OnBinaryMessageRequest {
+    return {
+      connectionId: isSet(object.connectionId)
+        ? globalThis.String(object.connectionId)
+        : isSet(object.connection_id)
+        ? globalThis.String(object.connection_id)
+        : "",
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: OnBinaryMessageRequest): unknown {
+    const obj: any = {};
+    if (message.connectionId !== "") {
+      obj.connectionId = message.connectionId;
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnBinaryMessageRequest>, I>>(base?: I): OnBinaryMessageRequest {
+    return OnBinaryMessageRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnBinaryMessageRequest>, I>>(object: I): OnBinaryMessageRequest {
+    const message = createBaseOnBinaryMessageRequest();
+    message.connectionId = object.connectionId ?? "";
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseOnBinaryMessageResponse(): OnBinaryMessageResponse {
+  return {};
+}
+
+export const OnBinaryMessageResponse: MessageFns<OnBinaryMessageResponse> = {
+  encode(_: OnBinaryMessageResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnBinaryMessageResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnBinaryMessageResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): OnBinaryMessageResponse {
+    return {};
+  },
+
+  toJSON(_: OnBinaryMessageResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnBinaryMessageResponse>, I>>(base?: I): OnBinaryMessageResponse {
+    return OnBinaryMessageResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnBinaryMessageResponse>, I>>(_: I): OnBinaryMessageResponse {
+    const message = createBaseOnBinaryMessageResponse();
+    return message;
+  },
+};
+
+function createBaseOnErrorRequest(): OnErrorRequest {
+  return { connectionId: "", error: "" };
+}
+
+export const OnErrorRequest: MessageFns<OnErrorRequest> = {
+  encode(message: OnErrorRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connectionId !== "") {
+      writer.uint32(10).string(message.connectionId);
+    }
+    if (message.error !== "") {
+      writer.uint32(18).string(message.error);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnErrorRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnErrorRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.error = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OnErrorRequest {
+    return {
+      connectionId: isSet(object.connectionId)
+        ? globalThis.String(object.connectionId)
+        : isSet(object.connection_id)
+        ? globalThis.String(object.connection_id)
+        : "",
+      error: isSet(object.error) ? globalThis.String(object.error) : "",
+    };
+  },
+
+  toJSON(message: OnErrorRequest): unknown {
+    const obj: any = {};
+    if (message.connectionId !== "") {
+      obj.connectionId = message.connectionId;
+    }
+    if (message.error !== "") {
+      obj.error = message.error;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnErrorRequest>, I>>(base?: I): OnErrorRequest {
+    return OnErrorRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnErrorRequest>, I>>(object: I): OnErrorRequest {
+    const message = createBaseOnErrorRequest();
+    message.connectionId = object.connectionId ?? "";
+    message.error = object.error ?? "";
+    return message;
+  },
+};
+
+function createBaseOnErrorResponse(): OnErrorResponse {
+  return {};
+}
+
+export const OnErrorResponse: MessageFns<OnErrorResponse> = {
+  encode(_: OnErrorResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnErrorResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnErrorResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): OnErrorResponse {
+    return {};
+  },
+
+  toJSON(_: OnErrorResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnErrorResponse>, I>>(base?: I): OnErrorResponse {
+    return OnErrorResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnErrorResponse>, I>>(_: I): OnErrorResponse {
+    const message = createBaseOnErrorResponse();
+    return message;
+  },
+};
+
+function createBaseOnCloseRequest(): OnCloseRequest {
+  return { connectionId: "", code: 0, reason: "" };
+}
+
+export const OnCloseRequest: MessageFns<OnCloseRequest> = {
+  encode(message: OnCloseRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.connectionId !== "") {
+      writer.uint32(10).string(message.connectionId);
+    }
+    if (message.code !== 0) {
+      writer.uint32(16).int32(message.code);
+    }
+    if (message.reason !== "") {
+      writer.uint32(26).string(message.reason);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnCloseRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnCloseRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.connectionId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.code = reader.int32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.reason = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): OnCloseRequest {
+    return {
+      connectionId: isSet(object.connectionId)
+        ? globalThis.String(object.connectionId)
+        : isSet(object.connection_id)
+        ? globalThis.String(object.connection_id)
+        : "",
+      code: isSet(object.code) ? globalThis.Number(object.code) : 0,
+      reason: isSet(object.reason) ? globalThis.String(object.reason) : "",
+    };
+  },
+
+  toJSON(message: OnCloseRequest): unknown {
+    const obj: any = {};
+    if (message.connectionId !== "") {
+      obj.connectionId = message.connectionId;
+    }
+    if (message.code !== 0) {
+      obj.code = Math.round(message.code);
+    }
+    if (message.reason !== "") {
+      obj.reason = message.reason;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnCloseRequest>, I>>(base?: I): OnCloseRequest {
+    return OnCloseRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnCloseRequest>, I>>(object: I): OnCloseRequest {
+    const message = createBaseOnCloseRequest();
+    message.connectionId = object.connectionId ?? "";
+    message.code = object.code ?? 0;
+    message.reason = object.reason ?? "";
+    return message;
+  },
+};
+
+function createBaseOnCloseResponse(): OnCloseResponse {
+  return {};
+}
+
+export const OnCloseResponse: MessageFns<OnCloseResponse> = {
+  encode(_: OnCloseResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): OnCloseResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseOnCloseResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): OnCloseResponse {
+    return {};
+  },
+
+  toJSON(_: OnCloseResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<OnCloseResponse>, I>>(base?: I): OnCloseResponse {
+    return OnCloseResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<OnCloseResponse>, I>>(_: I): OnCloseResponse {
+    const message = createBaseOnCloseResponse();
+    return message;
+  },
+};
+
 /** go:plugin type=plugin version=1 */
 export type MetadataAgentService = typeof MetadataAgentService;
 export const MetadataAgentService = {
@@ -3534,6 +4335,176 @@ export const LifecycleManagementClient = makeGenericClientConstructor(
 ) as unknown as {
   new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): LifecycleManagementClient;
   service: typeof LifecycleManagementService;
+  serviceName: string;
+};
+
+/** go:plugin type=plugin version=1 */
+export type SchedulerCallbackService = typeof SchedulerCallbackService;
+export const SchedulerCallbackService = {
+  onSchedulerCallback: {
+    path: "/api.SchedulerCallback/OnSchedulerCallback" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SchedulerCallbackRequest): Buffer =>
+      Buffer.from(SchedulerCallbackRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SchedulerCallbackRequest => SchedulerCallbackRequest.decode(value),
+    responseSerialize: (value: SchedulerCallbackResponse): Buffer =>
+      Buffer.from(SchedulerCallbackResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SchedulerCallbackResponse => SchedulerCallbackResponse.decode(value),
+  },
+} as const;
+
+export interface SchedulerCallbackServer extends UntypedServiceImplementation {
+  onSchedulerCallback: handleUnaryCall<SchedulerCallbackRequest, SchedulerCallbackResponse>;
+}
+
+export interface SchedulerCallbackClient extends Client {
+  onSchedulerCallback(
+    request: SchedulerCallbackRequest,
+    callback: (error: ServiceError | null, response: SchedulerCallbackResponse) => void,
+  ): ClientUnaryCall;
+  onSchedulerCallback(
+    request: SchedulerCallbackRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SchedulerCallbackResponse) => void,
+  ): ClientUnaryCall;
+  onSchedulerCallback(
+    request: SchedulerCallbackRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SchedulerCallbackResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const SchedulerCallbackClient = makeGenericClientConstructor(
+  SchedulerCallbackService,
+  "api.SchedulerCallback",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): SchedulerCallbackClient;
+  service: typeof SchedulerCallbackService;
+  serviceName: string;
+};
+
+/** go:plugin type=plugin version=1 */
+export type WebSocketCallbackService = typeof WebSocketCallbackService;
+export const WebSocketCallbackService = {
+  onTextMessage: {
+    path: "/api.WebSocketCallback/OnTextMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OnTextMessageRequest): Buffer => Buffer.from(OnTextMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OnTextMessageRequest => OnTextMessageRequest.decode(value),
+    responseSerialize: (value: OnTextMessageResponse): Buffer =>
+      Buffer.from(OnTextMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OnTextMessageResponse => OnTextMessageResponse.decode(value),
+  },
+  onBinaryMessage: {
+    path: "/api.WebSocketCallback/OnBinaryMessage" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OnBinaryMessageRequest): Buffer =>
+      Buffer.from(OnBinaryMessageRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OnBinaryMessageRequest => OnBinaryMessageRequest.decode(value),
+    responseSerialize: (value: OnBinaryMessageResponse): Buffer =>
+      Buffer.from(OnBinaryMessageResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OnBinaryMessageResponse => OnBinaryMessageResponse.decode(value),
+  },
+  onError: {
+    path: "/api.WebSocketCallback/OnError" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OnErrorRequest): Buffer => Buffer.from(OnErrorRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OnErrorRequest => OnErrorRequest.decode(value),
+    responseSerialize: (value: OnErrorResponse): Buffer => Buffer.from(OnErrorResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OnErrorResponse => OnErrorResponse.decode(value),
+  },
+  onClose: {
+    path: "/api.WebSocketCallback/OnClose" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: OnCloseRequest): Buffer => Buffer.from(OnCloseRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): OnCloseRequest => OnCloseRequest.decode(value),
+    responseSerialize: (value: OnCloseResponse): Buffer => Buffer.from(OnCloseResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): OnCloseResponse => OnCloseResponse.decode(value),
+  },
+} as const;
+
+export interface WebSocketCallbackServer extends UntypedServiceImplementation {
+  onTextMessage: handleUnaryCall<OnTextMessageRequest, OnTextMessageResponse>;
+  onBinaryMessage: handleUnaryCall<OnBinaryMessageRequest, OnBinaryMessageResponse>;
+  onError: handleUnaryCall<OnErrorRequest, OnErrorResponse>;
+  onClose: handleUnaryCall<OnCloseRequest, OnCloseResponse>;
+}
+
+export interface WebSocketCallbackClient extends Client {
+  onTextMessage(
+    request: OnTextMessageRequest,
+    callback: (error: ServiceError | null, response: OnTextMessageResponse) => void,
+  ): ClientUnaryCall;
+  onTextMessage(
+    request: OnTextMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OnTextMessageResponse) => void,
+  ): ClientUnaryCall;
+  onTextMessage(
+    request: OnTextMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OnTextMessageResponse) => void,
+  ): ClientUnaryCall;
+  onBinaryMessage(
+    request: OnBinaryMessageRequest,
+    callback: (error: ServiceError | null, response: OnBinaryMessageResponse) => void,
+  ): ClientUnaryCall;
+  onBinaryMessage(
+    request: OnBinaryMessageRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OnBinaryMessageResponse) => void,
+  ): ClientUnaryCall;
+  onBinaryMessage(
+    request: OnBinaryMessageRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OnBinaryMessageResponse) => void,
+  ): ClientUnaryCall;
+  onError(
+    request: OnErrorRequest,
+    callback: (error: ServiceError | null, response: OnErrorResponse) => void,
+  ): ClientUnaryCall;
+  onError(
+    request: OnErrorRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OnErrorResponse) => void,
+  ): ClientUnaryCall;
+  onError(
+    request: OnErrorRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OnErrorResponse) => void,
+  ): ClientUnaryCall;
+  onClose(
+    request: OnCloseRequest,
+    callback: (error: ServiceError | null, response: OnCloseResponse) => void,
+  ): ClientUnaryCall;
+  onClose(
+    request: OnCloseRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: OnCloseResponse) => void,
+  ): ClientUnaryCall;
+  onClose(
+    request: OnCloseRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: OnCloseResponse) => void,
+  ): ClientUnaryCall;
+}
+
+export const WebSocketCallbackClient = makeGenericClientConstructor(
+  WebSocketCallbackService,
+  "api.WebSocketCallback",
+) as unknown as {
+  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): WebSocketCallbackClient;
+  service: typeof WebSocketCallbackService;
   serviceName: string;
 };
 

@@ -6,18 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientUnaryCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 
 export const protobufPackage = "config";
 
@@ -295,33 +284,6 @@ export const ConfigServiceService = {
 export interface ConfigServiceServer extends UntypedServiceImplementation {
   getPluginConfig: handleUnaryCall<GetPluginConfigRequest, GetPluginConfigResponse>;
 }
-
-export interface ConfigServiceClient extends Client {
-  getPluginConfig(
-    request: GetPluginConfigRequest,
-    callback: (error: ServiceError | null, response: GetPluginConfigResponse) => void,
-  ): ClientUnaryCall;
-  getPluginConfig(
-    request: GetPluginConfigRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: GetPluginConfigResponse) => void,
-  ): ClientUnaryCall;
-  getPluginConfig(
-    request: GetPluginConfigRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: GetPluginConfigResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const ConfigServiceClient = makeGenericClientConstructor(
-  ConfigServiceService,
-  "config.ConfigService",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): ConfigServiceClient;
-  service: typeof ConfigServiceService;
-  serviceName: string;
-};
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 

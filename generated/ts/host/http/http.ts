@@ -6,18 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientUnaryCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 
 export const protobufPackage = "http";
 
@@ -596,103 +585,6 @@ export interface HttpServiceServer extends UntypedServiceImplementation {
   head: handleUnaryCall<HttpRequest, HttpResponse>;
   options: handleUnaryCall<HttpRequest, HttpResponse>;
 }
-
-export interface HttpServiceClient extends Client {
-  get(request: HttpRequest, callback: (error: ServiceError | null, response: HttpResponse) => void): ClientUnaryCall;
-  get(
-    request: HttpRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  get(
-    request: HttpRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  post(request: HttpRequest, callback: (error: ServiceError | null, response: HttpResponse) => void): ClientUnaryCall;
-  post(
-    request: HttpRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  post(
-    request: HttpRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  put(request: HttpRequest, callback: (error: ServiceError | null, response: HttpResponse) => void): ClientUnaryCall;
-  put(
-    request: HttpRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  put(
-    request: HttpRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  delete(request: HttpRequest, callback: (error: ServiceError | null, response: HttpResponse) => void): ClientUnaryCall;
-  delete(
-    request: HttpRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  delete(
-    request: HttpRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  /** Later additions, same messages. */
-  patch(request: HttpRequest, callback: (error: ServiceError | null, response: HttpResponse) => void): ClientUnaryCall;
-  patch(
-    request: HttpRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  patch(
-    request: HttpRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  head(request: HttpRequest, callback: (error: ServiceError | null, response: HttpResponse) => void): ClientUnaryCall;
-  head(
-    request: HttpRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  head(
-    request: HttpRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  options(
-    request: HttpRequest,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  options(
-    request: HttpRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-  options(
-    request: HttpRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: HttpResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const HttpServiceClient = makeGenericClientConstructor(HttpServiceService, "http.HttpService") as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): HttpServiceClient;
-  service: typeof HttpServiceService;
-  serviceName: string;
-};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));

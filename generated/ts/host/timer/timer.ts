@@ -6,18 +6,7 @@
 
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
-import {
-  type CallOptions,
-  type ChannelCredentials,
-  Client,
-  type ClientOptions,
-  type ClientUnaryCall,
-  type handleUnaryCall,
-  makeGenericClientConstructor,
-  type Metadata,
-  type ServiceError,
-  type UntypedServiceImplementation,
-} from "@grpc/grpc-js";
+import type { handleUnaryCall, UntypedServiceImplementation } from "@grpc/grpc-js";
 
 export const protobufPackage = "timer";
 
@@ -424,48 +413,6 @@ export interface TimerServiceServer extends UntypedServiceImplementation {
   registerTimer: handleUnaryCall<TimerRequest, TimerResponse>;
   cancelTimer: handleUnaryCall<CancelTimerRequest, CancelTimerResponse>;
 }
-
-export interface TimerServiceClient extends Client {
-  registerTimer(
-    request: TimerRequest,
-    callback: (error: ServiceError | null, response: TimerResponse) => void,
-  ): ClientUnaryCall;
-  registerTimer(
-    request: TimerRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: TimerResponse) => void,
-  ): ClientUnaryCall;
-  registerTimer(
-    request: TimerRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: TimerResponse) => void,
-  ): ClientUnaryCall;
-  cancelTimer(
-    request: CancelTimerRequest,
-    callback: (error: ServiceError | null, response: CancelTimerResponse) => void,
-  ): ClientUnaryCall;
-  cancelTimer(
-    request: CancelTimerRequest,
-    metadata: Metadata,
-    callback: (error: ServiceError | null, response: CancelTimerResponse) => void,
-  ): ClientUnaryCall;
-  cancelTimer(
-    request: CancelTimerRequest,
-    metadata: Metadata,
-    options: Partial<CallOptions>,
-    callback: (error: ServiceError | null, response: CancelTimerResponse) => void,
-  ): ClientUnaryCall;
-}
-
-export const TimerServiceClient = makeGenericClientConstructor(
-  TimerServiceService,
-  "timer.TimerService",
-) as unknown as {
-  new (address: string, credentials: ChannelCredentials, options?: Partial<ClientOptions>): TimerServiceClient;
-  service: typeof TimerServiceService;
-  serviceName: string;
-};
 
 function bytesFromBase64(b64: string): Uint8Array {
   return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
