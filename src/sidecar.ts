@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { createHostBroker, HOST_FUNCTIONS, HttpService, TimerService } from './host';
+import { createHostBroker, HOST_FUNCTIONS, HttpService, TimerService, type HostGrant } from './host';
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
@@ -45,13 +45,14 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     },
     log,
   });
-  const sandbox: Sandbox = new Sandbox({
+  const sandbox = new Sandbox<HostGrant>({
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
     maxMemoryMiB: settings.maxMemoryMiB,
     maxResponseBytes: settings.maxResponseBytes,
     hostFunctions: HOST_FUNCTIONS,
-    hostCall: createHostBroker({ http, timers, httpPermission: (pluginId) => plugins.manifest(pluginId)?.permissions?.http, pluginConfig: (pluginId) => config.pluginConfig[pluginId] ?? {} }),
+    // Each call's permissions and config come with its job, as its plugin version was granted at load.
+    hostCall: createHostBroker({ http, timers }),
     onWorkerLost: (reason) => log.warn({ reason }, 'sandbox worker replaced'),
     onGuestStderr: (plugin, stderr) => log.info({ plugin, stderr }, 'plugin wrote to stderr'),
   });

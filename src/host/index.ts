@@ -1,11 +1,18 @@
-/** Host services plugins reach through `env` imports: HTTP and timers, and the broker between them and the sandbox. */
+/** Host services plugins reach through `env` imports, and the broker between them and the sandbox. */
 export {
   /** The names of the host functions plugins import from `env`. */
   HOST_FUNCTIONS,
-  /** Serves host calls from the sandbox with the services below. */
+  /** Serves host calls from the sandbox with the services below, under each call's grant. */
   createHostBroker,
+  /** The host service an `env` import belongs to (for load-time checks). */
+  hostServiceOf,
 } from './host-broker';
-export type { HostServices } from './host-broker';
+export type { HostServices } from './host-function';
+export {
+  /** Every host service, as manifests name their permissions. */
+  HOST_SERVICE_NAMES,
+} from './host-grant';
+export type { HostGrant, HostServiceName } from './host-grant';
 export {
   /** Performs plugins' HTTP requests under their permissions and the operator's limits. */
   HttpService,

@@ -2,21 +2,19 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { API_VERSION, apiVersionExport, RPCS, rpcExports, type ServiceName } from '../contract';
 import { NdpError } from '../errors';
-import type { LoadedModule, Sandbox } from '../runtime';
 import { loadManifest, type Manifest } from './manifest';
 import { Plugin } from './plugin';
+import { grantFor, type PluginModule, type PluginSandbox } from './plugin-grant';
 import type { Quarantine } from './quarantine';
 import type { PluginFolder } from './scan-plugins';
 
 /** What loading needs besides the folder. */
 export interface LoadContext {
-  readonly sandbox: Sandbox;
+  readonly sandbox: PluginSandbox;
   /** Budget for each load-time call (version checks, OnInit). */
   readonly initTimeoutMs: number;
   /** `[PluginConfig.<id>]` of each plugin, for OnInit. */
   readonly pluginConfig: Readonly<Record<string, Readonly<Record<string, string>>>>;
-  /** Told the manifest as soon as it is valid: host calls made during OnInit need its permissions. */
-  readonly onManifest: (pluginId: string, manifest: Manifest) => void;
   readonly quarantine: Quarantine;
 }
 
@@ -30,16 +28,18 @@ export async function loadPlugin(location: PluginFolder, context: LoadContext): 
   const { id, folder } = location;
   const { sandbox, initTimeoutMs } = context;
   const manifest = await loadManifest(folder, id);
-  context.onManifest(id, manifest);
+  const config = context.pluginConfig[id] ?? {};
   const wasmFile = path.join(folder, 'plugin.wasm');
   const bytes = await readFile(wasmFile).catch((error: NodeJS.ErrnoException) => {
     const reason = error.code === 'ENOENT' ? 'is missing' : `cannot be read: ${error.message}`;
     throw new NdpError('bad_module', `plugin ${id}: plugin.wasm ${reason}`, { pluginId: id, path: wasmFile });
   });
-  const module = await sandbox.load(id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) as Uint8Array<ArrayBuffer>);
+  // The grant goes with the module: OnInit's host calls, and every later call, use this
+  // version's permissions and config, whatever happens to the folder meanwhile.
+  const module = await sandbox.load(id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) as Uint8Array<ArrayBuffer>, grantFor(manifest, config));
   try {
     await checkServices(manifest, module, sandbox, Date.now() + initTimeoutMs);
-    if (manifest.services.includes('LifecycleManagement')) await initialize(module, sandbox, context.pluginConfig[id] ?? {}, Date.now() + initTimeoutMs);
+    if (manifest.services.includes('LifecycleManagement')) await initialize(module, sandbox, config, Date.now() + initTimeoutMs);
   } catch (error) {
     sandbox.unload(module);
     throw error;
@@ -62,7 +62,7 @@ export function checkServiceExports(manifest: Manifest, functions: ReadonlyMap<s
   }
 }
 
-async function checkServices(manifest: Manifest, module: LoadedModule, sandbox: Sandbox, deadline: number): Promise<void> {
+async function checkServices(manifest: Manifest, module: PluginModule, sandbox: PluginSandbox, deadline: number): Promise<void> {
   checkServiceExports(manifest, module.functions, module.pluginId);
   await Promise.all(
     manifest.services.map(async (service) => {
@@ -74,7 +74,7 @@ async function checkServices(manifest: Manifest, module: LoadedModule, sandbox: 
 }
 
 /** Runs OnInit once; a non-empty `error` (or a trap) fails the load. */
-async function initialize(module: LoadedModule, sandbox: Sandbox, config: Readonly<Record<string, string>>, deadline: number): Promise<void> {
+async function initialize(module: PluginModule, sandbox: PluginSandbox, config: Readonly<Record<string, string>>, deadline: number): Promise<void> {
   const rpc = RPCS.LifecycleManagement.onInit;
   const reply = await sandbox.call(module, rpc.exportName, rpc.encodeRequest({ config: { ...config } }), deadline);
   let error: string;

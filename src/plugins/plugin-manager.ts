@@ -2,11 +2,10 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
-import type { Sandbox } from '../runtime';
 import { fingerprintOf } from './fingerprint';
 import { loadPlugin } from './load-plugin';
-import type { Manifest } from './manifest';
 import type { Plugin } from './plugin';
+import type { PluginSandbox } from './plugin-grant';
 import { Quarantine, type QuarantineOptions } from './quarantine';
 import { locatePlugin, scanPlugins, type PluginFolder } from './scan-plugins';
 
@@ -20,7 +19,7 @@ export interface PluginManagerOptions {
   readonly pluginConfig: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** When repeated failures take a plugin out of service. */
   readonly quarantine: Omit<QuarantineOptions, 'onChange'>;
-  readonly sandbox: Sandbox;
+  readonly sandbox: PluginSandbox;
   readonly log: Logger;
   /** Told when a plugin becomes callable or stops being callable (loaded, failed, quarantined, removed). */
   readonly onAvailability?: (pluginId: string, available: boolean) => void;
@@ -60,7 +59,6 @@ export class PluginManager {
   private readonly statuses = new Map<string, PluginStatus>();
   private byId = new Map<string, Plugin>();
   private byService = new Map<ServiceName, readonly Plugin[]>();
-  private readonly manifests = new Map<string, Manifest>();
   private readonly quarantine: Quarantine;
   /** One change at a time per plugin id. */
   private readonly changing = new Map<string, Promise<unknown>>();
@@ -93,11 +91,6 @@ export class PluginManager {
   /** The ready plugins that serve a service, in call order. */
   forService(service: ServiceName): readonly Plugin[] {
     return this.byService.get(service) ?? [];
-  }
-
-  /** The manifest of a plugin that is ready or loading (OnInit's host calls need its permissions). */
-  manifest(id: string): Manifest | undefined {
-    return this.manifests.get(id);
   }
 
   /** True while a ready plugin is quarantined. */
@@ -162,15 +155,10 @@ export class PluginManager {
     const { log } = this.options;
     const started = performance.now();
     const previous = this.statuses.get(location.id);
-    const previousManifest = this.manifests.get(location.id);
     if (previous) await this.options.onRelease?.(location.id);
     try {
       const fingerprint = await fingerprintOf(location.folder);
-      const plugin = await loadPlugin(location, {
-        ...this.options,
-        quarantine: this.quarantine,
-        onManifest: (id, manifest) => this.manifests.set(id, manifest),
-      });
+      const plugin = await loadPlugin(location, { ...this.options, quarantine: this.quarantine });
       const { name, version, services } = plugin.manifest;
       log.info({ plugin: location.id, name, version, services, ms: Math.round(performance.now() - started) }, previous ? 'plugin reloaded' : 'plugin ready');
       this.quarantine.forget(location.id);
@@ -178,12 +166,8 @@ export class PluginManager {
     } catch (cause) {
       const error = cause instanceof NdpError ? cause : new NdpError('internal', `plugin ${location.id}: ${String(cause)}`, { pluginId: location.id, cause });
       log.error({ plugin: location.id, kind: error.kind, field: error.field, export: error.export }, error.message);
-      if (previous?.state === 'ready' && previousManifest) {
-        // The old version keeps serving: the refresh reports the error instead.
-        this.manifests.set(location.id, previousManifest);
-        return { ...location, state: 'failed', error };
-      }
-      this.manifests.delete(location.id);
+      // The old version keeps serving: the refresh reports the error instead.
+      if (previous?.state === 'ready') return { ...location, state: 'failed', error };
       return this.publish({ ...location, state: 'failed', error });
     }
   }
@@ -192,7 +176,6 @@ export class PluginManager {
     if (!this.statuses.has(id)) return;
     await this.options.onRelease?.(id);
     this.statuses.delete(id);
-    this.manifests.delete(id);
     this.quarantine.forget(id);
     this.rebuild(id);
     this.options.log.info({ plugin: id }, 'plugin removed');

@@ -1,7 +1,7 @@
 import type { ServiceName } from '../contract';
-import type { LoadedModule, Sandbox } from '../runtime';
 import { NdpError } from '../errors';
 import type { Manifest } from './manifest';
+import type { PluginModule, PluginSandbox } from './plugin-grant';
 import type { Quarantine } from './quarantine';
 import type { PluginFolder } from './scan-plugins';
 
@@ -18,8 +18,8 @@ export class Plugin {
   constructor(
     location: PluginFolder,
     readonly manifest: Manifest,
-    private readonly module: LoadedModule,
-    private readonly sandbox: Sandbox,
+    private readonly module: PluginModule,
+    private readonly sandbox: PluginSandbox,
     private readonly quarantine: Quarantine,
   ) {
     this.id = location.id;

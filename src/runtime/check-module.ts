@@ -61,6 +61,12 @@ export function checkImports(module: WebAssembly.Module, pluginId: string, rules
   }
 }
 
+/** The host functions among the module's `env` imports, for per-plugin checks above the runtime. */
+export function hostFunctionImports(module: WebAssembly.Module, rules: ModuleRules): string[] {
+  const offered = new Set(rules.hostFunctions);
+  return WebAssembly.Module.imports(module).flatMap(({ module: from, name }) => (from === 'env' && offered.has(name) ? [name] : []));
+}
+
 /** The error for an export whose signature is not the ABI's. */
 export function wrongSignature(pluginId: string, name: string, actual: Signature, expected: Signature): NdpError {
   return new NdpError('bad_module', `plugin ${pluginId}: export ${name} has signature ${actual}, expected ${expected}`, { pluginId, export: name });

@@ -3,7 +3,7 @@ export {
   /** Loads modules and runs calls in fresh instances on worker threads. */
   Sandbox,
 } from './sandbox';
-export type { LoadedModule, SandboxOptions } from './sandbox';
+export type { HostCaller, HostCallHandler, LoadedModule, SandboxOptions } from './sandbox';
 export {
   /** Compiles and checks a module without loading it, e.g. to validate a package before install. */
   compileModule,
@@ -13,5 +13,4 @@ export {
   /** The memory cap when none is configured (Plugins.MaxMemoryMiB's default). */
   DEFAULT_MAX_MEMORY_MIB,
 } from './check-module';
-export type { HostCaller, HostCallHandler } from './worker-pool';
 export type { HostReply } from './host-channel';

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NdpError } from '../errors';
-import { capMemory, checkAbiExports, checkImports, type ModuleRules } from './check-module';
+import { capMemory, checkAbiExports, checkImports, hostFunctionImports, type ModuleRules } from './check-module';
 import { readModuleLayout, type ModuleLayout, type Signature } from './wasm-sections';
 
 /** A module compiled from one content hash, with what the loader checks about it. */
@@ -9,6 +9,8 @@ export interface CompiledModule {
   readonly module: WebAssembly.Module;
   /** Exported function name -> signature, e.g. `(i32, i32) -> i64`. */
   readonly functions: ReadonlyMap<string, Signature>;
+  /** The host functions (`env.<name>` among the rules' host functions) it imports. */
+  readonly hostImports: readonly string[];
 }
 
 /**
@@ -57,7 +59,7 @@ export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
   const functions = layout?.functionSignatures ?? new Map<string, Signature>();
   checkImports(module, pluginId, rules);
   checkAbiExports(functions, pluginId);
-  return { hash, module, functions };
+  return { hash, module, functions, hostImports: hostFunctionImports(module, rules) };
 }
 
 function contentHash(bytes: Uint8Array): string {

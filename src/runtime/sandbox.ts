@@ -1,20 +1,35 @@
 import { NdpError } from '../errors';
 import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
 import { ModuleCache } from './module-cache';
+import type { HostReply } from './host-channel';
 import type { FromWorker } from './protocol';
-import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
+import { WorkerPool, type HostCaller as PoolHostCaller, type WorkerPoolOptions } from './worker-pool';
 
 /** A module loaded into the sandbox: callers name it in calls, never touch the wasm itself. */
-export interface LoadedModule {
+export interface LoadedModule<G = unknown> {
   readonly pluginId: string;
   readonly hash: string;
   /** Exported function name -> signature (`(i32, i32) -> i64`), to check a plugin's services at load. */
   readonly functions: ReadonlyMap<string, string>;
+  /** The host functions it imports from `env`, so the caller can check them against what it grants. */
+  readonly hostImports: readonly string[];
+  /** Given at load; reaches the host-call handler with every host call of every call of this module. */
+  readonly grant?: G;
 }
+
+/** Who is making a host call (from the job, never the request), with the grant of its module. */
+export interface HostCaller<G = unknown> extends Omit<PoolHostCaller, 'grant'> {
+  readonly grant?: G;
+}
+
+/** Performs one host function on the main thread; resolves to the reply (never rejects). */
+export type HostCallHandler<G = unknown> = (caller: HostCaller<G>, name: string, request: Uint8Array) => Promise<HostReply>;
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 
-export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
+export interface SandboxOptions<G = unknown> extends Omit<WorkerPoolOptions, 'limits' | 'hostCall'> {
+  /** Serves host calls; `caller.grant` is the grant its module was loaded with. */
+  readonly hostCall?: HostCallHandler<G>;
   /** Linear memory cap per instance, enforced by rewriting each module's declared maximum (default 128). */
   readonly maxMemoryMiB?: number;
   /** The largest response a plugin may return (default 16 MiB). */
@@ -32,14 +47,19 @@ export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
  *   const module = await sandbox.load(pluginId, await fs.readFile('plugin.wasm'));
  *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, Date.now() + 1000);
  */
-export class Sandbox {
+export class Sandbox<G = unknown> {
   private readonly cache: ModuleCache;
   private readonly pool: WorkerPool;
   private readonly users = new Map<string, number>();
 
-  constructor(private readonly options: SandboxOptions) {
-    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
-    this.pool = new WorkerPool({ ...options, limits: { maxResponseBytes, maxMemoryBytes: maxMemoryMiB * 1024 * 1024 } });
+  constructor(private readonly options: SandboxOptions<G>) {
+    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES, hostCall } = options;
+    this.pool = new WorkerPool({
+      ...options,
+      limits: { maxResponseBytes, maxMemoryBytes: maxMemoryMiB * 1024 * 1024 },
+      // Every grant the pool carries was handed to load() below, so it is a G.
+      hostCall: hostCall && ((caller, name, request) => hostCall(caller as HostCaller<G>, name, request)),
+    });
     this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB });
   }
 
@@ -48,17 +68,20 @@ export class Sandbox {
     return this.pool.size;
   }
 
-  /** Compiles (or reuses) the module and sends it to the workers; rejects with `bad_module`. */
-  async load(pluginId: string, bytes: Uint8Array<ArrayBuffer>): Promise<LoadedModule> {
+  /**
+   * Compiles (or reuses) the module and sends it to the workers; rejects with `bad_module`.
+   * `grant` goes with every call of the returned module to the host-call handler.
+   */
+  async load(pluginId: string, bytes: Uint8Array<ArrayBuffer>, grant?: G): Promise<LoadedModule<G>> {
     const compiled = await this.cache.compile(bytes, pluginId);
     const users = this.users.get(compiled.hash) ?? 0;
     if (users === 0) this.pool.addModule(compiled.hash, compiled.module);
     this.users.set(compiled.hash, users + 1);
-    return { pluginId, hash: compiled.hash, functions: compiled.functions };
+    return { pluginId, hash: compiled.hash, functions: compiled.functions, hostImports: compiled.hostImports, grant };
   }
 
   /** Releases a module; the workers drop it once no plugin uses it. */
-  unload(module: LoadedModule): void {
+  unload(module: LoadedModule<G>): void {
     const users = (this.users.get(module.hash) ?? 0) - 1;
     if (users > 0) return void this.users.set(module.hash, users);
     this.users.delete(module.hash);
@@ -67,16 +90,16 @@ export class Sandbox {
   }
 
   /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
-  async call(module: LoadedModule, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
-    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline);
+  async call(module: LoadedModule<G>, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
+    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline, module.grant);
     if (!('output' in reply)) return fail(reply);
     if (reply.stderr) this.options.onGuestStderr?.(module.pluginId, reply.stderr);
     return reply.output;
   }
 
   /** Calls a `<service>_api_version` export in a fresh instance. */
-  async apiVersion(module: LoadedModule, exportName: string, deadline: number): Promise<number> {
-    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, deadline);
+  async apiVersion(module: LoadedModule<G>, exportName: string, deadline: number): Promise<number> {
+    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, deadline, module.grant);
     return 'version' in reply ? reply.version : fail(reply);
   }
 

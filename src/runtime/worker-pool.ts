@@ -11,6 +11,12 @@ export interface HostCaller {
   readonly exportName: string;
   /** The plugin call's deadline (epoch ms): it bounds every host call the plugin makes. */
   readonly deadline: number;
+  /**
+   * What the calling plugin version was granted at load, passed with its job and opaque to the
+   * pool (the Sandbox types it). Bound to the call when it starts, so a call still running or
+   * queued when its plugin is replaced or removed keeps its own version's permissions.
+   */
+  readonly grant?: unknown;
 }
 
 /** Performs one host function on the main thread; resolves to the reply (never rejects). */
@@ -37,6 +43,8 @@ export interface WorkerPoolOptions {
 interface PendingJob {
   readonly job: Job;
   readonly deadline: number;
+  /** Handed to the host-call handler with each host call; never sent to the worker. */
+  readonly grant?: unknown;
   readonly resolve: (reply: FromWorker) => void;
   readonly reject: (error: NdpError) => void;
   timer?: NodeJS.Timeout;
@@ -97,11 +105,14 @@ export class WorkerPool {
     if (this.modules.delete(hash)) this.broadcast({ type: 'drop', hash });
   }
 
-  /** Runs a job on a worker; rejects with a `deadline` error if it is not done by `deadline` (epoch ms). */
-  run(job: JobRequest, deadline: number): Promise<FromWorker> {
+  /**
+   * Runs a job on a worker; rejects with a `deadline` error if it is not done by `deadline` (epoch
+   * ms). `grant` reaches the host-call handler with every host call the job makes.
+   */
+  run(job: JobRequest, deadline: number, grant?: unknown): Promise<FromWorker> {
     if (this.closed) return Promise.reject(new NdpError('shutting_down', 'the sandbox is shutting down'));
     return new Promise((resolve, reject) => {
-      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, deadline, resolve, reject };
+      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, deadline, grant, resolve, reject };
       const delay = deadline - Date.now();
       if (delay <= 0) return reject(deadlineError(pending.job));
       // unref: a call's deadline is no reason to keep the process alive; whoever awaits the call is.
@@ -175,13 +186,14 @@ export class WorkerPool {
   }
 
   private async hostCall(slot: Slot, index: number, request: Uint8Array): Promise<HostReply> {
-    const job = slot.pending?.job;
+    const pending = slot.pending;
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
-    if (!job || !name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
+    if (!pending || !name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
+    const { job, deadline, grant } = pending;
     this.setBlocked(slot, true);
     try {
-      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: slot.pending?.deadline ?? 0 }, name, request);
+      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline, grant }, name, request);
     } catch (error) {
       return { ok: false, fault: 'host', message: error instanceof Error ? error.message : String(error) };
     } finally {

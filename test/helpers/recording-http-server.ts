@@ -31,20 +31,21 @@ export class RecordingHttpServer {
   private readonly server = createServer((req, res) => {
     const chunks: Buffer[] = [];
     req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
+    req.on('end', async () => {
       const url = new URL(req.url ?? '/', 'http://recorded');
       const request: RecordedRequest = { method: req.method ?? '', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
       this.requests.push(request);
-      const { status = 200, body = '', headers = {} } = this.answer(request);
+      const { status = 200, body = '', headers = {} } = await this.answer(request);
       res.writeHead(status, headers).end(body);
       // After the answer is on its way, so a waiting test never races the plugin's response.
       this.waiters = this.waiters.filter((waiter) => !(waiter.matches(request) && (waiter.resolve(request), true)));
     });
   });
 
-  private constructor(private readonly answer: (request: RecordedRequest) => Answer) {}
+  private constructor(private readonly answer: (request: RecordedRequest) => Answer | Promise<Answer>) {}
 
-  static async start(answer: (request: RecordedRequest) => Answer = () => ({})): Promise<RecordingHttpServer> {
+  /** `answer` may hold a request by returning a promise (answered when it resolves). */
+  static async start(answer: (request: RecordedRequest) => Answer | Promise<Answer> = () => ({})): Promise<RecordingHttpServer> {
     const server = new RecordingHttpServer(answer);
     await new Promise<void>((resolve) => server.server.listen(0, '127.0.0.1', resolve));
     return server;

@@ -3,6 +3,7 @@ import path from 'node:path';
 import pino from 'pino';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
+import type { HostGrant } from '../../src/host';
 import { PluginManager } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
@@ -17,12 +18,12 @@ function metadataAgentWat(version: number): string {
 }
 
 describe('PluginManager', () => {
-  let sandbox: Sandbox;
+  let sandbox: Sandbox<HostGrant>;
   let plugins: PluginsFolder;
   const log = pino({ level: 'silent' });
 
   beforeEach(() => {
-    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 2 });
+    sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 2 });
     plugins = new PluginsFolder();
   });
   afterEach(async () => {
