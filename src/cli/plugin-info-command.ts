@@ -67,12 +67,20 @@ function showInstalled(context: CliContext, plugin: InstalledPlugin, json = fals
   );
 }
 
+const DIALECTS: Record<Manifest['dialect'], string> = {
+  services: 'services (ndphost manifest form)',
+  capabilities: 'capabilities (plugin built for Navidrome v0.57-v0.59)',
+};
+
 function manifestFields(manifest: Manifest): Array<readonly [string, string]> {
   return [
     ['Name', manifest.name],
     ['Author', manifest.author],
     ['Version', manifest.version],
     ['Description', manifest.description],
-    ['Services', manifest.services.join(', ')],
+    ...(manifest.website ? [['Website', manifest.website] as const] : []),
+    ['Dialect', DIALECTS[manifest.dialect]],
+    [manifest.dialect === 'capabilities' ? 'Capabilities' : 'Services', manifest.services.join(', ')],
+    ['Host access', manifest.hostServices.join(', ') || 'none'],
   ];
 }

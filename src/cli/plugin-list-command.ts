@@ -14,6 +14,10 @@ interface ListEntry {
   readonly version: string;
   readonly description: string;
   readonly services: readonly string[];
+  /** The manifest form: `services` or `capabilities` (empty when the manifest is not valid). */
+  readonly dialect: string;
+  /** The host services its manifest asks permission for. */
+  readonly permissions: readonly string[];
   /** Offline: `valid` or `failed`. Live: `ready`, `failed` or `quarantined`. */
   readonly state: string;
   readonly error?: string;
@@ -22,7 +26,7 @@ interface ListEntry {
   readonly wasmSha256?: string;
 }
 
-const HEADER = ['ID', 'NAME', 'AUTHOR', 'VERSION', 'SERVICES', 'STATE', 'DESCRIPTION'];
+const HEADER = ['ID', 'NAME', 'AUTHOR', 'VERSION', 'DIALECT', 'SERVICES', 'PERMISSIONS', 'STATE', 'DESCRIPTION'];
 
 /** `ndphost plugin list [--live] [--json]`. */
 export function pluginListCommand(): Command {
@@ -53,7 +57,9 @@ function toRow(entry: ListEntry): string[] {
     entry.name || '-',
     entry.author || '-',
     entry.version || '-',
+    entry.dialect || '-',
     entry.services.join(',') || '-',
+    entry.permissions.join(',') || '-',
     entry.state,
     // A failed plugin's reason is what the reader needs; its description can wait until it loads.
     entry.error ? `error: ${entry.error}` : entry.description,
@@ -69,6 +75,8 @@ function fromInstalled(plugin: InstalledPlugin): ListEntry {
     version: manifest?.version ?? '',
     description: manifest?.description ?? '',
     services: manifest?.services ?? [],
+    dialect: manifest?.dialect ?? '',
+    permissions: Object.keys(manifest?.permissions ?? {}).sort(),
     state: plugin.state,
     ...(plugin.error ? { error: plugin.error } : {}),
     dev: plugin.dev,
@@ -85,6 +93,8 @@ function fromLive(info: PluginInfo): ListEntry {
     version: info.version,
     description: info.description,
     services: info.services,
+    dialect: info.dialect,
+    permissions: info.permissions,
     state: info.state,
     ...(info.error ? { error: info.error } : {}),
     dev: info.dev,

@@ -2,13 +2,19 @@ import type { MethodDefinition } from '@grpc/grpc-js';
 import {
   LifecycleManagementService,
   MetadataAgentService,
+  SchedulerCallbackService,
   ScrobblerService,
   TimerCallbackService,
+  WebSocketCallbackService,
 } from '../../generated/ts/api';
 import { snake } from './snake';
 
-/** The plugin services of api.proto, by the names manifests use. */
-export const SERVICE_NAMES = ['MetadataAgent', 'Scrobbler', 'TimerCallback', 'LifecycleManagement'] as const;
+/**
+ * The plugin services of api.proto, by the names manifests use: `services` in ndphost's form,
+ * `capabilities` in released Navidrome's (which has SchedulerCallback and WebSocketCallback
+ * instead of TimerCallback).
+ */
+export const SERVICE_NAMES = ['MetadataAgent', 'Scrobbler', 'TimerCallback', 'LifecycleManagement', 'SchedulerCallback', 'WebSocketCallback'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
 /** One rpc of the contract, as the ABI sees it: an export name and the codecs of its messages. */
@@ -53,8 +59,9 @@ export const RPCS = {
   Scrobbler: rpcTable('Scrobbler', ScrobblerService),
   TimerCallback: rpcTable('TimerCallback', TimerCallbackService),
   LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementService),
+  SchedulerCallback: rpcTable('SchedulerCallback', SchedulerCallbackService),
+  WebSocketCallback: rpcTable('WebSocketCallback', WebSocketCallbackService),
 } as const;
-
 
 /** The export a plugin must provide, returning 1, for each service it serves. */
 export function apiVersionExport(service: ServiceName): string {

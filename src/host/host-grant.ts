@@ -1,4 +1,6 @@
 import type { HttpPermission } from './http';
+import type { SubsonicApiPermission } from './subsonicapi/subsonicapi-permission';
+import type { WebSocketPolicy } from './websocket/websocket-policy';
 
 /** The host services, as manifests name their permissions. Each provides a set of `env` imports. */
 export const HOST_SERVICE_NAMES = ['http', 'timer', 'config', 'scheduler', 'cache', 'websocket', 'artwork', 'subsonicapi'] as const;
@@ -16,6 +18,10 @@ export interface HostGrant {
   readonly services: ReadonlySet<HostServiceName>;
   /** `permissions.http`; undefined means the operator's Plugins.DefaultHttp applies. */
   readonly http?: HttpPermission;
+  /** `permissions.websocket`, compiled; without it no connection is allowed. */
+  readonly websocket?: WebSocketPolicy;
+  /** `permissions.subsonicapi`: the users it may act as. */
+  readonly subsonicapi?: SubsonicApiPermission;
   /** The `[PluginConfig.<id>]` settings it reads, keys as it expects them. */
   readonly config: Readonly<Record<string, string>>;
 }

@@ -24,3 +24,9 @@ export {
   /** Plugins' timers, persisted across restarts. */
   TimerService,
 } from './timer';
+export {
+  /** Checks a manifest's `permissions.websocket` patterns; throws `bad_manifest`. */
+  compileWebSocketPolicy,
+} from './websocket/websocket-policy';
+export type { WebSocketPermission, WebSocketPolicy } from './websocket/websocket-policy';
+export type { SubsonicApiPermission } from './subsonicapi/subsonicapi-permission';

@@ -4,7 +4,7 @@ import { API_VERSION, apiVersionExport, RPCS, rpcExports, type ServiceName } fro
 import { NdpError } from '../errors';
 import { loadManifest, type Manifest } from './manifest';
 import { Plugin } from './plugin';
-import { grantFor, type PluginModule, type PluginSandbox } from './plugin-grant';
+import { checkHostImports, grantFor, type PluginModule, type PluginSandbox } from './plugin-grant';
 import type { Quarantine } from './quarantine';
 import type { PluginFolder } from './scan-plugins';
 
@@ -28,7 +28,7 @@ export async function loadPlugin(location: PluginFolder, context: LoadContext): 
   const { id, folder } = location;
   const { sandbox, initTimeoutMs } = context;
   const manifest = await loadManifest(folder, id);
-  const config = context.pluginConfig[id] ?? {};
+  const grant = grantFor(manifest, context.pluginConfig[id] ?? {}, id);
   const wasmFile = path.join(folder, 'plugin.wasm');
   const bytes = await readFile(wasmFile).catch((error: NodeJS.ErrnoException) => {
     const reason = error.code === 'ENOENT' ? 'is missing' : `cannot be read: ${error.message}`;
@@ -36,10 +36,12 @@ export async function loadPlugin(location: PluginFolder, context: LoadContext): 
   });
   // The grant goes with the module: OnInit's host calls, and every later call, use this
   // version's permissions and config, whatever happens to the folder meanwhile.
-  const module = await sandbox.load(id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) as Uint8Array<ArrayBuffer>, grantFor(manifest, config));
+  const module = await sandbox.load(id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) as Uint8Array<ArrayBuffer>, grant);
   try {
+    checkHostImports(manifest, module.hostImports, id);
     await checkServices(manifest, module, sandbox, Date.now() + initTimeoutMs);
-    if (manifest.services.includes('LifecycleManagement')) await initialize(module, sandbox, config, Date.now() + initTimeoutMs);
+    // OnInit gets the config as the plugin reads it (its grant's), keys lower-cased for released plugins.
+    if (manifest.services.includes('LifecycleManagement')) await initialize(module, sandbox, grant.config, Date.now() + initTimeoutMs);
   } catch (error) {
     sandbox.unload(module);
     throw error;

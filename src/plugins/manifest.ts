@@ -1,59 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import Ajv, { type ErrorObject, type JSONSchemaType } from 'ajv';
-import { SERVICE_NAMES, type ServiceName } from '../contract';
 import { NdpError } from '../errors';
-import { compileHttpPolicy, type HttpPermission } from '../host';
+import { compileHttpPolicy, compileWebSocketPolicy } from '../host';
+import { parseCapabilitiesForm } from './manifest-capabilities-form';
+import { manifestError } from './manifest-errors';
+import { parseServicesForm } from './manifest-services-form';
+import type { Manifest } from './manifest-shape';
 
-/** A validated manifest.json. */
-export interface Manifest {
-  name: string;
-  author: string;
-  version: string;
-  description: string;
-  services: ServiceName[];
-  permissions?: { http?: HttpPermission; [hostService: string]: { reason: string } | undefined };
-}
-
-const text = { type: 'string', minLength: 1 } as const;
-
-// Unknown top-level keys stay allowed (e.g. `$schema`), as contract.md says.
-const schema: JSONSchemaType<Manifest> = {
-  type: 'object',
-  required: ['name', 'author', 'version', 'description', 'services'],
-  properties: {
-    name: text,
-    author: text,
-    version: text,
-    description: { type: 'string' },
-    services: { type: 'array', minItems: 1, uniqueItems: true, items: { type: 'string', enum: [...SERVICE_NAMES] } },
-    permissions: {
-      type: 'object',
-      nullable: true,
-      required: [],
-      properties: {
-        http: {
-          type: 'object',
-          nullable: true,
-          required: ['reason'],
-          properties: {
-            reason: text,
-            allowedUrls: {
-              type: 'object',
-              nullable: true,
-              required: [],
-              additionalProperties: { type: 'array', items: { type: 'string', minLength: 1 }, minItems: 1 },
-            },
-            allowLocalNetwork: { type: 'boolean', nullable: true },
-          },
-        },
-      },
-      additionalProperties: { type: 'object', required: ['reason'], properties: { reason: text } },
-    },
-  },
-} as unknown as JSONSchemaType<Manifest>;
-
-const validate = new Ajv({ allErrors: true }).compile(schema);
+export type { Manifest, ManifestDialect, Permissions } from './manifest-shape';
 
 /** Reads and validates `<folder>/manifest.json`; a problem is a `bad_manifest` naming the plugin and field. */
 export async function loadManifest(folder: string, pluginId: string): Promise<Manifest> {
@@ -65,7 +19,11 @@ export async function loadManifest(folder: string, pluginId: string): Promise<Ma
   return parseManifest(text, pluginId, file);
 }
 
-/** Parses and validates manifest.json text (from a folder or a package); `file` names it in errors. */
+/**
+ * Parses and validates manifest.json text (from a folder or a package) in either form, into one
+ * shape: `services` (ndphost's form) or `capabilities` + `permissions` (released Navidrome's).
+ * `file` names it in errors.
+ */
 export function parseManifest(text: string, pluginId: string, file: string): Manifest {
   let json: unknown;
   try {
@@ -73,24 +31,19 @@ export function parseManifest(text: string, pluginId: string, file: string): Man
   } catch (error) {
     throw new NdpError('bad_manifest', `plugin ${pluginId}: manifest.json is not valid JSON: ${(error as Error).message}`, { pluginId, path: file });
   }
-  if (validate(json)) {
-    // URL patterns and methods are checked here, at load, not on a plugin's first request.
-    if (json.permissions?.http) compileHttpPolicy(json.permissions.http, pluginId);
-    return json;
+  const manifest = parseForm(json, pluginId, file);
+  // URL patterns are checked here, at load, not on a plugin's first request.
+  const { http, websocket } = manifest.permissions;
+  if (http) compileHttpPolicy(http, pluginId);
+  if (websocket) compileWebSocketPolicy(websocket, pluginId);
+  return manifest;
+}
+
+function parseForm(json: unknown, pluginId: string, file: string): Manifest {
+  const has = (key: string) => typeof json === 'object' && json !== null && !Array.isArray(json) && Object.hasOwn(json, key);
+  if (has('services') && has('capabilities')) {
+    throw manifestError(pluginId, file, 'capabilities', 'has both "services" (ndphost form) and "capabilities" (Navidrome v0.57+ form); keep one');
   }
-  const [first] = validate.errors ?? [];
-  const problems = (validate.errors ?? []).map(describe).join('; ');
-  throw new NdpError('bad_manifest', `plugin ${pluginId}: manifest.json: ${problems}`, { pluginId, path: file, field: first && fieldOf(first) });
-}
-
-function describe(error: ErrorObject): string {
-  const allowed = error.keyword === 'enum' ? ` (one of ${(error.params as { allowedValues: string[] }).allowedValues.join(', ')})` : '';
-  return `field "${fieldOf(error)}" ${error.message ?? 'is invalid'}${allowed}`;
-}
-
-/** `services[0]`, `permissions.http.reason`: the field a person would look for. */
-function fieldOf(error: ErrorObject): string {
-  const parts = error.instancePath.split('/').slice(1);
-  if (error.keyword === 'required') parts.push((error.params as { missingProperty: string }).missingProperty);
-  return parts.reduce((field, part) => (/^\d+$/.test(part) ? `${field}[${part}]` : field ? `${field}.${part}` : part), '') || '(root)';
+  // A manifest with neither is checked as the services form, whose error names what is missing.
+  return has('capabilities') ? parseCapabilitiesForm(json, pluginId, file) : parseServicesForm(json, pluginId, file);
 }

@@ -41,11 +41,13 @@ function toPluginInfo(status: PluginStatus, quarantined: boolean): PluginInfo {
     author: manifest?.author ?? '',
     version: manifest?.version ?? '',
     description: manifest?.description ?? '',
-    services: manifest?.services ?? [],
+    services: [...(manifest?.services ?? [])],
     state: quarantined && status.state === 'ready' ? 'quarantined' : status.state,
     error: status.error?.message ?? '',
     dev: status.dev,
     folder: status.folder,
     wasmSha256: status.plugin?.hash ?? '',
+    dialect: manifest?.dialect ?? '',
+    permissions: Object.keys(manifest?.permissions ?? {}).sort(),
   };
 }

@@ -90,11 +90,11 @@ describe('ndphost plugin, offline', () => {
     const table = await cli('list');
     expect(table).toMatchObject({ code: 0, stderr: '' });
     const [header, ...rows] = table.stdout.trimEnd().split('\n');
-    expect(header.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'AUTHOR', 'VERSION', 'SERVICES', 'STATE', 'DESCRIPTION']);
+    expect(header.split(/\s{2,}/)).toEqual(['ID', 'NAME', 'AUTHOR', 'VERSION', 'DIALECT', 'SERVICES', 'PERMISSIONS', 'STATE', 'DESCRIPTION']);
     expect(rows).toHaveLength(3);
-    expect(rows[0]).toMatch(/^broken\s+Broken\s+ndphost\s+1\.0\.0\s+MetadataAgent\s+failed\s+error: .*plugin\.wasm/);
-    expect(rows[1]).toMatch(/^fixture\s+Test fixture\s+ndphost tests\s+0\.0\.1\s+MetadataAgent,Scrobbler,TimerCallback\s+valid\s+Test plugin driven/);
-    expect(rows[2]).toMatch(/^wikibio \(dev\)\s+Wiki Bio\s+ndphost\s+1\.0\.0\s+MetadataAgent\s+valid\s+Example MetadataAgent/);
+    expect(rows[0]).toMatch(/^broken\s+Broken\s+ndphost\s+1\.0\.0\s+services\s+MetadataAgent\s+-\s+failed\s+error: .*plugin\.wasm/);
+    expect(rows[1]).toMatch(/^fixture\s+Test fixture\s+ndphost tests\s+0\.0\.1\s+services\s+MetadataAgent,Scrobbler,TimerCallback\s+-\s+valid\s+Test plugin driven/);
+    expect(rows[2]).toMatch(/^wikibio \(dev\)\s+Wiki Bio\s+ndphost\s+1\.0\.0\s+services\s+MetadataAgent\s+-\s+valid\s+Example MetadataAgent/);
     // Columns line up: every row's STATE starts where the header's does.
     const stateColumn = header.indexOf('STATE');
     for (const row of rows) expect(row.slice(stateColumn)).toMatch(/^(valid|failed) /);
@@ -355,9 +355,9 @@ describe('ndphost plugin, with a running sidecar', () => {
     const table = await cli('list', '--live');
     expect(table).toMatchObject({ code: 0, stderr: '' });
     const rows = table.stdout.trimEnd().split('\n');
-    expect(rows[0]).toMatch(/^ID\s+NAME\s+AUTHOR\s+VERSION\s+SERVICES\s+STATE\s+DESCRIPTION$/);
-    expect(rows[1]).toMatch(/^bio\s+Test fixture\s+ndphost tests\s+0\.0\.1\s+\S+\s+ready\s+Test plugin/);
-    expect(rows[2]).toMatch(/^broken\s+-\s+-\s+-\s+-\s+failed\s+error: .*plugin\.wasm/);
+    expect(rows[0]).toMatch(/^ID\s+NAME\s+AUTHOR\s+VERSION\s+DIALECT\s+SERVICES\s+PERMISSIONS\s+STATE\s+DESCRIPTION$/);
+    expect(rows[1]).toMatch(/^bio\s+Test fixture\s+ndphost tests\s+0\.0\.1\s+services\s+\S+\s+-\s+ready\s+Test plugin/);
+    expect(rows[2]).toMatch(/^broken\s+-\s+-\s+-\s+-\s+-\s+-\s+failed\s+error: .*plugin\.wasm/);
     expect(rows[3]).toMatch(/^trappy\s+Test fixture\s+.*\squarantined\s/);
 
     const json = JSON.parse((await cli('list', '--live', '--json')).stdout) as Array<{ id: string; state: string; error?: string }>;

@@ -8,6 +8,11 @@ export function manifestFor(services: string[], extra: Record<string, unknown> =
   return { name: 'test plugin', author: 'ndphost tests', version: '1.0.0', description: 'a test plugin', services, ...extra };
 }
 
+/** A manifest in the capabilities form of released Navidrome (v0.57-v0.59). */
+export function releasedManifestFor(capabilities: string[], permissions: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { name: 'released test plugin', author: 'ndphost tests', version: '1.0.0', description: 'a test plugin', website: 'https://example.com', capabilities, permissions, ...extra };
+}
+
 /** A temporary folder that tests fill with plugins, removed by `cleanup`. */
 export class PluginsFolder {
   readonly root = mkdtempSync(path.join(os.tmpdir(), 'ndphost-test-'));

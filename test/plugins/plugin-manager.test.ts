@@ -3,10 +3,10 @@ import path from 'node:path';
 import pino from 'pino';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
-import type { HostGrant } from '../../src/host';
+import { HOST_FUNCTIONS, type HostGrant } from '../../src/host';
 import { PluginManager } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
-import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { manifestFor, PluginsFolder, releasedManifestFor } from '../helpers/plugins-folder';
 import { watToWasm } from '../helpers/wat';
 
 /** A MetadataAgent plugin whose version export returns `version`, with every rpc export. */
@@ -17,13 +17,18 @@ function metadataAgentWat(version: number): string {
     (func (export "metadata_agent_api_version") (result i64) (i64.const ${version})) ${rpcs.join(' ')})`;
 }
 
+/** A MetadataAgent plugin that imports host function `env.<name>` (and never calls it). */
+function importing(name: string): string {
+  return metadataAgentWat(1).replace('(module', `(module (import "env" "${name}" (func (param i32 i32) (result i64)))`);
+}
+
 describe('PluginManager', () => {
   let sandbox: Sandbox<HostGrant>;
   let plugins: PluginsFolder;
   const log = pino({ level: 'silent' });
 
   beforeEach(() => {
-    sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 2 });
+    sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 2, hostFunctions: HOST_FUNCTIONS });
     plugins = new PluginsFolder();
   });
   afterEach(async () => {
@@ -102,6 +107,20 @@ describe('PluginManager', () => {
         /imports function env.nope/,
         undefined,
       ],
+      [
+        'a capabilities-form plugin importing a host function its permissions do not grant',
+        async () => void plugins.write('bad', { manifest: releasedManifestFor(['MetadataAgent']), wasm: await watToWasm(importing('get')) }),
+        'bad_module',
+        /^plugin bad: imports env\.get of the http host service, which needs permissions\.http \(with a "reason"\) in its manifest\.json$/,
+        'permissions.http',
+      ],
+      [
+        'a capabilities-form plugin importing the timer, which released Navidrome never had',
+        async () => void plugins.write('bad', { manifest: releasedManifestFor(['MetadataAgent'], { scheduler: { reason: 'r' } }), wasm: await watToWasm(importing('register_timer')) }),
+        'bad_module',
+        /imports env\.register_timer of the timer host service, which only plugins whose manifest\.json uses the "services" form are offered/,
+        'permissions.timer',
+      ],
     ];
 
     it.each(cases)('%s', async (_name, arrange, kind, message, field) => {
@@ -136,6 +155,27 @@ describe('PluginManager', () => {
     expect(manager.forService('Scrobbler').map((plugin) => plugin.id)).toEqual(['b', 'c', 'd']);
     expect(manager.forService('TimerCallback').map((plugin) => plugin.id)).toEqual(['c']);
     expect(manager.forService('LifecycleManagement')).toEqual([]);
+  });
+
+  it('gives a capabilities-form plugin its config keys lower-cased, and refuses two keys that would become one', async () => {
+    plugins.write('released', { manifest: releasedManifestFor(['MetadataAgent'], { config: { reason: 'r' } }), wasm: await watToWasm(metadataAgentWat(1)) });
+    plugins.write('clash', { manifest: releasedManifestFor(['MetadataAgent'], { config: { reason: 'r' } }), wasm: await watToWasm(metadataAgentWat(1)) });
+    const manager = new PluginManager({
+      folder: plugins.folder,
+      order: [],
+      initTimeoutMs: 5_000,
+      pluginConfig: { released: { ClientID: 'abc' }, clash: { ClientID: 'a', clientid: 'b' } },
+      quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 },
+      sandbox,
+      log,
+    });
+    await manager.loadAll();
+    expect(manager.get('released')?.id).toBe('released');
+    expect(manager.list().find((status) => status.id === 'clash')?.error).toMatchObject({
+      kind: 'bad_config',
+      key: 'PluginConfig.clash.clientid',
+      message: 'plugin clash: [PluginConfig.clash] has both ClientID and clientid, which this plugin (a Navidrome v0.57+ plugin) receives as the same key clientid',
+    });
   });
 
   it('creates a missing plugins folder, owner-only', async () => {

@@ -23,3 +23,8 @@ export type {
   /** An upper-case HTTP method a plugin can call. */
   HttpMethod,
 } from './http-method';
+export {
+  /** Parses one URL pattern of a manifest (`https://*.example.com/*`, `*`), for any scheme list. */
+  parseUrlPattern,
+} from './url-pattern';
+export type { UrlPattern } from './url-pattern';

@@ -1,8 +1,9 @@
 /**
- * A URL pattern from `permissions.http.allowedUrls`: a URL with `*` wildcards, such as
- * `https://api.example.com/*` or `https://*.example.com/v1/*`.
+ * A URL pattern from `permissions.http.allowedUrls` (or `permissions.websocket.allowedUrls`): a
+ * URL with `*` wildcards, such as `https://api.example.com/*` or `https://*.example.com/v1/*`,
+ * or `*` alone for any URL of the allowed schemes.
  *
- * - scheme: `http` or `https`, matched exactly;
+ * - scheme: one of the allowed ones (`http`/`https`, or `ws`/`wss`), matched exactly;
  * - host: matched exactly after the same normalisation a request URL gets (lower case,
  *   punycode, canonical IP literals); a `*` must be a whole label and stands for one or more
  *   labels, so `*.example.com` matches `a.example.com` and `a.b.example.com`, not `example.com`;
@@ -16,13 +17,18 @@ export interface UrlPattern {
   matches(url: URL): boolean;
 }
 
-const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443 };
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'ws:': 80, 'wss:': 443 };
+
+/** The schemes of HTTP patterns; WebSocket patterns pass `['ws', 'wss']`. */
+export const HTTP_SCHEMES: readonly string[] = ['http', 'https'];
 
 // scheme :// host [: port] [path]; the host is either a bracketed IPv6 literal or has no : / [ ].
 const SHAPE = /^([a-z][a-z0-9+.-]*):\/\/(\[[^\]]*\]|[^/:[\]]*)(?::([^/]*))?(\/.*)?$/i;
 
 /** Parses one pattern; a problem comes back as a sentence for the caller to raise. */
-export function parseUrlPattern(source: string): UrlPattern | { problem: string } {
+export function parseUrlPattern(source: string, schemes: readonly string[] = HTTP_SCHEMES): UrlPattern | { problem: string } {
+  const allowed = schemes.map((scheme) => `${scheme}:`);
+  if (source === '*') return { source, matches: (url) => allowed.includes(url.protocol) };
   if (/[?#]/.test(source)) return { problem: 'must not contain a query (?) or fragment (#); the query string is never matched' };
   if (source.includes('@')) return { problem: 'must not contain user info (@)' };
   const shape = SHAPE.exec(source);
@@ -30,7 +36,7 @@ export function parseUrlPattern(source: string): UrlPattern | { problem: string 
   const [, rawScheme, rawHost, rawPort, rawPath] = shape;
   const scheme = `${rawScheme.toLowerCase()}:`;
   const defaultPort = DEFAULT_PORTS[scheme];
-  if (defaultPort === undefined) return { problem: `has scheme ${rawScheme}; only http and https are allowed` };
+  if (defaultPort === undefined || !allowed.includes(scheme)) return { problem: `has scheme ${rawScheme}; only ${schemes.join(' and ')} are allowed` };
 
   let port = defaultPort;
   if (rawPort !== undefined) {

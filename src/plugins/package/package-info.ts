@@ -11,10 +11,14 @@ import { readManifest } from './validate-plugin';
 export interface PermissionRequest {
   readonly hostService: string;
   readonly reason: string;
-  /** `http` only: URL pattern -> methods (`*` for all). */
-  readonly allowedUrls?: Readonly<Record<string, readonly string[]>>;
-  /** `http` only. */
+  /** `http`: URL pattern -> methods (`*` for all); `websocket`: URL patterns. */
+  readonly allowedUrls?: Readonly<Record<string, readonly string[]>> | readonly string[];
+  /** `http` and `websocket`. */
   readonly allowLocalNetwork?: boolean;
+  /** `subsonicapi`: the users it may act as (none listed: any). */
+  readonly allowedUsernames?: readonly string[];
+  /** `subsonicapi`. */
+  readonly allowAdmins?: boolean;
 }
 
 /** What `plugin info` shows about a package. */

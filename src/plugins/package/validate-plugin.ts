@@ -2,6 +2,7 @@ import { NdpError } from '../../errors';
 import { HOST_FUNCTIONS } from '../../host';
 import { compileModule, DEFAULT_MAX_MEMORY_MIB, type ModuleRules } from '../../runtime';
 import { checkServiceExports } from '../load-plugin';
+import { checkHostImports } from '../plugin-grant';
 import { parseManifest, type Manifest } from '../manifest';
 import { packageLimits, type PackageFileName, type PackageLimits } from './package-layout';
 import { readPackage, type PackageContents } from './read-package';
@@ -47,6 +48,7 @@ export async function validatePlugin(
   const wasm = requireFile(files, 'plugin.wasm', pluginId, source);
   // Copied into its own ArrayBuffer: a small Buffer is a view on Node's shared pool.
   const compiled = await compileModule(new Uint8Array(wasm), pluginId, moduleRules);
+  checkHostImports(manifest, compiled.hostImports, pluginId);
   checkServiceExports(manifest, compiled.functions, pluginId);
   return { manifest, wasmHash: compiled.hash };
 }

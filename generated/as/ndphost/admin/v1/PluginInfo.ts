@@ -43,6 +43,17 @@ export class PluginInfo {
 
     writer.uint32(90);
     writer.string(message.wasmSha256);
+
+    writer.uint32(98);
+    writer.string(message.dialect);
+
+    const permissions = message.permissions;
+    if (permissions.length !== 0) {
+      for (let i: i32 = 0; i < permissions.length; ++i) {
+        writer.uint32(106);
+        writer.string(permissions[i]);
+      }
+    }
   }
 
   static decode(reader: Reader, length: i32): PluginInfo {
@@ -96,6 +107,14 @@ export class PluginInfo {
           message.wasmSha256 = reader.string();
           break;
 
+        case 12:
+          message.dialect = reader.string();
+          break;
+
+        case 13:
+          message.permissions.push(reader.string());
+          break;
+
         default:
           reader.skipType(tag & 7);
           break;
@@ -116,6 +135,8 @@ export class PluginInfo {
   dev: bool;
   folder: string;
   wasmSha256: string;
+  dialect: string;
+  permissions: Array<string>;
 
   constructor(
     id: string = "",
@@ -128,7 +149,9 @@ export class PluginInfo {
     error: string = "",
     dev: bool = false,
     folder: string = "",
-    wasmSha256: string = ""
+    wasmSha256: string = "",
+    dialect: string = "",
+    permissions: Array<string> = []
   ) {
     this.id = id;
     this.name = name;
@@ -141,5 +164,7 @@ export class PluginInfo {
     this.dev = dev;
     this.folder = folder;
     this.wasmSha256 = wasmSha256;
+    this.dialect = dialect;
+    this.permissions = permissions;
   }
 }

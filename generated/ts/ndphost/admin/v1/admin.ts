@@ -40,6 +40,10 @@ export interface PluginInfo {
   folder: string;
   /** SHA-256 of plugin.wasm, for a loaded plugin. */
   wasmSha256: string;
+  /** The manifest's form: "services" (ndphost's) or "capabilities" (Navidrome v0.57-v0.59). */
+  dialect: string;
+  /** The host services its manifest asks permission for (http, websocket, scheduler, ...). */
+  permissions: string[];
 }
 
 export interface ListPluginsRequest {
@@ -90,6 +94,8 @@ function createBasePluginInfo(): PluginInfo {
     dev: false,
     folder: "",
     wasmSha256: "",
+    dialect: "",
+    permissions: [],
   };
 }
 
@@ -127,6 +133,12 @@ export const PluginInfo: MessageFns<PluginInfo> = {
     }
     if (message.wasmSha256 !== "") {
       writer.uint32(90).string(message.wasmSha256);
+    }
+    if (message.dialect !== "") {
+      writer.uint32(98).string(message.dialect);
+    }
+    for (const v of message.permissions) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -232,6 +244,22 @@ export const PluginInfo: MessageFns<PluginInfo> = {
             message.wasmSha256 = reader.string();
             continue;
           }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.dialect = reader.string();
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.permissions.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -261,6 +289,10 @@ export const PluginInfo: MessageFns<PluginInfo> = {
         : isSet(object.wasm_sha256)
         ? globalThis.String(object.wasm_sha256)
         : "",
+      dialect: isSet(object.dialect) ? globalThis.String(object.dialect) : "",
+      permissions: globalThis.Array.isArray(object?.permissions)
+        ? object.permissions.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -299,6 +331,12 @@ export const PluginInfo: MessageFns<PluginInfo> = {
     if (message.wasmSha256 !== "") {
       obj.wasmSha256 = message.wasmSha256;
     }
+    if (message.dialect !== "") {
+      obj.dialect = message.dialect;
+    }
+    if (message.permissions?.length) {
+      obj.permissions = message.permissions;
+    }
     return obj;
   },
 
@@ -318,6 +356,8 @@ export const PluginInfo: MessageFns<PluginInfo> = {
     message.dev = object.dev ?? false;
     message.folder = object.folder ?? "";
     message.wasmSha256 = object.wasmSha256 ?? "";
+    message.dialect = object.dialect ?? "";
+    message.permissions = object.permissions?.map((e) => e) || [];
     return message;
   },
 };
