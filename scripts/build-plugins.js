@@ -11,9 +11,9 @@ const root = path.resolve(__dirname, '..');
 const pluginRoots = ['plugins-examples', path.join('test', 'fixtures', 'plugins')];
 // The SDK is a library every plugin imports, not a plugin.
 const skip = new Set([path.join('plugins-examples', 'sdk')]);
-// Sources shared by every plugin. This script is included so a change of compiler flags
+// Sources shared by every plugin (test/fixtures/as: glue the test fixtures share). This script is included so a change of compiler flags
 // rebuilds everything.
-const sharedSources = [path.join(root, 'plugins-examples', 'sdk', 'assembly'), path.join(root, 'generated', 'as')];
+const sharedSources = [path.join(root, 'plugins-examples', 'sdk', 'assembly'), path.join(root, 'generated', 'as'), path.join(root, 'test', 'fixtures', 'as')];
 
 // --runtime stub: a bump allocator that never frees. Instances are fresh per call and then
 //   discarded (abi.md), so a GC would only add size and start-up time.

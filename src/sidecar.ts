@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { createHostBroker, HOST_FUNCTIONS, HttpService, TimerService, type HostGrant } from './host';
+import { CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, TimerService, type HostGrant, type HostServices } from './host';
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
@@ -13,6 +13,8 @@ export interface Sidecar {
   readonly port: number;
   readonly plugins: PluginManager;
   readonly timers: TimerService;
+  /** Every host service, for tests and health. */
+  readonly host: HostServices;
   /** Current number of pool workers. */
   workers(): number;
   /** Drains in-flight calls, then stops the server, the timers and the workers. */
@@ -45,6 +47,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     },
     log,
   });
+  const host: HostServices = { http, timers, cache: new CacheService({ maxBytesPerPlugin: settings.cacheMaxBytes }) };
   const sandbox = new Sandbox<HostGrant>({
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
@@ -52,7 +55,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     maxResponseBytes: settings.maxResponseBytes,
     hostFunctions: HOST_FUNCTIONS,
     // Each call's permissions and config come with its job, as its plugin version was granted at load.
-    hostCall: createHostBroker({ http, timers }),
+    hostCall: createHostBroker(host),
     onWorkerLost: (reason) => log.warn({ reason }, 'sandbox worker replaced'),
     onGuestStderr: (plugin, stderr) => log.info({ plugin, stderr }, 'plugin wrote to stderr'),
   });
@@ -65,8 +68,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     pluginConfig: config.pluginConfig,
     quarantine: settings.quarantine,
     onAvailability: (pluginId, available) => server?.setStatus(pluginHealthName(pluginId), available),
-    // A refreshed or removed plugin's timers go with its old version.
-    onRelease: (pluginId) => timers.cancelAll(pluginId),
+    // What a refreshed or removed plugin kept in the host (timers, cache, ...) goes with its old version.
+    onRelease: (pluginId) => releasePluginState(host, pluginId),
     sandbox,
     log,
   });
@@ -88,13 +91,13 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     port: server.port,
     plugins,
     timers,
+    host,
     workers: () => sandbox.workers,
     async close() {
       server.setServing(false);
       watcher?.close();
       await server.shutdown();
-      await timers.close();
-      await http.close();
+      await closeHostServices(host);
       plugins.unloadAll();
       await sandbox.close();
     },

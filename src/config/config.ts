@@ -31,9 +31,15 @@ export interface PluginsConfig {
   readonly httpMaxBodyBytes: number;
   /** Live timers per plugin. */
   readonly maxTimers: number;
+  /** Live schedules per plugin (scheduler host service). */
+  readonly maxSchedules: number;
+  /** Bytes of cache entries per plugin (cache host service). */
+  readonly cacheMaxBytes: number;
+  /** Open WebSocket connections per plugin. */
+  readonly maxWebSockets: number;
   /** Budget of OnInit and load-time checks. */
   readonly initTimeoutMs: number;
-  /** Budget of OnTimerCallback. */
+  /** Budget of calls the host starts: OnTimerCallback, OnSchedulerCallback, WebSocketCallback. */
   readonly timerCallbackTimeoutMs: number;
   readonly maxMemoryMiB: number;
   readonly maxResponseBytes: number;
@@ -41,6 +47,15 @@ export interface PluginsConfig {
   readonly quarantine: { readonly failures: number; readonly windowMs: number; readonly backoffMs: number };
   /** Reload plugins whose files change. */
   readonly autoReload: boolean;
+}
+
+/** The `[Navidrome]` section: the main server, for the artwork and subsonicapi host services. Empty strings are unset. */
+export interface NavidromeConfig {
+  readonly baseUrl: string;
+  readonly shareUrl: string;
+  readonly jwtSecret: string;
+  readonly subsonicUrl: string;
+  readonly reverseProxyUserHeader: string;
 }
 
 /** The whole configuration: checked, resolved and frozen. */
@@ -52,6 +67,7 @@ export interface Config {
   readonly cacheFolder: string;
   readonly logLevel: LogLevel;
   readonly plugins: PluginsConfig;
+  readonly navidrome: NavidromeConfig;
   /** Keyed by plugin id. */
   readonly pluginConfig: PluginConfigMap;
 }

@@ -20,6 +20,9 @@ export const FORMAT = {
   positiveInt: 'ndphost-positive-int',
   duration: 'ndphost-duration',
   pluginIds: 'ndphost-plugin-ids',
+  optionalUrl: 'ndphost-optional-url',
+  headerName: 'ndphost-header-name',
+  text: 'ndphost-text',
 } as const;
 
 // setTimeout treats anything longer as 1 ms (with only a warning), so a longer timeout would
@@ -75,6 +78,19 @@ function checkDuration(value: unknown): void {
   check(ms <= MAX_TIMER_MS, `must be at most ${MAX_TIMER_MS} ms (about 24 days), Node's longest timer`);
 }
 
+// Empty means "not set"; otherwise an absolute http(s) URL, checked now rather than at first use.
+function checkOptionalUrl(value: unknown): void {
+  check(typeof value === 'string', 'must be a URL');
+  if (value === '') return;
+  let url: URL | undefined;
+  try {
+    url = new URL(value as string);
+  } catch {
+    url = undefined;
+  }
+  check(url !== undefined && (url.protocol === 'http:' || url.protocol === 'https:'), 'must be an absolute http:// or https:// URL, like "https://music.example.com"');
+}
+
 const FORMATS: Record<string, convict.Format> = {
   [FORMAT.address]: {
     validate(value: unknown) {
@@ -115,6 +131,16 @@ const FORMATS: Record<string, convict.Format> = {
   [FORMAT.pluginIds]: {
     validate: checkPluginIds,
     coerce: toIdList,
+  },
+  [FORMAT.optionalUrl]: {
+    validate: checkOptionalUrl,
+  },
+  // RFC 9110's token: what an HTTP header name may be.
+  [FORMAT.headerName]: {
+    validate: (value: unknown) => check(typeof value === 'string' && /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/.test(value), 'must be an HTTP header name, like "Remote-User"'),
+  },
+  [FORMAT.text]: {
+    validate: (value: unknown) => check(typeof value === 'string', 'must be a string'),
   },
 };
 

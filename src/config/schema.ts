@@ -28,6 +28,9 @@ export interface RawConfig {
     AllowLocalNetwork: boolean;
     HttpMaxBodyBytes: number;
     MaxTimers: number;
+    MaxSchedules: number;
+    CacheMaxBytes: number;
+    MaxWebSockets: number;
     InitTimeout: number;
     TimerCallbackTimeout: number;
     MaxMemoryMiB: number;
@@ -36,6 +39,13 @@ export interface RawConfig {
     QuarantineWindow: number;
     QuarantineBackoff: number;
     AutoReload: boolean;
+  };
+  Navidrome: {
+    BaseURL: string;
+    ShareURL: string;
+    JWTSecret: string;
+    SubsonicURL: string;
+    ReverseProxyUserHeader: string;
   };
   PluginConfig: PluginConfigRecord;
 }
@@ -140,6 +150,27 @@ export const configSchema: convict.Schema<RawConfig> = {
       env: 'NDPHOST_PLUGINS_MAXTIMERS',
       arg: 'plugins-max-timers',
     },
+    MaxSchedules: {
+      doc: 'Most live schedules (scheduler host service) one plugin may have',
+      format: FORMAT.positiveInt,
+      default: 1000,
+      env: 'NDPHOST_PLUGINS_MAXSCHEDULES',
+      arg: 'plugins-max-schedules',
+    },
+    CacheMaxBytes: {
+      doc: "Most bytes one plugin's cache entries (cache host service) may take; the entries that expire first make room",
+      format: FORMAT.positiveInt,
+      default: 16 * 1024 * 1024,
+      env: 'NDPHOST_PLUGINS_CACHEMAXBYTES',
+      arg: 'plugins-cache-max-bytes',
+    },
+    MaxWebSockets: {
+      doc: 'Most open WebSocket connections (websocket host service) one plugin may have',
+      format: FORMAT.positiveInt,
+      default: 16,
+      env: 'NDPHOST_PLUGINS_MAXWEBSOCKETS',
+      arg: 'plugins-max-websockets',
+    },
     InitTimeout: {
       doc: 'Time limit for OnInit and the load-time checks (a duration, like CallTimeout)',
       format: FORMAT.duration,
@@ -148,7 +179,7 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-init-timeout',
     },
     TimerCallbackTimeout: {
-      doc: 'Time limit for OnTimerCallback (a duration, like CallTimeout)',
+      doc: 'Time limit for calls the host starts: OnTimerCallback, OnSchedulerCallback, WebSocketCallback (a duration, like CallTimeout)',
       format: FORMAT.duration,
       default: 60_000,
       env: 'NDPHOST_PLUGINS_TIMERCALLBACKTIMEOUT',
@@ -195,6 +226,44 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: false,
       env: 'NDPHOST_PLUGINS_AUTORELOAD',
       arg: 'plugins-auto-reload',
+    },
+  },
+  Navidrome: {
+    BaseURL: {
+      doc: "The main server's public URL with its base path, as Navidrome's BaseURL (e.g. https://music.example.com/navidrome): artwork share URLs start with it",
+      format: FORMAT.optionalUrl,
+      default: '',
+      env: 'NDPHOST_NAVIDROME_BASEURL',
+      arg: 'navidrome-base-url',
+    },
+    ShareURL: {
+      doc: "As Navidrome's ShareURL: when set, artwork share URLs use its scheme and host (not BaseURL's)",
+      format: FORMAT.optionalUrl,
+      default: '',
+      env: 'NDPHOST_NAVIDROME_SHAREURL',
+      arg: 'navidrome-share-url',
+    },
+    JWTSecret: {
+      doc: "The secret the main server signs its share tokens with (its JWTSecret); without it artwork URLs are empty",
+      format: FORMAT.text,
+      default: '',
+      sensitive: true,
+      env: 'NDPHOST_NAVIDROME_JWTSECRET',
+      arg: 'navidrome-jwt-secret',
+    },
+    SubsonicURL: {
+      doc: "The main server's Subsonic API root, e.g. http://127.0.0.1:4533/rest, for the subsonicapi host service",
+      format: FORMAT.optionalUrl,
+      default: '',
+      env: 'NDPHOST_NAVIDROME_SUBSONICURL',
+      arg: 'navidrome-subsonic-url',
+    },
+    ReverseProxyUserHeader: {
+      doc: "The header the main server takes the user from when ndphost's address is in its ReverseProxyWhitelist (as Navidrome's ReverseProxyUserHeader)",
+      format: FORMAT.headerName,
+      default: 'Remote-User',
+      env: 'NDPHOST_NAVIDROME_REVERSEPROXYUSERHEADER',
+      arg: 'navidrome-reverse-proxy-user-header',
     },
   },
   PluginConfig: {

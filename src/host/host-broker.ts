@@ -1,4 +1,5 @@
 import type { HostCallHandler } from '../runtime';
+import { CACHE_FUNCTIONS } from './cache';
 import { CONFIG_FUNCTIONS } from './config';
 import type { HostGrant, HostServiceName } from './host-grant';
 import type { HostFunction, HostServices } from './host-function';
@@ -6,7 +7,7 @@ import { HTTP_FUNCTIONS } from './http/http-functions';
 import { TIMER_FUNCTIONS } from './timer/timer-functions';
 
 /** Every host function, in the order that numbers them on the channel. */
-const FUNCTIONS: readonly HostFunction[] = [...HTTP_FUNCTIONS, ...TIMER_FUNCTIONS, ...CONFIG_FUNCTIONS];
+const FUNCTIONS: readonly HostFunction[] = [...HTTP_FUNCTIONS, ...TIMER_FUNCTIONS, ...CONFIG_FUNCTIONS, ...CACHE_FUNCTIONS];
 
 const BY_NAME = new Map<string, HostFunction>();
 for (const fn of FUNCTIONS) {

@@ -1,6 +1,7 @@
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { snake } from '../contract';
 import type { HostCaller, HostReply } from '../runtime';
+import type { CacheService } from './cache';
 import type { HostGrant, HostServiceName } from './host-grant';
 import type { HttpService } from './http';
 import type { TimerService } from './timer';
@@ -9,6 +10,7 @@ import type { TimerService } from './timer';
 export interface HostServices {
   readonly http: HttpService;
   readonly timers: TimerService;
+  readonly cache: CacheService;
 }
 
 /** A host call as a service sees it: who calls (from the job), until when, and what its version may do. */

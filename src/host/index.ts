@@ -9,6 +9,12 @@ export {
 } from './host-broker';
 export type { HostServices } from './host-function';
 export {
+  /** Releases all a plugin's state in the host services (timers, cache, ...) when it goes. */
+  releasePluginState,
+  /** Stops every host service at shutdown. */
+  closeHostServices,
+} from './plugin-state';
+export {
   /** Every host service, as manifests name their permissions. */
   HOST_SERVICE_NAMES,
 } from './host-grant';
@@ -20,6 +26,10 @@ export {
   compileHttpPolicy,
 } from './http';
 export type { HttpPermission } from './http';
+export {
+  /** Plugins' caches of typed values with a TTL. */
+  CacheService,
+} from './cache';
 export {
   /** Plugins' timers, persisted across restarts. */
   TimerService,

@@ -57,6 +57,9 @@ describe('loadConfig', () => {
         allowLocalNetwork: false,
         httpMaxBodyBytes: 10 * 1024 * 1024,
         maxTimers: 1000,
+        maxSchedules: 1000,
+        cacheMaxBytes: 16 * 1024 * 1024,
+        maxWebSockets: 16,
         initTimeoutMs: 30_000,
         timerCallbackTimeoutMs: 60_000,
         maxMemoryMiB: 128,
@@ -64,6 +67,7 @@ describe('loadConfig', () => {
         quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 },
         autoReload: false,
       },
+      navidrome: { baseUrl: '', shareUrl: '', jwtSecret: '', subsonicUrl: '', reverseProxyUserHeader: 'Remote-User' },
       pluginConfig: {},
     });
   });
@@ -86,6 +90,16 @@ describe('loadConfig', () => {
       AllowLocalNetwork = true
       HttpMaxBodyBytes = 1024
       MaxTimers = 5
+      MaxSchedules = 6
+      CacheMaxBytes = 4096
+      MaxWebSockets = 2
+
+      [Navidrome]
+      BaseURL = "https://music.example.com/navidrome"
+      ShareURL = "https://share.example.com"
+      JWTSecret = "s3cret"
+      SubsonicURL = "http://127.0.0.1:4533/rest"
+      ReverseProxyUserHeader = "X-Auth-User"
     `);
     expect(loadConfig({ configFile, env: noEnv })).toEqual({
       address: '0.0.0.0:6000',
@@ -103,12 +117,22 @@ describe('loadConfig', () => {
         allowLocalNetwork: true,
         httpMaxBodyBytes: 1024,
         maxTimers: 5,
+        maxSchedules: 6,
+        cacheMaxBytes: 4096,
+        maxWebSockets: 2,
         initTimeoutMs: 30_000,
         timerCallbackTimeoutMs: 60_000,
         maxMemoryMiB: 128,
         maxResponseBytes: 16 * 1024 * 1024,
         quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 },
         autoReload: false,
+      },
+      navidrome: {
+        baseUrl: 'https://music.example.com/navidrome',
+        shareUrl: 'https://share.example.com',
+        jwtSecret: 's3cret',
+        subsonicUrl: 'http://127.0.0.1:4533/rest',
+        reverseProxyUserHeader: 'X-Auth-User',
       },
       pluginConfig: {},
     });
@@ -301,6 +325,9 @@ describe('loadConfig', () => {
       { name: 'nested table in PluginConfig', toml: '[PluginConfig.wikibio.deep]\nx = "y"\n', key: 'PluginConfig.wikibio.deep', says: [/nested table/], fromFile: true },
       { name: 'array in PluginConfig', toml: '[PluginConfig.wikibio]\nlangs = ["en", "fr"]\n', key: 'PluginConfig.wikibio.langs', says: [/an array/], fromFile: true },
       { name: 'PluginConfig entry that is not a section', toml: '[PluginConfig]\nwikibio = "on"\n', key: 'PluginConfig.wikibio', says: [/section/], fromFile: true },
+      { name: 'a Navidrome URL that is not absolute', toml: '[Navidrome]\nBaseURL = "music.example.com"\n', key: 'Navidrome.BaseURL', says: [/absolute http:\/\/ or https:\/\/ URL/], fromFile: true },
+      { name: 'a Subsonic URL of another scheme', toml: '[Navidrome]\nSubsonicURL = "ftp://127.0.0.1/rest"\n', key: 'Navidrome.SubsonicURL', says: [/absolute http/], fromFile: true },
+      { name: 'a header name with a space', toml: '[Navidrome]\nReverseProxyUserHeader = "Remote User"\n', key: 'Navidrome.ReverseProxyUserHeader', says: [/HTTP header name/], fromFile: true },
       { name: 'bad env value for an integer', env: { NDPHOST_PLUGINS_MAXWORKERS: 'lots' }, key: 'Plugins.MaxWorkers', says: [/NDPHOST_PLUGINS_MAXWORKERS/, /lots/] },
       { name: 'bad env value for a boolean', env: { NDPHOST_PLUGINS_ENABLED: 'maybe' }, key: 'Plugins.Enabled', says: [/NDPHOST_PLUGINS_ENABLED/, /true or false/] },
       { name: 'bad env value for a duration', env: { NDPHOST_PLUGINS_CALLTIMEOUT: '10 sec' }, key: 'Plugins.CallTimeout', says: [/NDPHOST_PLUGINS_CALLTIMEOUT/] },

@@ -2,7 +2,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { RPCS } from '../../src/contract';
-import { createHostBroker, HOST_FUNCTIONS, HttpService, TimerService, type HostGrant } from '../../src/host';
+import { CacheService, createHostBroker, HOST_FUNCTIONS, HttpService, TimerService, type HostGrant } from '../../src/host';
 import { PluginManager, type Plugin } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
 import { defer } from '../helpers/defer';
@@ -55,7 +55,7 @@ describe('host calls keep the permissions of the plugin version they started on'
     timers = new TimerService({ file: path.join(plugins.root, 'timers.json'), fire: async () => undefined, log });
     await timers.start();
     // One worker, so calls queue behind the one holding it.
-    sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 1, hostFunctions: HOST_FUNCTIONS, hostCall: createHostBroker({ http, timers }) });
+    sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 1, hostFunctions: HOST_FUNCTIONS, hostCall: createHostBroker({ http, timers, cache: new CacheService() }) });
     manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 20_000, pluginConfig: {}, quarantine: { failures: 100, windowMs: 60_000, backoffMs: 1 }, sandbox, log });
     await manager.loadAll();
   });
