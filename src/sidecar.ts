@@ -2,11 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, TimerService, type HostGrant, type HostServices } from './host';
+import { CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, TimerService, WebSocketService, type HostGrant, type HostServices } from './host';
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
-import { createServiceHandlers, timerFirer } from './services';
+import { createServiceHandlers, timerFirer, webSocketDelivery } from './services';
 
 /** A running sidecar: the gRPC server in front of the loaded plugins. */
 export interface Sidecar {
@@ -47,7 +47,14 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     },
     log,
   });
-  const host: HostServices = { http, timers, cache: new CacheService({ maxBytesPerPlugin: settings.cacheMaxBytes }) };
+  const websockets = new WebSocketService({
+    maxPerPlugin: settings.maxWebSockets,
+    maxMessageBytes: settings.httpMaxBodyBytes,
+    allowLocalNetwork: settings.allowLocalNetwork,
+    deliver: (pluginId, event) => deliverWebSocketEvent(pluginId, event),
+    log,
+  });
+  const host: HostServices = { http, timers, cache: new CacheService({ maxBytesPerPlugin: settings.cacheMaxBytes }), websockets };
   const sandbox = new Sandbox<HostGrant>({
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
@@ -75,6 +82,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   });
   const deps = { plugins, callTimeoutMs: settings.callTimeoutMs, timerCallbackTimeoutMs: settings.timerCallbackTimeoutMs, log };
   const fireTimer = timerFirer(deps);
+  const deliverWebSocketEvent = webSocketDelivery(deps);
   server = await startServer({ address: config.address, handlers: createServiceHandlers(deps), log }).catch(async (error: unknown) => {
     await Promise.all([http.close(), sandbox.close()]);
     throw error;

@@ -137,7 +137,7 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-allow-local-network',
     },
     HttpMaxBodyBytes: {
-      doc: 'Largest HTTP response body a plugin may receive, in bytes (larger is an error, never truncated)',
+      doc: 'Largest HTTP response body or incoming WebSocket message a plugin may receive, in bytes (larger is an error, never truncated)',
       format: FORMAT.positiveInt,
       default: 10 * 1024 * 1024,
       env: 'NDPHOST_PLUGINS_HTTPMAXBODYBYTES',

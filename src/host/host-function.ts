@@ -5,12 +5,14 @@ import type { CacheService } from './cache';
 import type { HostGrant, HostServiceName } from './host-grant';
 import type { HttpService } from './http';
 import type { TimerService } from './timer';
+import type { WebSocketService } from './websocket';
 
 /** The service instances host functions are served by, one per sidecar. */
 export interface HostServices {
   readonly http: HttpService;
   readonly timers: TimerService;
   readonly cache: CacheService;
+  readonly websockets: WebSocketService;
 }
 
 /** A host call as a service sees it: who calls (from the job), until when, and what its version may do. */

@@ -1,6 +1,6 @@
 import type { HttpPermission } from './http';
 import type { SubsonicApiPermission } from './subsonicapi/subsonicapi-permission';
-import type { WebSocketPolicy } from './websocket/websocket-policy';
+import type { WebSocketPolicy } from './websocket';
 
 /** The host services, as manifests name their permissions. Each provides a set of `env` imports. */
 export const HOST_SERVICE_NAMES = ['http', 'timer', 'config', 'scheduler', 'cache', 'websocket', 'artwork', 'subsonicapi'] as const;

@@ -35,8 +35,10 @@ export {
   TimerService,
 } from './timer';
 export {
+  /** Plugins' WebSocket connections. */
+  WebSocketService,
   /** Checks a manifest's `permissions.websocket` patterns; throws `bad_manifest`. */
   compileWebSocketPolicy,
-} from './websocket/websocket-policy';
-export type { WebSocketPermission, WebSocketPolicy } from './websocket/websocket-policy';
+} from './websocket';
+export type { WebSocketEvent, WebSocketPermission, WebSocketPolicy } from './websocket';
 export type { SubsonicApiPermission } from './subsonicapi/subsonicapi-permission';

@@ -3,15 +3,17 @@ import type { HostServices } from './host-function';
 /**
  * Releases everything the host services keep for one plugin: the one place that knows the list.
  * Called when a plugin version goes (refresh, remove), so nothing of it outlives it: timers are
- * cancelled (and the file rewritten), cache entries dropped.
+ * cancelled (and the file rewritten), cache entries dropped, sockets closed without callbacks.
  */
 export async function releasePluginState(services: HostServices, pluginId: string): Promise<void> {
   services.cache.release(pluginId);
+  services.websockets.release(pluginId);
   await services.timers.cancelAll(pluginId);
 }
 
 /** Stops every host service at shutdown; what persists (timers) stays on disk for the next start. */
 export async function closeHostServices(services: HostServices): Promise<void> {
   services.cache.close();
+  services.websockets.close();
   await Promise.all([services.timers.close(), services.http.close()]);
 }

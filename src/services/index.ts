@@ -11,6 +11,10 @@ export {
   /** Runs a fired timer's OnTimerCallback in the plugin that owns it. */
   timerFirer,
 } from './timer-callback';
+export {
+  /** Delivers WebSocket events to the owning plugin's WebSocketCallback. */
+  webSocketDelivery,
+} from './websocket-callback';
 
 /** A handler per rpc of every service the sidecar serves, built once at start. */
 export function createServiceHandlers(deps: ServiceDeps & { readonly plugins: PluginManager }) {

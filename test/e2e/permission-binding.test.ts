@@ -2,10 +2,11 @@ import { readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { RPCS } from '../../src/contract';
-import { CacheService, createHostBroker, HOST_FUNCTIONS, HttpService, TimerService, type HostGrant } from '../../src/host';
+import { closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, type HostGrant, type HostServices } from '../../src/host';
 import { PluginManager, type Plugin } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
 import { defer } from '../helpers/defer';
+import { testHostServices } from '../helpers/host-services';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
 
@@ -21,8 +22,7 @@ describe('host calls keep the permissions of the plugin version they started on'
   let arrived = defer();
   let release = defer();
   let sandbox: Sandbox<HostGrant>;
-  let http: HttpService;
-  let timers: TimerService;
+  let host: HostServices;
   let manager: PluginManager;
 
   /** The timer fixture under id `perm`, with permissions.http allowing `paths` on the test server. */
@@ -51,11 +51,10 @@ describe('host calls keep the permissions of the plugin version they started on'
     writePlugin(['/hold', '/allowed/*']);
     // Plugins.DefaultHttp "allow" and local network on: a call that lost its own permissions
     // would fall back to these and fetch anything.
-    http = new HttpService({ defaultPolicy: 'allow', allowLocalNetwork: true, log });
-    timers = new TimerService({ file: path.join(plugins.root, 'timers.json'), fire: async () => undefined, log });
-    await timers.start();
+    host = testHostServices(plugins.root, log, { http: new HttpService({ defaultPolicy: 'allow', allowLocalNetwork: true, log }) });
+    await host.timers.start();
     // One worker, so calls queue behind the one holding it.
-    sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 1, hostFunctions: HOST_FUNCTIONS, hostCall: createHostBroker({ http, timers, cache: new CacheService() }) });
+    sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 1, hostFunctions: HOST_FUNCTIONS, hostCall: createHostBroker(host) });
     manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 20_000, pluginConfig: {}, quarantine: { failures: 100, windowMs: 60_000, backoffMs: 1 }, sandbox, log });
     await manager.loadAll();
   });
@@ -63,7 +62,7 @@ describe('host calls keep the permissions of the plugin version they started on'
     release.resolve();
     manager.unloadAll();
     await sandbox.close();
-    await Promise.all([http.close(), timers.close(), server.close()]);
+    await Promise.all([closeHostServices(host), server.close()]);
     plugins.cleanup();
   });
 

@@ -28,3 +28,16 @@ export {
   parseUrlPattern,
 } from './url-pattern';
 export type { UrlPattern } from './url-pattern';
+export {
+  /** The local-network guard, for any host service that opens connections (HTTP, WebSocket). */
+  localNetworkGuard,
+} from './local-network-guard';
+export type { LocalNetworkGuard } from './local-network-guard';
+export {
+  /** One sentence for a network failure (DNS, refused, TLS, ...), for a plugin to read. */
+  describeFailure,
+} from './describe-failure';
+export {
+  /** A plugin's request headers without the ones the host owns. */
+  requestHeaders,
+} from './http-headers';

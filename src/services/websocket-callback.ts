@@ -1,0 +1,35 @@
+import { RPCS } from '../contract';
+import type { WebSocketEvent } from '../host';
+import { budget, type ServiceDeps } from './call-context';
+import { callPlugin } from './call-plugin';
+
+/**
+ * Delivers one WebSocket event to the owning plugin's WebSocketCallback (released Navidrome's
+ * OnTextMessage, OnBinaryMessage, OnError, OnClose), within Plugins.TimerCallbackTimeout. A
+ * plugin that is gone, or does not declare WebSocketCallback, gets nothing, as released.
+ */
+export function webSocketDelivery(deps: ServiceDeps): (pluginId: string, event: WebSocketEvent) => Promise<void> {
+  const rpcs = RPCS.WebSocketCallback;
+  return async (pluginId, event) => {
+    const plugin = deps.plugins.get(pluginId);
+    if (!plugin?.serves('WebSocketCallback')) {
+      deps.log.debug({ pluginId, connectionId: event.connectionId, event: event.kind }, 'WebSocket event for a plugin without WebSocketCallback; dropped');
+      return;
+    }
+    const deadline = budget({ deadline: Infinity }, deps.timerCallbackTimeoutMs);
+    const { connectionId } = event;
+    switch (event.kind) {
+      case 'text':
+        await callPlugin(plugin, rpcs.onTextMessage, rpcs.onTextMessage.encodeRequest({ connectionId, message: event.message }), deadline);
+        return;
+      case 'binary':
+        await callPlugin(plugin, rpcs.onBinaryMessage, rpcs.onBinaryMessage.encodeRequest({ connectionId, data: event.data }), deadline);
+        return;
+      case 'error':
+        await callPlugin(plugin, rpcs.onError, rpcs.onError.encodeRequest({ connectionId, error: event.error }), deadline);
+        return;
+      case 'close':
+        await callPlugin(plugin, rpcs.onClose, rpcs.onClose.encodeRequest({ connectionId, code: event.code, reason: event.reason }), deadline);
+    }
+  };
+}

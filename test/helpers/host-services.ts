@@ -1,0 +1,17 @@
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { CacheService, HttpService, TimerService, WebSocketService, type HostServices } from '../../src/host';
+
+/**
+ * Every host service with test defaults (timers in `folder`, nothing delivered anywhere), for
+ * tests that build a sandbox and a plugin manager by hand; `overrides` replaces any of them.
+ * The caller starts the timers and closes everything (closeHostServices).
+ */
+export function testHostServices(folder: string, log: Logger, overrides: Partial<HostServices> = {}): HostServices {
+  return {
+    http: overrides.http ?? new HttpService({ defaultPolicy: 'deny', allowLocalNetwork: false, log }),
+    timers: overrides.timers ?? new TimerService({ file: path.join(folder, 'timers.json'), fire: async () => undefined, log }),
+    cache: overrides.cache ?? new CacheService(),
+    websockets: overrides.websockets ?? new WebSocketService({ allowLocalNetwork: false, deliver: async () => undefined, log }),
+  };
+}
