@@ -2,7 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, TimerService, WebSocketService, type HostGrant, type HostServices } from './host';
+import { ArtworkService, CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, SubsonicApiService, TimerService, WebSocketService, type HostGrant, type HostServices } from './host';
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
@@ -54,7 +54,15 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     deliver: (pluginId, event) => deliverWebSocketEvent(pluginId, event),
     log,
   });
-  const host: HostServices = { http, timers, cache: new CacheService({ maxBytesPerPlugin: settings.cacheMaxBytes }), websockets };
+  const { navidrome } = config;
+  const host: HostServices = {
+    http,
+    timers,
+    cache: new CacheService({ maxBytesPerPlugin: settings.cacheMaxBytes }),
+    websockets,
+    artwork: new ArtworkService({ baseUrl: navidrome.baseUrl, shareUrl: navidrome.shareUrl, jwtSecret: navidrome.jwtSecret, log }),
+    subsonic: new SubsonicApiService({ subsonicUrl: navidrome.subsonicUrl, userHeader: navidrome.reverseProxyUserHeader, maxBodyBytes: settings.httpMaxBodyBytes, log }),
+  };
   const sandbox = new Sandbox<HostGrant>({
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,

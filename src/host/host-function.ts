@@ -1,9 +1,11 @@
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { snake } from '../contract';
 import type { HostCaller, HostReply } from '../runtime';
+import type { ArtworkService } from './artwork';
 import type { CacheService } from './cache';
 import type { HostGrant, HostServiceName } from './host-grant';
 import type { HttpService } from './http';
+import type { SubsonicApiService } from './subsonicapi';
 import type { TimerService } from './timer';
 import type { WebSocketService } from './websocket';
 
@@ -13,6 +15,8 @@ export interface HostServices {
   readonly timers: TimerService;
   readonly cache: CacheService;
   readonly websockets: WebSocketService;
+  readonly artwork: ArtworkService;
+  readonly subsonic: SubsonicApiService;
 }
 
 /** A host call as a service sees it: who calls (from the job), until when, and what its version may do. */

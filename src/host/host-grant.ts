@@ -1,5 +1,5 @@
 import type { HttpPermission } from './http';
-import type { SubsonicApiPermission } from './subsonicapi/subsonicapi-permission';
+import type { SubsonicApiPermission } from './subsonicapi';
 import type { WebSocketPolicy } from './websocket';
 
 /** The host services, as manifests name their permissions. Each provides a set of `env` imports. */

@@ -27,6 +27,10 @@ export {
 } from './http';
 export type { HttpPermission } from './http';
 export {
+  /** The main server's artwork share URLs. */
+  ArtworkService,
+} from './artwork';
+export {
   /** Plugins' caches of typed values with a TTL. */
   CacheService,
 } from './cache';
@@ -41,4 +45,8 @@ export {
   compileWebSocketPolicy,
 } from './websocket';
 export type { WebSocketEvent, WebSocketPermission, WebSocketPolicy } from './websocket';
-export type { SubsonicApiPermission } from './subsonicapi/subsonicapi-permission';
+export {
+  /** The main server's Subsonic API, for plugins. */
+  SubsonicApiService,
+} from './subsonicapi';
+export type { SubsonicApiPermission } from './subsonicapi';

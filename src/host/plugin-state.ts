@@ -15,5 +15,5 @@ export async function releasePluginState(services: HostServices, pluginId: strin
 export async function closeHostServices(services: HostServices): Promise<void> {
   services.cache.close();
   services.websockets.close();
-  await Promise.all([services.timers.close(), services.http.close()]);
+  await Promise.all([services.timers.close(), services.http.close(), services.subsonic.close()]);
 }

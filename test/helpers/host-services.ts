@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { CacheService, HttpService, TimerService, WebSocketService, type HostServices } from '../../src/host';
+import { ArtworkService, CacheService, HttpService, SubsonicApiService, TimerService, WebSocketService, type HostServices } from '../../src/host';
 
 /**
  * Every host service with test defaults (timers in `folder`, nothing delivered anywhere), for
@@ -13,5 +13,7 @@ export function testHostServices(folder: string, log: Logger, overrides: Partial
     timers: overrides.timers ?? new TimerService({ file: path.join(folder, 'timers.json'), fire: async () => undefined, log }),
     cache: overrides.cache ?? new CacheService(),
     websockets: overrides.websockets ?? new WebSocketService({ allowLocalNetwork: false, deliver: async () => undefined, log }),
+    artwork: overrides.artwork ?? new ArtworkService({ baseUrl: '', shareUrl: '', jwtSecret: '', log }),
+    subsonic: overrides.subsonic ?? new SubsonicApiService({ subsonicUrl: '', userHeader: 'Remote-User', maxBodyBytes: 1 << 20, log }),
   };
 }

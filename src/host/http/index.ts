@@ -41,3 +41,7 @@ export {
   /** A plugin's request headers without the ones the host owns. */
   requestHeaders,
 } from './http-headers';
+export {
+  /** Reads a response body whole, or undefined past a cap (never truncated). */
+  readCappedBody,
+} from './read-capped-body';
