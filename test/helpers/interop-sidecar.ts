@@ -35,6 +35,17 @@ export const BIOGRAPHIES: Readonly<Record<string, string>> = {
   Portishead: 'Portishead are an English band formed in 1991 in Bristol.',
 };
 
+/** Every service the sidecar serves, sorted: what reflection must list, in every version. */
+export const SERVED_SERVICES = [
+  'api.MetadataAgent',
+  'api.Scrobbler',
+  'api.TimerCallback',
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+  'ndphost.admin.v1.PluginAdmin',
+];
+
 const C_PLUGIN = path.join(EXAMPLE_PLUGINS, 'c-metadata');
 
 /**

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ROUTING_CALLS, type CodeName } from '../helpers/interop-calls';
-import { BIOGRAPHIES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
+import { BIOGRAPHIES, SERVED_SERVICES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
 import { REPO_ROOT } from '../helpers/paths';
 import { generatePythonStubs, runPython } from '../helpers/python-client';
 
@@ -27,9 +27,6 @@ interface PythonResult {
   readonly reflection: Record<'v1' | 'v1alpha', ReflectionResult>;
   readonly describe: Record<string, [string, number, string][]>;
 }
-
-/** What every reflection version must list: each service the sidecar serves. */
-export const SERVED = ['api.MetadataAgent', 'api.Scrobbler', 'api.TimerCallback', 'grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection', 'ndphost.admin.v1.PluginAdmin'];
 
 describe('a Python client (Debian python3-grpcio, stubs from grpc_tools)', () => {
   const stubs = mkdtempSync(path.join(os.tmpdir(), 'ndphost-python-'));
@@ -79,7 +76,7 @@ describe('a Python client (Debian python3-grpcio, stubs from grpc_tools)', () =>
   it.each(['v1', 'v1alpha'] as const)('builds a descriptor_pool from what reflection %s serves, for every service', (version) => {
     const reflection = result.reflection[version];
     expect(reflection.errors).toEqual([]);
-    expect([...reflection.services].sort()).toEqual(SERVED);
+    expect([...reflection.services].sort()).toEqual(SERVED_SERVICES);
     expect(reflection.files).toEqual(expect.arrayContaining(['api.proto', 'grpc/health/v1/health.proto', 'ndphost/admin/v1/admin.proto']));
     expect(reflection.methods['api.MetadataAgent']).toHaveLength(8);
     expect(reflection.methods['api.Scrobbler']).toEqual(['IsAuthorized', 'NowPlaying', 'Scrobble']);
