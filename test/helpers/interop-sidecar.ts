@@ -46,6 +46,31 @@ export const SERVED_SERVICES = [
   'ndphost.admin.v1.PluginAdmin',
 ];
 
+/** Every method of those services, as `buf curl --list-methods` prints them (sorted). */
+export const SERVED_METHODS = [
+  'api.MetadataAgent/GetAlbumImages',
+  'api.MetadataAgent/GetAlbumInfo',
+  'api.MetadataAgent/GetArtistBiography',
+  'api.MetadataAgent/GetArtistImages',
+  'api.MetadataAgent/GetArtistMBID',
+  'api.MetadataAgent/GetArtistTopSongs',
+  'api.MetadataAgent/GetArtistURL',
+  'api.MetadataAgent/GetSimilarArtists',
+  'api.Scrobbler/IsAuthorized',
+  'api.Scrobbler/NowPlaying',
+  'api.Scrobbler/Scrobble',
+  'api.TimerCallback/OnTimerCallback',
+  'grpc.health.v1.Health/Check',
+  'grpc.health.v1.Health/List',
+  'grpc.health.v1.Health/Watch',
+  'grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+  'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
+  'ndphost.admin.v1.PluginAdmin/GetPlugin',
+  'ndphost.admin.v1.PluginAdmin/ListPlugins',
+  'ndphost.admin.v1.PluginAdmin/RefreshPlugin',
+  'ndphost.admin.v1.PluginAdmin/RescanAll',
+];
+
 const C_PLUGIN = path.join(EXAMPLE_PLUGINS, 'c-metadata');
 
 /**
