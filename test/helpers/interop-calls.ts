@@ -3,6 +3,13 @@ import { BIOGRAPHIES } from './interop-sidecar';
 /** A gRPC status code by name, as Python's grpc.StatusCode and Go's codes.Code print it. */
 export type CodeName = 'OK' | 'NOT_FOUND' | 'UNIMPLEMENTED' | 'INVALID_ARGUMENT' | 'UNKNOWN' | 'INTERNAL';
 
+/** What a client in another language reports for one call. */
+export interface CallResult {
+  readonly code: CodeName;
+  readonly details: string;
+  readonly response?: Record<string, unknown>;
+}
+
 /** One call a client in another language makes, and what the README says it must get. */
 export interface InteropCall {
   /** The README routing-table row (or behaviour) it checks. */
@@ -86,3 +93,17 @@ export const ROUTING_CALLS: readonly InteropCall[] = [
   // TimerCallback needs x-plugin.
   { row: 'TimerCallback without x-plugin', service: TC, method: 'OnTimerCallback', request: { timer_id: 'interop' }, code: 'INVALID_ARGUMENT' },
 ];
+
+/** One test per routing call, each checking what the client reported for it in `results()`. */
+export function describeRoutingCalls(results: () => readonly CallResult[]): void {
+  const rows = ROUTING_CALLS.map((call, index) => [`${call.row}: ${call.method}${call.plugin ? ` x-plugin ${call.plugin}` : ''}`, index] as const);
+  describe.each(rows)('%s', (_name, index) => {
+    it(`answers ${ROUTING_CALLS[index].code}`, () => {
+      const call = ROUTING_CALLS[index];
+      const got = results()[index];
+      expect(got.code).toBe(call.code);
+      if (call.response) expect(got.response).toEqual(call.response);
+      if (call.details) expect(got.details).toContain(call.details);
+    });
+  });
+}

@@ -8,6 +8,7 @@ import { ServerReflectionClient as V1Client, type ServerReflectionRequest, type 
 import { ServerReflectionClient as V1AlphaClient } from '../../generated/ts/grpc/reflection/v1alpha/reflection';
 import { DESCRIPTOR_SET_FILE } from '../../src/server/descriptor-set';
 import { HealthClient } from '../helpers/health-client';
+import { SERVED_SERVICES } from '../helpers/interop-sidecar';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { REPO_ROOT } from '../helpers/paths';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
@@ -52,15 +53,7 @@ describe.each([
 
   it('lists every service the server serves, and only those', async () => {
     const [{ listServicesResponse }] = await reflect(reflection, { listServices: '*' });
-    expect(listServicesResponse?.service.map((service) => service.name).sort()).toEqual([
-      'api.MetadataAgent',
-      'api.Scrobbler',
-      'api.TimerCallback',
-      'grpc.health.v1.Health',
-      'grpc.reflection.v1.ServerReflection',
-      'grpc.reflection.v1alpha.ServerReflection',
-      'ndphost.admin.v1.PluginAdmin',
-    ]);
+    expect(listServicesResponse?.service.map((service) => service.name).sort()).toEqual(SERVED_SERVICES);
   });
 
   it('serves the bytes buf compiled, so map entries and field names are the compiler\'s', async () => {
