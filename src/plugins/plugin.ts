@@ -1,4 +1,5 @@
 import type { ServiceName } from '../contract';
+import type { StartFunction } from '../runtime';
 import { NdpError } from '../errors';
 import type { Manifest } from './manifest';
 import type { PluginModule, PluginSandbox } from './plugin-grant';
@@ -26,6 +27,11 @@ export class Plugin {
     this.folder = location.folder;
     this.dev = location.dev;
     this.services = new Set(manifest.services);
+  }
+
+  /** The start function each fresh instance runs before its call (`_initialize`, `_start`), if any. */
+  get start(): StartFunction | undefined {
+    return this.module.start;
   }
 
   /** The content hash of plugin.wasm. */

@@ -13,4 +13,6 @@ export {
   /** The memory cap when none is configured (Plugins.MaxMemoryMiB's default). */
   DEFAULT_MAX_MEMORY_MIB,
 } from './check-module';
+export type { GuestOutput } from './guest-context';
+export type { StartFunction } from './start-function';
 export type { HostReply } from './host-channel';

@@ -1,8 +1,10 @@
 import { NdpError } from '../errors';
 import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
 import { ModuleCache } from './module-cache';
+import type { GuestOutput } from './guest-context';
 import type { HostReply } from './host-channel';
 import type { FromWorker } from './protocol';
+import { startFunction, type StartFunction } from './start-function';
 import { WorkerPool, type HostCaller as PoolHostCaller, type WorkerPoolOptions } from './worker-pool';
 
 /** A module loaded into the sandbox: callers name it in calls, never touch the wasm itself. */
@@ -11,6 +13,8 @@ export interface LoadedModule<G = unknown> {
   readonly hash: string;
   /** Exported function name -> signature (`(i32, i32) -> i64`), to check a plugin's services at load. */
   readonly functions: ReadonlyMap<string, string>;
+  /** What each fresh instance runs before its call, for the load log. */
+  readonly start: StartFunction | undefined;
   /** The host functions it imports from `env`, so the caller can check them against what it grants. */
   readonly hostImports: readonly string[];
   /** Given at load; reaches the host-call handler with every host call of every call of this module. */
@@ -34,8 +38,8 @@ export interface SandboxOptions<G = unknown> extends Omit<WorkerPoolOptions, 'li
   readonly maxMemoryMiB?: number;
   /** The largest response a plugin may return (default 16 MiB). */
   readonly maxResponseBytes?: number;
-  /** Receives what a guest wrote to stderr during a call that succeeded (a failed call's error carries it). */
-  readonly onGuestStderr?: (pluginId: string, text: string) => void;
+  /** Receives what a guest printed during a call that did not trap (a trap's error carries it). */
+  readonly onGuestOutput?: (pluginId: string, exportName: string, printed: GuestOutput) => void;
 }
 
 /**
@@ -77,7 +81,7 @@ export class Sandbox<G = unknown> {
     const users = this.users.get(compiled.hash) ?? 0;
     if (users === 0) this.pool.addModule(compiled.hash, compiled.module);
     this.users.set(compiled.hash, users + 1);
-    return { pluginId, hash: compiled.hash, functions: compiled.functions, hostImports: compiled.hostImports, grant };
+    return { pluginId, hash: compiled.hash, functions: compiled.functions, start: startFunction(compiled.functions.keys()), hostImports: compiled.hostImports, grant };
   }
 
   /** Releases a module; the workers drop it once no plugin uses it. */
@@ -92,8 +96,8 @@ export class Sandbox<G = unknown> {
   /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
   async call(module: LoadedModule<G>, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
     const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline, module.grant);
+    if ('printed' in reply && reply.printed) this.options.onGuestOutput?.(module.pluginId, exportName, reply.printed);
     if (!('output' in reply)) return fail(reply);
-    if (reply.stderr) this.options.onGuestStderr?.(module.pluginId, reply.stderr);
     return reply.output;
   }
 
