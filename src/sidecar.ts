@@ -2,11 +2,11 @@ import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { ArtworkService, CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, SubsonicApiService, TimerService, WebSocketService, type HostGrant, type HostServices } from './host';
+import { ArtworkService, CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, SchedulerService, SubsonicApiService, TimerService, WebSocketService, type HostGrant, type HostServices } from './host';
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
-import { createServiceHandlers, timerFirer, webSocketDelivery } from './services';
+import { createServiceHandlers, schedulerFirer, timerFirer, webSocketDelivery } from './services';
 
 /** A running sidecar: the gRPC server in front of the loaded plugins. */
 export interface Sidecar {
@@ -61,6 +61,16 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     cache: new CacheService({ maxBytesPerPlugin: settings.cacheMaxBytes }),
     websockets,
     artwork: new ArtworkService({ baseUrl: navidrome.baseUrl, shareUrl: navidrome.shareUrl, jwtSecret: navidrome.jwtSecret, log }),
+    scheduler: new SchedulerService({
+      file: path.join(config.dataFolder, 'schedules.json'),
+      maxPerPlugin: settings.maxSchedules,
+      // As timers: a schedule restored from disk may fall due before its plugin has loaded.
+      fire: async (pluginId, scheduleId, payload, isRecurring) => {
+        await pluginsLoaded;
+        await fireSchedule(pluginId, scheduleId, payload, isRecurring);
+      },
+      log,
+    }),
     subsonic: new SubsonicApiService({ subsonicUrl: navidrome.subsonicUrl, userHeader: navidrome.reverseProxyUserHeader, maxBodyBytes: settings.httpMaxBodyBytes, log }),
   };
   const sandbox = new Sandbox<HostGrant>({
@@ -92,13 +102,14 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const deps = { plugins, callTimeoutMs: settings.callTimeoutMs, timerCallbackTimeoutMs: settings.timerCallbackTimeoutMs, log };
   const fireTimer = timerFirer(deps);
   const deliverWebSocketEvent = webSocketDelivery(deps);
+  const fireSchedule = schedulerFirer(deps);
   server = await startServer({ address: config.address, handlers: createServiceHandlers(deps), log }).catch(async (error: unknown) => {
     await Promise.all([http.close(), sandbox.close()]);
     throw error;
   });
   log.info({ address: config.address, port: server.port }, 'ndphost listening');
-  // Timers start first: a plugin's OnInit may register timers of its own.
-  await timers.start();
+  // Timers and schedules start first: a plugin's OnInit may register its own.
+  await Promise.all([timers.start(), host.scheduler.start()]);
   if (settings.enabled) await plugins.loadAll();
   else log.warn('Plugins.Enabled is false: serving no plugins');
   markPluginsLoaded();

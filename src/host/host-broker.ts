@@ -5,12 +5,13 @@ import { CONFIG_FUNCTIONS } from './config';
 import type { HostGrant, HostServiceName } from './host-grant';
 import type { HostFunction, HostServices } from './host-function';
 import { HTTP_FUNCTIONS } from './http/http-functions';
+import { SCHEDULER_FUNCTIONS } from './scheduler';
 import { SUBSONICAPI_FUNCTIONS } from './subsonicapi';
 import { TIMER_FUNCTIONS } from './timer/timer-functions';
 import { WEBSOCKET_FUNCTIONS } from './websocket';
 
 /** Every host function, in the order that numbers them on the channel. */
-const FUNCTIONS: readonly HostFunction[] = [...HTTP_FUNCTIONS, ...TIMER_FUNCTIONS, ...CONFIG_FUNCTIONS, ...CACHE_FUNCTIONS, ...WEBSOCKET_FUNCTIONS, ...ARTWORK_FUNCTIONS, ...SUBSONICAPI_FUNCTIONS];
+const FUNCTIONS: readonly HostFunction[] = [...HTTP_FUNCTIONS, ...TIMER_FUNCTIONS, ...CONFIG_FUNCTIONS, ...SCHEDULER_FUNCTIONS, ...CACHE_FUNCTIONS, ...WEBSOCKET_FUNCTIONS, ...ARTWORK_FUNCTIONS, ...SUBSONICAPI_FUNCTIONS];
 
 const BY_NAME = new Map<string, HostFunction>();
 for (const fn of FUNCTIONS) {

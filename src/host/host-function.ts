@@ -5,6 +5,7 @@ import type { ArtworkService } from './artwork';
 import type { CacheService } from './cache';
 import type { HostGrant, HostServiceName } from './host-grant';
 import type { HttpService } from './http';
+import type { SchedulerService } from './scheduler';
 import type { SubsonicApiService } from './subsonicapi';
 import type { TimerService } from './timer';
 import type { WebSocketService } from './websocket';
@@ -17,6 +18,7 @@ export interface HostServices {
   readonly websockets: WebSocketService;
   readonly artwork: ArtworkService;
   readonly subsonic: SubsonicApiService;
+  readonly scheduler: SchedulerService;
 }
 
 /** A host call as a service sees it: who calls (from the job), until when, and what its version may do. */

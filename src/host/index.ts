@@ -46,6 +46,10 @@ export {
 } from './websocket';
 export type { WebSocketEvent, WebSocketPermission, WebSocketPolicy } from './websocket';
 export {
+  /** Plugins' one-time and cron schedules, persisted across restarts. */
+  SchedulerService,
+} from './scheduler';
+export {
   /** The main server's Subsonic API, for plugins. */
   SubsonicApiService,
 } from './subsonicapi';

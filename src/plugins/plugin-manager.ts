@@ -88,6 +88,14 @@ export class PluginManager {
     return this.byId.get(id);
   }
 
+  /** Resolves once any load, reload or removal of this plugin already under way has finished. */
+  settled(id: string): Promise<void> {
+    return (this.changing.get(id) ?? Promise.resolve()).then(
+      () => undefined,
+      () => undefined,
+    );
+  }
+
   /** The ready plugins that serve a service, in call order. */
   forService(service: ServiceName): readonly Plugin[] {
     return this.byService.get(service) ?? [];

@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { MetadataAgentService, ScrobblerService, TimerCallbackService } from '../../generated/ts/api';
+import { MetadataAgentService, SchedulerCallbackService, ScrobblerService, TimerCallbackService } from '../../generated/ts/api';
 import { PluginAdminService } from '../../generated/ts/ndphost/admin/v1/admin';
 import type { ServiceHandlerSet } from '../services';
 
@@ -8,5 +8,6 @@ export const SERVED_SERVICES: { readonly [K in keyof ServiceHandlerSet]: { reado
   MetadataAgent: { definition: MetadataAgentService, name: 'api.MetadataAgent' },
   Scrobbler: { definition: ScrobblerService, name: 'api.Scrobbler' },
   TimerCallback: { definition: TimerCallbackService, name: 'api.TimerCallback' },
+  SchedulerCallback: { definition: SchedulerCallbackService, name: 'api.SchedulerCallback' },
   PluginAdmin: { definition: PluginAdminService, name: 'ndphost.admin.v1.PluginAdmin' },
 };

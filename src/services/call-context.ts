@@ -13,6 +13,8 @@ export interface CallContext {
 /** The registry as the services see it. */
 export interface PluginDirectory {
   get(id: string): Plugin | undefined;
+  /** Resolves once a load or reload of the plugin under way has finished. */
+  settled(id: string): Promise<void>;
   forService(service: Plugin['manifest']['services'][number]): readonly Plugin[];
 }
 

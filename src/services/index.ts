@@ -3,6 +3,7 @@ import type { PluginManager } from '../plugins';
 import type { ServiceDeps } from './call-context';
 import { pluginAdminHandlers } from './plugin-admin';
 import { metadataAgentHandlers } from './metadata-agent';
+import { schedulerCallbackHandlers } from './scheduler-callback';
 import { scrobblerHandlers } from './scrobbler';
 import { timerCallbackHandlers } from './timer-callback';
 
@@ -11,6 +12,10 @@ export {
   /** Runs a fired timer's OnTimerCallback in the plugin that owns it. */
   timerFirer,
 } from './timer-callback';
+export {
+  /** Runs a fired schedule's OnSchedulerCallback in the plugin that owns it. */
+  schedulerFirer,
+} from './scheduler-callback';
 export {
   /** Delivers WebSocket events to the owning plugin's WebSocketCallback. */
   webSocketDelivery,
@@ -22,6 +27,7 @@ export function createServiceHandlers(deps: ServiceDeps & { readonly plugins: Pl
     MetadataAgent: metadataAgentHandlers(deps),
     Scrobbler: scrobblerHandlers(deps),
     TimerCallback: timerCallbackHandlers(deps),
+    SchedulerCallback: schedulerCallbackHandlers(deps),
     PluginAdmin: pluginAdminHandlers(deps.plugins),
   };
 }

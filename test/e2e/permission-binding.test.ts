@@ -52,7 +52,7 @@ describe('host calls keep the permissions of the plugin version they started on'
     // Plugins.DefaultHttp "allow" and local network on: a call that lost its own permissions
     // would fall back to these and fetch anything.
     host = testHostServices(plugins.root, log, { http: new HttpService({ defaultPolicy: 'allow', allowLocalNetwork: true, log }) });
-    await host.timers.start();
+    await Promise.all([host.timers.start(), host.scheduler.start()]);
     // One worker, so calls queue behind the one holding it.
     sandbox = new Sandbox<HostGrant>({ minWorkers: 1, maxWorkers: 1, hostFunctions: HOST_FUNCTIONS, hostCall: createHostBroker(host) });
     manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 20_000, pluginConfig: {}, quarantine: { failures: 100, windowMs: 60_000, backoffMs: 1 }, sandbox, log });

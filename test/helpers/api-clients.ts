@@ -30,6 +30,7 @@ export class ApiClients {
   readonly metadataAgent: Client;
   readonly scrobbler: Client;
   readonly timerCallback: Client;
+  readonly schedulerCallback: Client;
 
   constructor(address: string) {
     const definition = loadSync(path.join(PROTO_ROOT, 'api.proto'), { keepCase: true, longs: Number, defaults: true, includeDirs: [PROTO_ROOT] });
@@ -42,6 +43,7 @@ export class ApiClients {
     this.metadataAgent = make('MetadataAgent');
     this.scrobbler = make('Scrobbler');
     this.timerCallback = make('TimerCallback');
+    this.schedulerCallback = make('SchedulerCallback');
   }
 
   /** Calls a unary rpc by its method name (`GetArtistBiography`). */

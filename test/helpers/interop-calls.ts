@@ -34,6 +34,7 @@ const TRACK = { name: 'Joga', artists: [{ name: 'Björk' }], length: 305 };
 const MA = 'api.MetadataAgent';
 const SC = 'api.Scrobbler';
 const TC = 'api.TimerCallback';
+const SCH = 'api.SchedulerCallback';
 
 /**
  * Every rpc of the plugin services, with `x-plugin` and without, against the interop sidecar
@@ -90,8 +91,10 @@ export const ROUTING_CALLS: readonly InteropCall[] = [
   { row: 'Scrobbler/NowPlaying: OK', service: SC, method: 'NowPlaying', request: { user_id: '1', username: 'ann', track: TRACK }, code: 'OK', response: {} },
   { row: 'Scrobbler/Scrobble: OK; error names each failing plugin', service: SC, method: 'Scrobble', request: { user_id: '1', username: 'ann', timestamp: '1700000000' }, code: 'OK', response: { error: 'plugin scrobble-check: track name is required' } },
 
-  // TimerCallback needs x-plugin.
+  // TimerCallback and SchedulerCallback need x-plugin.
   { row: 'TimerCallback without x-plugin', service: TC, method: 'OnTimerCallback', request: { timer_id: 'interop' }, code: 'INVALID_ARGUMENT' },
+  { row: 'SchedulerCallback without x-plugin', service: SCH, method: 'OnSchedulerCallback', request: { schedule_id: 'interop' }, code: 'INVALID_ARGUMENT' },
+  { row: 'x-plugin: a plugin that does not serve the service', service: SCH, method: 'OnSchedulerCallback', plugin: 'timer-report', request: { schedule_id: 'interop', is_recurring: true }, code: 'UNIMPLEMENTED' },
 ];
 
 /** One test per routing call, each checking what the client reported for it in `results()`. */

@@ -38,6 +38,7 @@ export const BIOGRAPHIES: Readonly<Record<string, string>> = {
 /** Every service the sidecar serves, sorted: what reflection must list, in every version. */
 export const SERVED_SERVICES = [
   'api.MetadataAgent',
+  'api.SchedulerCallback',
   'api.Scrobbler',
   'api.TimerCallback',
   'grpc.health.v1.Health',
@@ -56,6 +57,7 @@ export const SERVED_METHODS = [
   'api.MetadataAgent/GetArtistTopSongs',
   'api.MetadataAgent/GetArtistURL',
   'api.MetadataAgent/GetSimilarArtists',
+  'api.SchedulerCallback/OnSchedulerCallback',
   'api.Scrobbler/IsAuthorized',
   'api.Scrobbler/NowPlaying',
   'api.Scrobbler/Scrobble',

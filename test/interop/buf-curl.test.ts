@@ -73,7 +73,7 @@ describe.each(['grpc-v1', 'grpc-v1alpha'] as ReflectProtocol[])('buf curl with r
 
   it('health List: every service and plugin', async () => {
     const { statuses } = (await json('grpc.health.v1.Health/List', [])) as { statuses: Record<string, { status: string }> };
-    expect(Object.keys(statuses).sort()).toEqual(['', 'api.MetadataAgent', 'api.Scrobbler', 'api.TimerCallback', 'ndphost.admin.v1.PluginAdmin', ...PLUGINS.map((id) => `ndphost.plugin.${id}`)].sort());
+    expect(Object.keys(statuses).sort()).toEqual(['', 'api.MetadataAgent', 'api.SchedulerCallback', 'api.Scrobbler', 'api.TimerCallback', 'ndphost.admin.v1.PluginAdmin', ...PLUGINS.map((id) => `ndphost.plugin.${id}`)].sort());
     expect(new Set(Object.values(statuses).map(({ status }) => status))).toEqual(new Set(['SERVING']));
   });
 

@@ -7,3 +7,7 @@ export type {
   /** The timer file, the per-plugin cap, the `fire` hook into OnTimerCallback and the logger. */
   TimerServiceOptions,
 } from './timer-service';
+export {
+  /** A timeout at a wall-clock time however far away, not keeping the process alive (the scheduler uses it too). */
+  LongTimeout,
+} from './long-timeout';
