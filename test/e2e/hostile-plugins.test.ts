@@ -41,6 +41,11 @@ function hostileWat({ body, extra = '', pages = 1, malloc }: Hostile): string {
 
 const packed = (ptr: number, len: number) => `(i64.const ${(BigInt(ptr) << 32n) | BigInt(len >>> 0)})`;
 
+const MiB = 1024 * 1024;
+
+/** Fills 1 MiB with "x" and returns it as an error string (bit 31 of the length set). */
+const HUGE_ERROR: Hostile = { body: `(memory.fill (i32.const 1024) (i32.const 120) (i32.const ${MiB})) ${packed(1024, 0x8000_0000 + MiB)}`, pages: 17 };
+
 /** Misbehaviour at call time: [id, module, status code, message]. */
 const AT_CALL: [string, Hostile, number, RegExp][] = [
   ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish before the deadline/],
@@ -54,6 +59,8 @@ const AT_CALL: [string, Hostile, number, RegExp][] = [
   ['bad-protobuf', { body: packed(256, 4), extra: '(data (i32.const 256) "\\ff\\ff\\ff\\ff")' }, grpcStatus.INTERNAL, /plugin bad-protobuf: export metadata_agent_get_artist_biography returned bytes that are not a valid GetArtistBiography response/],
   ['bad-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0x7fff0000)' }, grpcStatus.INTERNAL, /plugin bad-malloc: export metadata_agent_get_artist_biography malloc\(\d+\) returned 2147418112, outside/],
   ['huge-response', { body: packed(1024, 100 * 1024 * 1024) }, grpcStatus.RESOURCE_EXHAUSTED, /plugin huge-response: export metadata_agent_get_artist_biography returned 104857600 bytes, over the 16777216-byte response cap/],
+  // 1 MiB of "x" as its error string: the status details are cut, never sent whole in a trailer.
+  ['huge-error', HUGE_ERROR, grpcStatus.UNKNOWN, /^plugin huge-error: x+ \.\.\. \[cut \d+ bytes\]$/],
 ];
 
 /** Refused at load: [id, module, error kind, message]. */
@@ -154,6 +161,20 @@ describe('hostile plugins', () => {
     expect(healthy.map((response) => response.biography)).toEqual(['fixture:n1:calls=1', 'fixture:n2:calls=1', 'fixture:n3:calls=1']);
     await expect(hostile).rejects.toMatchObject(status(code, message));
     await expect(health.check('')).resolves.toBe('SERVING');
+    await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+  });
+
+  it('a 1 MiB error string comes back at once with bounded details, and other calls on the same connection go on', async () => {
+    // One client, so every call here shares one channel and one HTTP/2 connection.
+    const during = Promise.all([1, 2, 3].map((n) => biography('healthy', `during${n}`)));
+    const error = await biography('huge-error', 'x').then(
+      () => undefined,
+      (failure: { code: number; details: string }) => failure,
+    );
+    expect(error?.code).toBe(grpcStatus.UNKNOWN);
+    expect(Buffer.byteLength(error?.details ?? '')).toBeLessThanOrEqual(4096);
+    expect(error?.details).toMatch(/^plugin huge-error: x+ \.\.\. \[cut \d+ bytes\]$/);
+    expect((await during).map((response) => response.biography)).toEqual(['fixture:during1:calls=1', 'fixture:during2:calls=1', 'fixture:during3:calls=1']);
     await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
   });
 
