@@ -46,6 +46,10 @@ export {
   readPackageInfo,
   /** Throws `invalid_argument` unless a string is a safe plugin id. */
   checkPluginId,
+  /** What makes a string unusable as a plugin id; undefined when it is fine. */
+  pluginIdProblem,
+  /** An id quoted for a message, cut to 64 characters. */
+  quotePluginId,
   /** The default caps on package sizes and entries. */
   DEFAULT_PACKAGE_LIMITS,
   /** The default caps with some overridden. */

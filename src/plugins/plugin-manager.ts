@@ -229,6 +229,12 @@ export class PluginManager {
   private exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
     const next = (this.changing.get(id) ?? Promise.resolve()).catch(() => undefined).then(change);
     this.changing.set(id, next);
+    // Pruned once settled unless a later change queued behind it: the map holds only ids whose
+    // changes are running, never every id ever asked for.
+    const settle = (): void => {
+      if (this.changing.get(id) === next) this.changing.delete(id);
+    };
+    next.then(settle, settle);
     return next;
   }
 }

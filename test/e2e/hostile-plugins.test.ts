@@ -178,6 +178,14 @@ describe('hostile plugins', () => {
     await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
   });
 
+  it.each(['GetPlugin', 'RefreshPlugin'])('admin %s with a 200 KB id is INVALID_ARGUMENT naming the id, cut, and changes nothing', async (method) => {
+    const before = s.sidecar.plugins.list();
+    const call = s.clients.call(s.clients.admin, method, { id: 'a'.repeat(200_000) }, { timeoutMs: 5_000 });
+    await expect(call).rejects.toMatchObject(status(grpcStatus.INVALID_ARGUMENT, /^plugin id "a{64}"\.\.\. \(200000 characters\) is longer than 64 characters$/));
+    expect(s.sidecar.plugins.list()).toEqual(before);
+    await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+  });
+
   it('leaves the worker count and memory near where they started', async () => {
     const workersBefore = s.sidecar.workers();
     const rssBefore = process.memoryUsage().rss;

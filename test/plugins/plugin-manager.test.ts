@@ -137,6 +137,19 @@ describe('PluginManager', () => {
     expect(manager.forService('LifecycleManagement')).toEqual([]);
   });
 
+  it('keeps no trace of the ids it was asked to reload once each change has settled', async () => {
+    plugins.copy('fixture-two', 'real');
+    const manager = await loadAll();
+    // Private, read here on purpose: the map is what grew without bound (issue 8, item 7).
+    const changing = (manager as unknown as { changing: Map<string, unknown> }).changing;
+    const ids = Array.from({ length: 2_000 }, (_, i) => `missing-${i}`);
+    const outcomes = await Promise.allSettled([...ids.map((id) => manager.reload(id)), manager.reload('real'), manager.reload('real')]);
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toHaveLength(ids.length);
+    expect(outcomes.slice(-2).map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(changing.size).toBe(0);
+    expect(manager.list().map((status) => status.id)).toEqual(['real']);
+  });
+
   it('creates a missing plugins folder, owner-only', async () => {
     plugins.cleanup();
     const manager = await loadAll();

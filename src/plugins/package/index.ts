@@ -59,6 +59,10 @@ export type { ModuleRules, ValidatedPlugin, ValidateOptions } from './validate-p
 export {
   /** Throws `invalid_argument` unless a string is safe to use as a plugin id (a folder name). */
   checkPluginId,
+  /** What makes a string unusable as a plugin id, as a fact for callers that raise their own error. */
+  pluginIdProblem,
+  /** An id quoted for a message, cut when long. */
+  quotePluginId,
   /** The id a package installs as: its file name without `.ndp`. */
   pluginIdFromPackage,
 } from './plugin-id';
