@@ -10,13 +10,13 @@ export type PluginChange = { readonly changed: string } | { readonly removed: st
  * answered: a refresh of the plugin (RefreshPlugin) or, after a removal, a rescan (RescanAll).
  * Without a running sidecar the change waits for its next start. A sidecar that refuses the new
  * version (FAILED_PRECONDITION, the old one keeps serving) fails the command: the files are in
- * place but what serves is not what the user asked for.
+ * place but what serves is not what the user asked for. Resolves whether a sidecar was told.
  */
-export async function notifySidecar(context: CliContext, change: PluginChange): Promise<void> {
+export async function notifySidecar(context: CliContext, change: PluginChange): Promise<boolean> {
   const sidecar = await connectSidecar(context.config.address);
   if (!sidecar) {
     context.print(`no sidecar is running at ${context.config.address}; the change takes effect at its next start`);
-    return;
+    return false;
   }
   try {
     if ('changed' in change) {
@@ -31,6 +31,7 @@ export async function notifySidecar(context: CliContext, change: PluginChange): 
       }
       context.print(`sidecar at ${sidecar.address} dropped ${change.removed}; ${plugins.length} plugin${plugins.length === 1 ? '' : 's'} left`);
     }
+    return true;
   } finally {
     sidecar.close();
   }

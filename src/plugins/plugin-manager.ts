@@ -2,6 +2,7 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
+import type { PluginState } from '../host';
 import type { Sandbox } from '../runtime';
 import { fingerprintOf } from './fingerprint';
 import { loadPlugin } from './load-plugin';
@@ -25,11 +26,11 @@ export interface PluginManagerOptions {
   /** Told when a plugin becomes callable or stops being callable (loaded, failed, quarantined, removed). */
   readonly onAvailability?: (pluginId: string, available: boolean) => void;
   /**
-   * Told before a plugin's current version goes away (refresh or remove), so what it owns
-   * elsewhere (timers) goes with it. Called before the new version's OnInit, which may
-   * register timers of its own.
+   * What plugins hold in the host services (timers), released when a plugin is removed, and on
+   * a refresh only once the new version has loaded: a refresh that fails keeps it all, and what
+   * the new version's OnInit sets up is spared.
    */
-  readonly onRelease?: (pluginId: string) => Promise<void>;
+  readonly state?: Pick<PluginState, 'mark'>;
 }
 
 /** What `plugin list` and health need to know about every plugin folder. */
@@ -163,7 +164,9 @@ export class PluginManager {
     const started = performance.now();
     const previous = this.statuses.get(location.id);
     const previousManifest = this.manifests.get(location.id);
-    if (previous) await this.options.onRelease?.(location.id);
+    // Marked now, released only once the new version has loaded (issue 8: a failed refresh, or
+    // AutoReload reading a half-written plugin.wasm, erased the plugin's timers for good).
+    const releaseOld = previous ? this.options.state?.mark(location.id) : undefined;
     try {
       const fingerprint = await fingerprintOf(location.folder);
       const plugin = await loadPlugin(location, {
@@ -171,6 +174,7 @@ export class PluginManager {
         quarantine: this.quarantine,
         onManifest: (id, manifest) => this.manifests.set(id, manifest),
       });
+      await releaseOld?.();
       const { name, version, services } = plugin.manifest;
       log.info({ plugin: location.id, name, version, services, ms: Math.round(performance.now() - started) }, previous ? 'plugin reloaded' : 'plugin ready');
       this.quarantine.forget(location.id);
@@ -190,7 +194,7 @@ export class PluginManager {
 
   private async drop(id: string): Promise<void> {
     if (!this.statuses.has(id)) return;
-    await this.options.onRelease?.(id);
+    await this.options.state?.mark(id)();
     this.statuses.delete(id);
     this.manifests.delete(id);
     this.quarantine.forget(id);

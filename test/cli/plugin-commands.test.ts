@@ -10,6 +10,7 @@ import { snapshotFolder } from '../helpers/folder-snapshot';
 import { scrobblerWasm, wikibioFiles, wikibioManifest, wikibioPackage, yazlZip } from '../helpers/ndp-package';
 import { CLI_MAIN, EXAMPLE_PLUGINS, FIXTURE_PLUGINS } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
+import { startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 
 interface Run {
@@ -239,6 +240,29 @@ describe('ndphost plugin, offline', () => {
     expect(existsSync(path.join(target, 'plugin.wasm'))).toBe(true);
 
     expect(await cli('remove', 'wikibio')).toMatchObject({ code: 1, stderr: 'ndphost: plugin wikibio is not installed\n' });
+  });
+
+  it("remove with no sidecar running removes the plugin's timers too: a plugin installed later under its id never gets them", async () => {
+    const plugins = fresh().copy('timer-fixture', 'ticker').copy('timer-fixture', 'other');
+    const register = (s: TestSidecar, plugin: string, id: string) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: `register:${id}:3600:old payload` }, { plugin });
+    const first = await startConfiguredSidecar(plugins.folder, { dataFolder: plugins.root });
+    try {
+      for (const [plugin, id] of [['ticker', 't1'], ['ticker', 't2'], ['other', 't1']]) expect((await register(first, plugin, id)).biography).toBe(`timer_id=${id};error=`);
+    } finally {
+      await first.close();
+    }
+
+    const removed = await pluginCli(plugins)('remove', 'ticker');
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(removed.stdout).toContain(`removed ticker's timers from ${path.join(plugins.root, 'timers.json')} (2)\n`);
+
+    plugins.copy('fixture', 'ticker');
+    const second = await startConfiguredSidecar(plugins.folder, { dataFolder: plugins.root });
+    try {
+      expect([second.sidecar.timers.count('ticker'), second.sidecar.timers.count('other')]).toEqual([0, 1]);
+    } finally {
+      await second.close();
+    }
   });
 
   it('dev links a folder; replacing an existing entry needs --yes, and without a terminal it is refused (exit 2)', async () => {

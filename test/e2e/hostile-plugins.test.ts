@@ -1,11 +1,14 @@
+import { mkdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { HttpRequest } from '../../generated/ts/host/http/http';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
 import { pluginHealthName } from '../../src/sidecar';
 import { status } from '../helpers/api-clients';
+import { startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { HealthClient } from '../helpers/health-client';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
@@ -227,3 +230,49 @@ describe('quarantine', () => {
     await expect(biography('Ann')).resolves.toEqual({ biography: 'fixture:Ann:calls=1' });
   });
 });
+
+describe('hostile timer use', () => {
+  const plugins = new PluginsFolder().copy('timer-fixture', 'hog').copy('timer-fixture', 'bystander');
+  const dataFolder = path.join(plugins.root, 'data');
+  const running: TestSidecar[] = [];
+
+  afterAll(async () => {
+    await Promise.all(running.map((s) => s.close()));
+    plugins.cleanup();
+  });
+
+  async function start(): Promise<TestSidecar> {
+    const s = await startConfiguredSidecar(plugins.folder, { dataFolder, args: ['--plugins-max-timer-payload-bytes-per-plugin', '200000'] });
+    running.push(s);
+    return s;
+  }
+  const register = async (s: TestSidecar, plugin: string, id: string, payload: string) =>
+    (await s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: `register:${id}:3600:${payload}` }, { plugin })).biography as string;
+
+  it('a payload over the per-timer cap, then over the per-plugin total, is refused in TimerResponse; other plugins register as before', async () => {
+    const s = await start();
+    expect(await register(s, 'hog', 'huge', 'x'.repeat(70_000))).toBe('timer_id=;error=payload is 70000 bytes, over the 65536-byte cap for one timer (Plugins.MaxTimerPayloadBytes)');
+    for (const id of ['a', 'b', 'c']) expect(await register(s, 'hog', id, 'x'.repeat(60_000))).toBe(`timer_id=${id};error=`);
+    expect(await register(s, 'hog', 'd', 'x'.repeat(60_000))).toMatch(/^timer_id=;error=plugin hog's timers would hold 240000 bytes of payload, over the 200000-byte cap per plugin/);
+    expect(await register(s, 'bystander', 'ok', 'small')).toBe('timer_id=ok;error=');
+    expect([s.sidecar.timers.count('hog'), s.sidecar.timers.count('bystander')]).toEqual([3, 1]);
+    await s.close();
+    running.splice(running.indexOf(s), 1);
+  });
+
+  it('while timers.json cannot be written, registrations answer with the reason; a restart shows exactly the acknowledged timers', async () => {
+    const s = await start();
+    const blocker = path.join(dataFolder, 'timers.json.tmp');
+    mkdirSync(blocker);
+    expect(await register(s, 'bystander', 'refused', 'x')).toMatch(/^timer_id=;error=timer refused was not registered: the timer file could not be written \(/);
+    expect(await register(s, 'hog', 'refused', 'x')).toMatch(/could not be written/);
+    rmSync(blocker, { recursive: true });
+    expect(await register(s, 'bystander', 'kept', 'x')).toBe('timer_id=kept;error=');
+    await s.close();
+    running.splice(running.indexOf(s), 1);
+
+    const restarted = await start();
+    expect([restarted.sidecar.timers.count('hog'), restarted.sidecar.timers.count('bystander')]).toEqual([3, 2]);
+  });
+});
+
