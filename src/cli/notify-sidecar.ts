@@ -1,4 +1,5 @@
 import { NdpError } from '../errors';
+import { releasePersistedPluginState } from '../host';
 import type { CliContext } from './cli-context';
 import { connectSidecar } from './sidecar-admin';
 
@@ -34,5 +35,17 @@ export async function notifySidecar(context: CliContext, change: PluginChange): 
     return true;
   } finally {
     sidecar.close();
+  }
+}
+
+/**
+ * After a plugin's folder is gone: the running sidecar drops it and releases what it held (its
+ * timers); with none running, the CLI takes the plugin's records out of the data folder's files
+ * itself. Never both: a running sidecar keeps them in memory and would write them back.
+ */
+export async function notifyRemoval(context: CliContext, id: string): Promise<void> {
+  if (await notifySidecar(context, { removed: id })) return;
+  for (const { file, what, count } of await releasePersistedPluginState(context.config.dataFolder, id)) {
+    if (count > 0) context.print(`removed ${id}'s ${what} from ${file} (${count})`);
   }
 }

@@ -62,6 +62,10 @@ export {
   permissionRequests,
   /** The id a package installs as: its file name without `.ndp`. */
   pluginIdFromPackage,
+  /** Finishes or undoes the changes a crash cut short in the plugins folder (`.ndp-old-*`, `.ndp-tmp-*`). */
+  recoverLeftovers,
+  /** What recoverLeftovers would do, changing nothing (for `plugin list`). */
+  describeLeftovers,
 } from './package';
 export type {
   InstallOptions,
@@ -77,4 +81,5 @@ export type {
   PermissionRequest,
   PackageLimits,
   ModuleRules,
+  Recovery,
 } from './package';

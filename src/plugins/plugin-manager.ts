@@ -7,6 +7,7 @@ import type { Sandbox } from '../runtime';
 import { fingerprintOf } from './fingerprint';
 import { loadPlugin } from './load-plugin';
 import type { Manifest } from './manifest';
+import { recoverLeftovers } from './package';
 import type { Plugin } from './plugin';
 import { Quarantine, type QuarantineOptions } from './quarantine';
 import { locatePlugin, scanPlugins, type PluginFolder } from './scan-plugins';
@@ -76,10 +77,14 @@ export class PluginManager {
     });
   }
 
-  /** Scans and loads every plugin; resolves when each has loaded or failed. */
+  /**
+   * Finishes or undoes what a crash left in the folder, then scans and loads every plugin;
+   * resolves when each has loaded or failed.
+   */
   async loadAll(): Promise<void> {
     const { folder, log } = this.options;
     await mkdir(folder, { recursive: true, mode: 0o700 });
+    await this.recover();
     const folders = await scanPlugins(folder);
     await Promise.all(folders.map((location) => this.exclusive(location.id, () => this.load(location))));
     const ready = this.byId.size;
@@ -156,6 +161,15 @@ export class PluginManager {
     for (const plugin of this.byId.values()) plugin.retire();
     this.byId = new Map();
     this.byService = new Map();
+  }
+
+  private async recover(): Promise<void> {
+    const { folder, log } = this.options;
+    for (const { id, path, outcome, message } of await recoverLeftovers(folder)) {
+      log[outcome === 'restored' || outcome === 'kept' ? 'warn' : 'info']({ plugin: id, path, outcome }, message);
+      // A removal cut short never released what the plugin held (its timers).
+      if (outcome === 'finished-removal' && id !== undefined) await this.options.state?.mark(id)();
+    }
   }
 
   /** Loads a plugin and publishes the outcome; a failed reload keeps a ready old version. */

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { packPlugin } from '../../src/plugins/package';
@@ -11,6 +11,7 @@ import { scrobblerWasm, wikibioFiles, wikibioManifest, wikibioPackage, yazlZip }
 import { CLI_MAIN, EXAMPLE_PLUGINS, FIXTURE_PLUGINS } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { crashStates } from '../helpers/crash-states';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 
 interface Run {
@@ -263,6 +264,43 @@ describe('ndphost plugin, offline', () => {
     } finally {
       await second.close();
     }
+  });
+
+  it('an update cut short between its two renames: list shows the plugin as interrupted and changes nothing; the next update restores it first', async () => {
+    const plugins = fresh().copy('wikibio');
+    const cli = pluginCli(plugins);
+    crashStates.updateBetweenRenames(plugins.folder, 'wikibio', '2.0.0');
+    const before = snapshotFolder(plugins.folder);
+
+    const listed = await cli('list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^wikibio\s+-\s+-\s+-\s+-\s+interrupted\s+error: an update was cut short between its two renames; the version it was replacing is at .*\.ndp-old-/m);
+    expect(listed.stderr).toMatch(/^ndphost: .*\.ndp-tmp-\d+-[0-9a-f]{8}-wikibio was left by a change that was cut short/);
+    expect((JSON.parse((await cli('list', '--json')).stdout) as { id: string; state: string }[]).map(({ id, state }) => ({ id, state }))).toEqual([{ id: 'wikibio', state: 'interrupted' }]);
+    expect(snapshotFolder(plugins.folder)).toEqual(before);
+
+    const v2 = await writePackage(plugins, 'wikibio.ndp', wikibioPackage(wikibioManifest({ version: '2.0.0' })));
+    const updated = await cli('update', v2);
+    expect(updated).toMatchObject({ code: 0, stderr: '' });
+    expect(updated.stdout).toMatch(/^recovered: discarded \.ndp-tmp-.*\nrecovered: restored wikibio from \.ndp-old-.*\n/);
+    expect(updated.stdout).toContain('updated wikibio: 1.0.0 -> 2.0.0');
+    expect(readdirSync(plugins.folder)).toEqual(['wikibio']);
+  });
+
+  it("a remove cut short is finished by the next command, which also removes the plugin's timers", async () => {
+    const plugins = fresh().copy('wikibio').copy('fixture', 'gone');
+    const timers = path.join(plugins.root, 'timers.json');
+    const timer = (pluginId: string) => ({ pluginId, timerId: 't', dueAt: Date.now() + 3_600_000, payload: '' });
+    writeFileSync(timers, JSON.stringify({ version: 1, timers: [timer('gone'), timer('wikibio')] }));
+    crashStates.removeWhileDeleting(plugins.folder, 'gone');
+
+    const removed = await pluginCli(plugins)('remove', 'wikibio');
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(removed.stdout).toMatch(/^recovered: finished the removal of gone that was cut short .*\n/);
+    expect(removed.stdout).toContain(`removed gone's timers from ${timers} (1)\n`);
+    expect(removed.stdout).toContain(`removed wikibio's timers from ${timers} (1)\n`);
+    expect(readdirSync(plugins.folder)).toEqual([]);
+    expect(JSON.parse(readFileSync(timers, 'utf8'))).toEqual({ version: 1, timers: [] });
   });
 
   it('dev links a folder; replacing an existing entry needs --yes, and without a terminal it is refused (exit 2)', async () => {

@@ -1,10 +1,13 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
+import { PluginState, TimerService } from '../../src/host';
 import { PluginManager } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
+import { CapturedLog, WARN } from '../helpers/capture-log';
+import { crashStates } from '../helpers/crash-states';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { watToWasm } from '../helpers/wat';
 
@@ -148,6 +151,28 @@ describe('PluginManager', () => {
     expect(outcomes.slice(-2).map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled']);
     expect(changing.size).toBe(0);
     expect(manager.list().map((status) => status.id)).toEqual(['real']);
+  });
+
+  it('at start, puts back a plugin an update cut short had made vanish, and finishes a cut-short removal, releasing its timers', async () => {
+    plugins.copy('wikibio').copy('fixture-two', 'gone');
+    crashStates.updateBetweenRenames(plugins.folder, 'wikibio', '2.0.0');
+    crashStates.removeWhileDeleting(plugins.folder, 'gone');
+    const file = path.join(plugins.root, 'timers.json');
+    const timer = (pluginId: string) => ({ pluginId, timerId: 't', dueAt: Date.now() + 3_600_000, payload: '' });
+    writeFileSync(file, JSON.stringify({ version: 1, timers: [timer('gone'), timer('wikibio')] }));
+    const timers = new TimerService({ file, fire: async () => undefined, log });
+    await timers.start();
+    const captured = new CapturedLog();
+    try {
+      const manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 5_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log: captured.log, state: new PluginState({ timers }) });
+      await manager.loadAll();
+      expect(manager.list().map(({ id, state, plugin }) => ({ id, state, version: plugin?.manifest.version }))).toEqual([{ id: 'wikibio', state: 'ready', version: '1.0.0' }]);
+      expect(readdirSync(plugins.folder)).toEqual(['wikibio']);
+      expect([timers.count('gone'), timers.count('wikibio')]).toEqual([0, 1]);
+      expect(captured.lines.find((line) => line.outcome === 'restored')).toMatchObject({ level: WARN, plugin: 'wikibio', msg: expect.stringMatching(/^restored wikibio from \.ndp-old-/) });
+    } finally {
+      await timers.close();
+    }
   });
 
   it('creates a missing plugins folder, owner-only', async () => {

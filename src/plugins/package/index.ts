@@ -26,6 +26,13 @@ export {
 } from './remove-plugin';
 export type { RemoveResult } from './remove-plugin';
 export {
+  /** Finishes or undoes the changes a crash cut short in the plugins folder. */
+  recoverLeftovers,
+  /** What recoverLeftovers would do, changing nothing. */
+  describeLeftovers,
+} from './leftovers';
+export type { Recovery } from './leftovers';
+export {
   /** Links a validated development folder into the plugins folder (`plugin dev`). */
   linkDevPlugin,
 } from './link-dev-plugin';
