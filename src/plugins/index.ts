@@ -29,6 +29,8 @@ export {
 export {
   /** Checks that every declared service's exports exist. */
   checkServiceExports,
+  /** The error for a plugin entry the scanner could not use as it is. */
+  folderProblem,
 } from './load-plugin';
 export type { Manifest } from './manifest';
 export {

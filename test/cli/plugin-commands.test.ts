@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { packPlugin } from '../../src/plugins/package';
@@ -27,9 +27,9 @@ interface Run {
 const NO_SIDECAR = '127.0.0.1:1';
 
 /** Runs the real CLI with stdin a closed pipe (not a terminal) and no NDPHOST_* variables. */
-async function ndphost(args: string[]): Promise<Run> {
+async function ndphost(args: string[], user: { uid?: number; gid?: number } = {}): Promise<Run> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_')));
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, cwd: path.dirname(CLI_MAIN) });
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, cwd: path.dirname(CLI_MAIN), ...user });
   child.stdin.end();
   let stdout = '';
   let stderr = '';
@@ -82,7 +82,12 @@ describe('ndphost plugin, offline', () => {
     folders.push(plugins);
     return plugins;
   };
-  afterAll(() => folders.forEach((plugins) => plugins.cleanup()));
+  const undo: (() => void)[] = [];
+  const afterDone = (step: () => void): void => void undo.push(step);
+  afterAll(() => {
+    undo.forEach((step) => step());
+    folders.forEach((plugins) => plugins.cleanup());
+  });
 
   it('list shows a table of every plugin, a broken one as failed with its error and a dev link marked (dev)', async () => {
     const plugins = fresh().copy('fixture', 'fixture').write('broken', { manifest: wikibioManifest({ name: 'Broken' }).toString(), wasm: NOT_WASM });
@@ -301,6 +306,28 @@ describe('ndphost plugin, offline', () => {
     expect(removed.stdout).toContain(`removed wikibio's timers from ${timers} (1)\n`);
     expect(readdirSync(plugins.folder)).toEqual([]);
     expect(JSON.parse(readFileSync(timers, 'utf8'))).toEqual({ version: 1, timers: [] });
+  });
+
+  it('a plugin folder of mode 000 is listed as failed with the reason for a user who cannot read it, never passed over', async () => {
+    const plugins = fresh().copy('wikibio').copy('fixture', 'locked');
+    const locked = path.join(plugins.folder, 'locked');
+    chmodSync(locked, 0o000);
+    // Readable again afterwards, so cleanup can remove it when the tests do not run as root.
+    afterDone(() => chmodSync(locked, 0o755));
+    const list = (user = {}) => ndphost(['plugin', 'list', '--json', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', NO_SIDECAR], user);
+    const states = (run: Run) => (JSON.parse(run.stdout) as { id: string; state: string; error?: string }[]).map(({ id, state, error }) => ({ id, state, ...(error ? { error } : {}) }));
+    // Root reads any folder, so run as an unprivileged user too: what a sidecar not running as root sees.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      for (const folder of [plugins.root, plugins.folder]) chmodSync(folder, 0o755);
+      expect(states(await list())).toEqual([{ id: 'locked', state: 'valid' }, { id: 'wikibio', state: 'valid' }]);
+    }
+    const unprivileged = await list(asRoot ? { uid: 65534, gid: 65534 } : {});
+    expect(unprivileged).toMatchObject({ code: 0, stderr: '' });
+    expect(states(unprivileged)).toEqual([
+      { id: 'locked', state: 'failed', error: expect.stringMatching(new RegExp(`^plugin locked: ${path.join(plugins.folder, 'locked')} cannot be read: EACCES: permission denied`)) },
+      { id: 'wikibio', state: 'valid' },
+    ]);
   });
 
   it('dev links a folder; replacing an existing entry needs --yes, and without a terminal it is refused (exit 2)', async () => {

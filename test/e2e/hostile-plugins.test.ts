@@ -1,4 +1,4 @@
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
@@ -81,6 +81,19 @@ const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
   ],
 ];
 
+/** Plugin entries the scanner cannot use as they are: [id, how to make it, message]. Reported, never passed over. */
+const UNUSABLE: [string, (pluginsFolder: string) => void, RegExp][] = [
+  ['dangling-dev-link', (folder) => symlinkSync(path.join(folder, '..', 'deleted-dev-folder'), path.join(folder, 'dangling-dev-link')), /dangling-dev-link is a link to .*deleted-dev-folder, which does not exist$/],
+  [
+    'link-loop',
+    (folder) => {
+      mkdirSync(path.join(folder, 'link-loop'));
+      for (const file of ['manifest.json', 'plugin.wasm']) symlinkSync(file, path.join(folder, 'link-loop', file));
+    },
+    /link-loop cannot be read: ELOOP/,
+  ],
+];
+
 /** An HTTP server that never answers: a plugin's GET to it blocks until its deadline. */
 function hangingServer(): Promise<{ port: number; close(): void }> {
   const server = createServer(() => undefined);
@@ -121,6 +134,7 @@ describe('hostile plugins', () => {
     const build = async (id: string, hostile: Hostile, edit: (wat: string) => string = (wat) => wat) =>
       plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(edit(hostileWat(hostile)), `${id}.wat`) });
     for (const [id, hostile] of AT_CALL) await build(id, hostile);
+    for (const [, make] of UNUSABLE) make(plugins.folder);
     for (const [id, hostile] of AT_LOAD) {
       if (id === 'no-malloc') await build(id, hostile, (wat) => wat.replace('(func (export "malloc")', '(func $malloc'));
       else if (id === 'wrong-signature') await build(id, hostile, (wat) => wat.replace('(export "metadata_agent_get_album_info" (func $empty))', '(func (export "metadata_agent_get_album_info") (param i32) (result i32) (i32.const 0))'));
@@ -155,6 +169,11 @@ describe('hostile plugins', () => {
   it.each(AT_LOAD)('%s is refused at load with a message naming the cause', async (id, _hostile, kind, message) => {
     const entry = s.sidecar.plugins.list().find((status) => status.id === id);
     expect(entry).toMatchObject({ state: 'failed', error: { kind, message: expect.stringMatching(message) } });
+    await expect(health.check(pluginHealthName(id))).resolves.toBe('NOT_SERVING');
+  });
+
+  it.each(UNUSABLE)('%s is listed as failed with the reason and its health is NOT_SERVING', async (id, _make, message) => {
+    expect(s.sidecar.plugins.list().find((status) => status.id === id)).toMatchObject({ state: 'failed', error: { kind: 'bad_package', message: expect.stringMatching(message) } });
     await expect(health.check(pluginHealthName(id))).resolves.toBe('NOT_SERVING');
   });
 

@@ -119,6 +119,25 @@ describe('PluginManager', () => {
     });
   });
 
+  it('lists an entry it cannot use as failed and logs why: nothing that may be a plugin is passed over silently', async () => {
+    plugins.copy('fixture-two', 'good').copy('wikibio', 'my plugin');
+    symlinkSync(path.join(plugins.root, 'deleted-dev-folder'), path.join(plugins.folder, 'dangling'));
+    mkdirSync(path.join(plugins.folder, 'looped'));
+    for (const file of ['manifest.json', 'plugin.wasm']) symlinkSync(file, path.join(plugins.folder, 'looped', file));
+    const captured = new CapturedLog();
+    const manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 5_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log: captured.log });
+    await manager.loadAll();
+
+    const failures = manager.list().filter((status) => status.state === 'failed').map(({ id, dev, error }) => ({ id, dev, kind: error?.kind, message: error?.message }));
+    expect(failures).toEqual([
+      { id: 'dangling', dev: true, kind: 'bad_package', message: `plugin dangling: ${path.join(plugins.folder, 'dangling')} is a link to ${path.join(plugins.root, 'deleted-dev-folder')}, which does not exist` },
+      { id: 'looped', dev: false, kind: 'bad_package', message: expect.stringMatching(/^plugin looped: .*looped cannot be read: ELOOP/) },
+      { id: 'my plugin', dev: false, kind: 'bad_package', message: expect.stringMatching(/is named "my plugin", which is no plugin id: it may only hold letters, digits, "\.", "_" and "-"; rename the folder$/) },
+    ]);
+    expect(manager.get('good')?.id).toBe('good');
+    for (const { id } of failures) expect(captured.lines.find((line) => line.level === 50 && line.plugin === id)).toMatchObject({ kind: 'bad_package' });
+  });
+
   it('passes over hidden entries and folders that hold no plugin files, and follows symlinks', async () => {
     plugins.copy('fixture-two', '.hidden').copy('wikibio', 'real');
     mkdirSync(path.join(plugins.folder, 'notes'));

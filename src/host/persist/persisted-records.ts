@@ -275,5 +275,6 @@ function preview(entry: unknown): string {
 }
 
 function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  // Not `instanceof Error`: errors from node:fs may come from another realm (a vm, jest).
+  return typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
 }
