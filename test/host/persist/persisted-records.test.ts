@@ -18,16 +18,16 @@ const NOTES: RecordCodec<string> = {
 
 const silent = pino({ level: 'silent' });
 
+let folder: string;
+let file: string;
+
+beforeEach(() => {
+  folder = mkdtempSync(path.join(tmpdir(), 'ndphost-records-'));
+  file = path.join(folder, 'notes.json');
+});
+afterEach(() => rmSync(folder, { recursive: true, force: true }));
+
 describe('PersistedRecords', () => {
-  let folder: string;
-  let file: string;
-
-  beforeEach(() => {
-    folder = mkdtempSync(path.join(tmpdir(), 'ndphost-records-'));
-    file = path.join(folder, 'notes.json');
-  });
-  afterEach(() => rmSync(folder, { recursive: true, force: true }));
-
   const onDisk = (): unknown => JSON.parse(readFileSync(file, 'utf8'));
   const store = (changes: string[] = []) => new PersistedRecords({ file, codec: NOTES, log: silent, onChange: (owner, id, value) => changes.push(`${owner}/${id}=${value ?? '-'}`) });
 
@@ -113,15 +113,6 @@ describe('PersistedRecords', () => {
 });
 
 describe('releaseOwnerInFile', () => {
-  let folder: string;
-  let file: string;
-
-  beforeEach(() => {
-    folder = mkdtempSync(path.join(tmpdir(), 'ndphost-records-'));
-    file = path.join(folder, 'notes.json');
-  });
-  afterEach(() => rmSync(folder, { recursive: true, force: true }));
-
   test("removes one owner's records and keeps every other entry as it was, bad ones included", async () => {
     const bad = { owner: 'p', id: 7 };
     writeFileSync(
