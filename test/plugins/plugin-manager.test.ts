@@ -9,7 +9,6 @@ import { Sandbox } from '../../src/runtime';
 import { CapturedLog, WARN } from '../helpers/capture-log';
 import { crashStates } from '../helpers/crash-states';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
-import { CapturedLog } from '../helpers/capture-log';
 import { watFixture, watToWasm } from '../helpers/wat';
 
 /** A MetadataAgent plugin whose version export returns `version`, with every rpc export. */
