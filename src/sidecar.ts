@@ -1,8 +1,23 @@
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { ArtworkService, CacheService, closeHostServices, createHostBroker, HOST_FUNCTIONS, HttpService, releasePluginState, SchedulerService, SubsonicApiService, TimerService, WebSocketService, type HostGrant, type HostServices } from './host';
+import {
+  ArtworkService,
+  CacheService,
+  closeHostServices,
+  createHostBroker,
+  HOST_FUNCTIONS,
+  HttpService,
+  PluginState,
+  SchedulerService,
+  schedulesFile,
+  SubsonicApiService,
+  TimerService,
+  timersFile,
+  WebSocketService,
+  type HostGrant,
+  type HostServices,
+} from './host';
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
@@ -38,8 +53,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const pluginsLoaded = new Promise<void>((resolve) => (markPluginsLoaded = resolve));
   const http = new HttpService({ defaultPolicy: settings.defaultHttp, allowLocalNetwork: settings.allowLocalNetwork, maxBodyBytes: settings.httpMaxBodyBytes, log });
   const timers = new TimerService({
-    file: path.join(config.dataFolder, 'timers.json'),
-    maxTimersPerPlugin: settings.maxTimers,
+    file: timersFile(config.dataFolder),
+    limits: { maxTimers: settings.maxTimers, maxPayloadBytes: settings.maxTimerPayloadBytes, maxPayloadBytesPerPlugin: settings.maxTimerPayloadBytesPerPlugin },
     // A timer restored from disk may fall due before its plugin has loaded: it waits for it.
     fire: async (pluginId, timerId, payload) => {
       await pluginsLoaded;
@@ -62,8 +77,9 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     websockets,
     artwork: new ArtworkService({ baseUrl: navidrome.baseUrl, shareUrl: navidrome.shareUrl, jwtSecret: navidrome.jwtSecret, log }),
     scheduler: new SchedulerService({
-      file: path.join(config.dataFolder, 'schedules.json'),
-      maxPerPlugin: settings.maxSchedules,
+      file: schedulesFile(config.dataFolder),
+      // The timers' payload caps bound schedules.json the same way.
+      limits: { maxSchedules: settings.maxSchedules, maxPayloadBytes: settings.maxTimerPayloadBytes, maxPayloadBytesPerPlugin: settings.maxTimerPayloadBytesPerPlugin },
       // As timers: a schedule restored from disk may fall due before its plugin has loaded.
       fire: async (pluginId, scheduleId, payload, isRecurring) => {
         await pluginsLoaded;
@@ -94,8 +110,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     pluginConfig: config.pluginConfig,
     quarantine: settings.quarantine,
     onAvailability: (pluginId, available) => server?.setStatus(pluginHealthName(pluginId), available),
-    // What a refreshed or removed plugin kept in the host (timers, cache, ...) goes with its old version.
-    onRelease: (pluginId) => releasePluginState(host, pluginId),
+    // A removed plugin's state goes with it, a refreshed one's once the new version has loaded.
+    state: new PluginState(host),
     sandbox,
     log,
   });

@@ -37,6 +37,10 @@ export interface PluginsConfig {
   readonly cacheMaxBytes: number;
   /** Open WebSocket connections per plugin. */
   readonly maxWebSockets: number;
+  /** Payload bytes of one timer. */
+  readonly maxTimerPayloadBytes: number;
+  /** Payload bytes of all of one plugin's live timers together. */
+  readonly maxTimerPayloadBytesPerPlugin: number;
   /** Budget of OnInit and load-time checks. */
   readonly initTimeoutMs: number;
   /** Budget of calls the host starts: OnTimerCallback, OnSchedulerCallback, WebSocketCallback. */

@@ -50,6 +50,8 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
       maxSchedules: raw.Plugins.MaxSchedules,
       cacheMaxBytes: raw.Plugins.CacheMaxBytes,
       maxWebSockets: raw.Plugins.MaxWebSockets,
+      maxTimerPayloadBytes: raw.Plugins.MaxTimerPayloadBytes,
+      maxTimerPayloadBytesPerPlugin: raw.Plugins.MaxTimerPayloadBytesPerPlugin,
       initTimeoutMs: raw.Plugins.InitTimeout,
       timerCallbackTimeoutMs: raw.Plugins.TimerCallbackTimeout,
       maxMemoryMiB: raw.Plugins.MaxMemoryMiB,

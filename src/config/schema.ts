@@ -31,6 +31,8 @@ export interface RawConfig {
     MaxSchedules: number;
     CacheMaxBytes: number;
     MaxWebSockets: number;
+    MaxTimerPayloadBytes: number;
+    MaxTimerPayloadBytesPerPlugin: number;
     InitTimeout: number;
     TimerCallbackTimeout: number;
     MaxMemoryMiB: number;
@@ -149,6 +151,20 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 1000,
       env: 'NDPHOST_PLUGINS_MAXTIMERS',
       arg: 'plugins-max-timers',
+    },
+    MaxTimerPayloadBytes: {
+      doc: 'Largest payload one timer (or schedule) may carry, in bytes (a larger one is refused with an error)',
+      format: FORMAT.positiveInt,
+      default: 64 * 1024,
+      env: 'NDPHOST_PLUGINS_MAXTIMERPAYLOADBYTES',
+      arg: 'plugins-max-timer-payload-bytes',
+    },
+    MaxTimerPayloadBytesPerPlugin: {
+      doc: "Payload bytes all of one plugin's live timers (and, apart, its schedules) may carry together (bounds timers.json and schedules.json)",
+      format: FORMAT.positiveInt,
+      default: 1024 * 1024,
+      env: 'NDPHOST_PLUGINS_MAXTIMERPAYLOADBYTESPERPLUGIN',
+      arg: 'plugins-max-timer-payload-bytes-per-plugin',
     },
     MaxSchedules: {
       doc: 'Most live schedules (scheduler host service) one plugin may have',

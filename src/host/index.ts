@@ -9,11 +9,9 @@ export {
 } from './host-broker';
 export type { HostServices } from './host-function';
 export {
-  /** Releases all a plugin's state in the host services (timers, cache, ...) when it goes. */
-  releasePluginState,
   /** Stops every host service at shutdown. */
   closeHostServices,
-} from './plugin-state';
+} from './close-host-services';
 export {
   /** Every host service, as manifests name their permissions. */
   HOST_SERVICE_NAMES,
@@ -54,3 +52,14 @@ export {
   SubsonicApiService,
 } from './subsonicapi';
 export type { SubsonicApiPermission } from './subsonicapi';
+export {
+  /** The one place a plugin's per-plugin state (timers, schedules, cache, sockets) is released, on refresh and remove. */
+  PluginState,
+  /** Releases a plugin's persisted state with no sidecar running (CLI `plugin remove`). */
+  releasePersistedPluginState,
+  /** `<DataFolder>/timers.json`. */
+  timersFile,
+  /** `<DataFolder>/schedules.json`. */
+  schedulesFile,
+} from './plugin-state';
+export type { PluginStateHolder, ReleasedRecords, StatefulServices } from './plugin-state';

@@ -57,6 +57,8 @@ describe('loadConfig', () => {
         allowLocalNetwork: false,
         httpMaxBodyBytes: 10 * 1024 * 1024,
         maxTimers: 1000,
+        maxTimerPayloadBytes: 65536,
+        maxTimerPayloadBytesPerPlugin: 1048576,
         maxSchedules: 1000,
         cacheMaxBytes: 16 * 1024 * 1024,
         maxWebSockets: 16,
@@ -90,6 +92,8 @@ describe('loadConfig', () => {
       AllowLocalNetwork = true
       HttpMaxBodyBytes = 1024
       MaxTimers = 5
+      MaxTimerPayloadBytes = 100
+      MaxTimerPayloadBytesPerPlugin = 300
       MaxSchedules = 6
       CacheMaxBytes = 4096
       MaxWebSockets = 2
@@ -117,6 +121,8 @@ describe('loadConfig', () => {
         allowLocalNetwork: true,
         httpMaxBodyBytes: 1024,
         maxTimers: 5,
+        maxTimerPayloadBytes: 100,
+        maxTimerPayloadBytesPerPlugin: 300,
         maxSchedules: 6,
         cacheMaxBytes: 4096,
         maxWebSockets: 2,

@@ -117,12 +117,13 @@ describe('scheduler host service', () => {
 
   it('caps each plugin: Plugins.MaxSchedules and the payload size', async () => {
     for (let i = 0; i < 20; i++) expect(await call('sched-b', `cron:cap-${i}:x:@daily`)).toBe(`schedule_id=cap-${i};error=`);
-    expect(await call('sched-b', 'cron:cap-20:x:@daily')).toBe('schedule_id=;error=plugin sched-b already has 20 schedules, the most allowed');
+    expect(await call('sched-b', 'cron:cap-20:x:@daily')).toBe('schedule_id=;error=plugin sched-b already has 20 schedules, the most allowed (Plugins.MaxSchedules)');
     // Replacing one keeps the count.
     expect(await call('sched-b', 'once:cap-0:3600:x')).toBe('schedule_id=cap-0;error=');
     for (let i = 0; i < 20; i++) expect(await call('sched-b', `cancel:cap-${i}`)).toBe('success=true;error=');
-    const big = 'x'.repeat(1024 * 1024 + 1);
-    expect(await call('sched-b', `once:big:3600:${big}`)).toBe('schedule_id=;error=the payload is 1048577 bytes, more than the 1048576 a schedule may carry');
+    // The timers' payload caps (Plugins.MaxTimerPayloadBytes, 64 KiB by default) bound schedules too.
+    const big = 'x'.repeat(64 * 1024 + 1);
+    expect(await call('sched-b', `once:big:3600:${big}`)).toBe('schedule_id=;error=payload is 65537 bytes, over the 65536-byte cap for one schedule (Plugins.MaxTimerPayloadBytes)');
   });
 
   it('time_now gives the host clock: RFC 3339 in local time, Unix ms and the zone name', async () => {

@@ -17,7 +17,7 @@ export interface ConfiguredSidecarOptions {
    * the caller removes it. Default: a temporary folder removed by `close`.
    */
   readonly dataFolder?: string;
-  /** Where the sidecar logs; silent by default. */
+  /** The sidecar's logger (e.g. a CapturedLog's, to wait for a line); default silent. */
   readonly log?: Logger;
 }
 

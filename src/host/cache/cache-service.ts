@@ -103,18 +103,29 @@ export class CacheService {
     return this.namespaces.get(pluginId)?.bytes ?? 0;
   }
 
-  /** Drops every entry of a plugin that is refreshed or removed. */
-  release(pluginId: string): void {
+  /**
+   * What `pluginId` holds now, as a release of exactly that (see PluginState): entries a
+   * refreshed version sets while it loads (in its OnInit) are spared.
+   */
+  hold(pluginId: string): () => Promise<void> {
     const namespace = this.namespaces.get(pluginId);
-    if (!namespace) return;
-    this.namespaces.delete(pluginId);
-    namespace.store.flushAll();
-    namespace.store.close();
+    const held = new Map((namespace?.store.keys() ?? []).map((id) => [id, namespace?.store.get<Entry>(id)]));
+    return async () => {
+      if (namespace === undefined || this.namespaces.get(pluginId) !== namespace) return;
+      for (const [id, entry] of held) if (namespace.store.get<Entry>(id) === entry) namespace.store.del(id);
+      if (namespace.store.keys().length === 0) this.drop(pluginId, namespace);
+    };
   }
 
   /** Drops everything (shutdown): the cache is memory only, as released. */
   close(): void {
-    for (const pluginId of [...this.namespaces.keys()]) this.release(pluginId);
+    for (const [pluginId, namespace] of [...this.namespaces]) this.drop(pluginId, namespace);
+  }
+
+  private drop(pluginId: string, namespace: Namespace): void {
+    this.namespaces.delete(pluginId);
+    namespace.store.flushAll();
+    namespace.store.close();
   }
 
   private set(pluginId: string, key: string, value: Value, ttl: string, valueBytes: number): { success: boolean } {

@@ -8,32 +8,28 @@ import type {
   ScheduleResponse,
 } from '../../../generated/ts/host/scheduler/scheduler';
 import { NdpError } from '../../errors';
-import { DurableJsonFile } from '../durable-json-file';
-import { LongTimeout } from '../timer';
-import { parseCron, type CronExpression } from './cron-expression';
-import { decodeScheduleFile, encodeScheduleFile, type StoredSchedule } from './schedule-file';
+import { PersistedRecords } from '../persist';
+import { DEFAULT_MAX_TIMER_PAYLOAD_BYTES, DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN, LongTimeout, MAX_TIMER_ID_BYTES } from '../timer';
+import { parseCron } from './cron-expression';
+import { SCHEDULE_CODEC, type ScheduleRecord } from './schedule-file';
 
 export const DEFAULT_MAX_SCHEDULES_PER_PLUGIN = 1000;
-/** The largest payload one schedule may carry, and all of one plugin's together. */
-export const MAX_PAYLOAD_BYTES = 1024 * 1024;
-export const MAX_PAYLOAD_BYTES_PER_PLUGIN = 16 * 1024 * 1024;
+
+/** What one plugin's schedules may hold (Plugins.MaxSchedules, and the timers' payload caps). */
+export interface ScheduleLimits {
+  readonly maxSchedules: number;
+  readonly maxPayloadBytes: number;
+  readonly maxPayloadBytesPerPlugin: number;
+}
 
 export interface SchedulerServiceOptions {
   /** The JSON file in the data folder that keeps schedules across restarts. */
   readonly file: string;
-  /** Live schedules one plugin may hold (Plugins.MaxSchedules). */
-  readonly maxPerPlugin?: number;
+  readonly limits?: Partial<ScheduleLimits>;
   /** Runs the owning plugin's OnSchedulerCallback; a rejection is logged, never retried. */
   readonly fire: (pluginId: string, scheduleId: string, payload: Uint8Array, isRecurring: boolean) => Promise<void>;
   readonly log: Logger;
 }
-
-type Live = {
-  readonly pluginId: string;
-  readonly scheduleId: string;
-  readonly payload: Uint8Array;
-  timeout?: LongTimeout;
-} & ({ readonly kind: 'once'; readonly dueAt: number } | { readonly kind: 'cron'; readonly cron: CronExpression; running: boolean });
 
 /**
  * The scheduler host service of released Navidrome: one-time and recurring (cron) schedules that
@@ -41,178 +37,170 @@ type Live = {
  * `is_recurring`. Schedules are keyed by the plugin id the job carries, so a plugin can never see,
  * cancel or replace another's. Beyond the original: schedules survive a restart (a recurring one
  * resumes at its next fire time; a one-time one that fell due while the sidecar was down fires
- * once after start), a bad cron expression is an `error` in the response instead of a trap, a
- * recurring run still busy when the next falls due skips that one, and each plugin is capped in
- * schedules and payload bytes.
+ * once after start), and, as timers, a schedule is acknowledged only once it is on disk; a bad
+ * cron expression is an `error` in the response instead of a trap; a recurring run still busy
+ * when the next falls due skips that one; each plugin is capped in schedules and payload bytes.
  */
 export class SchedulerService {
-  private readonly file: DurableJsonFile;
-  private readonly maxPerPlugin: number;
-  /** plugin id -> schedule id -> schedule */
-  private readonly schedules = new Map<string, Map<string, Live>>();
+  private readonly store: PersistedRecords<ScheduleRecord>;
+  private readonly limits: ScheduleLimits;
+  /** plugin id -> schedule id -> the armed timeout of the record in force */
+  private readonly armed = new Map<string, Map<string, LongTimeout>>();
+  /** Recurring schedules whose callback is running. */
+  private readonly running = new WeakSet<ScheduleRecord>();
   private state: 'new' | 'started' | 'closed' = 'new';
 
   constructor(private readonly options: SchedulerServiceOptions) {
-    this.file = new DurableJsonFile(options.file, options.log);
-    this.maxPerPlugin = options.maxPerPlugin ?? DEFAULT_MAX_SCHEDULES_PER_PLUGIN;
+    // Armed timeouts follow the records in force, as the timer service's do.
+    this.store = new PersistedRecords({ file: options.file, codec: SCHEDULE_CODEC, log: options.log, onChange: (owner, id, value) => this.follow(owner, id, value, Date.now()) });
+    this.limits = {
+      maxSchedules: options.limits?.maxSchedules ?? DEFAULT_MAX_SCHEDULES_PER_PLUGIN,
+      maxPayloadBytes: options.limits?.maxPayloadBytes ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES,
+      maxPayloadBytesPerPlugin: options.limits?.maxPayloadBytesPerPlugin ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN,
+    };
   }
 
   /** Restores persisted schedules. Call before plugins load: an OnInit may schedule. */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new NdpError('internal', `SchedulerService.start() called when ${this.state}`);
-    const json = await this.file.load();
+    await this.store.load();
     if (this.state !== 'new') return;
     this.state = 'started';
-    if (json === undefined) return;
-    const { schedules, problems } = decodeScheduleFile(json);
-    for (const problem of problems) this.options.log.error({ path: this.options.file, problem }, 'a stored schedule could not be read; it is dropped, the others are kept');
-    for (const stored of schedules) this.restore(stored);
-    if (schedules.length > 0) this.options.log.info({ schedules: schedules.length }, 'schedules restored');
+    let restored = 0;
+    for (const { owner, id, value } of this.store.all()) {
+      this.follow(owner, id, value, Date.now());
+      restored++;
+    }
+    if (restored > 0) this.options.log.info({ schedules: restored }, 'schedules restored');
   }
 
   /** ScheduleOneTime: fires once, `delay_seconds` from now (0 or less: at once). */
-  async scheduleOneTime(pluginId: string, request: ScheduleOneTimeRequest): Promise<ScheduleResponse> {
-    const { delaySeconds } = request;
-    return this.add(pluginId, request.scheduleId, request.payload, () => ({ kind: 'once', dueAt: Date.now() + Math.max(0, delaySeconds) * 1000 }));
+  scheduleOneTime(pluginId: string, request: ScheduleOneTimeRequest): Promise<ScheduleResponse> {
+    const dueAt = Date.now() + Math.max(0, request.delaySeconds) * 1000;
+    return this.add(pluginId, request.scheduleId, { kind: 'once', dueAt, payload: new Uint8Array(request.payload) });
   }
 
   /** ScheduleRecurring: a cron expression of released Navidrome's dialect; a bad one is an `error`. */
   async scheduleRecurring(pluginId: string, request: ScheduleRecurringRequest): Promise<ScheduleResponse> {
     const cron = parseCron(request.cronExpression);
-    if ('problem' in cron) return { scheduleId: '', error: cron.problem };
-    return this.add(pluginId, request.scheduleId, request.payload, () => ({ kind: 'cron', cron, running: false }));
+    if ('problem' in cron) return refused(cron.problem);
+    return this.add(pluginId, request.scheduleId, { kind: 'cron', cron, payload: new Uint8Array(request.payload) });
   }
 
   /** CancelSchedule: only the calling plugin's schedules are found. */
   async cancel(pluginId: string, { scheduleId }: CancelRequest): Promise<CancelResponse> {
     if (!this.accepting()) return { success: false, error: 'the scheduler is shutting down' };
-    const schedule = this.schedules.get(pluginId)?.get(scheduleId);
-    if (schedule === undefined) return { success: false, error: 'schedule not found' };
-    this.forget(schedule);
-    const unsaved = await this.persist();
-    return { success: true, error: unsaved === undefined ? '' : `cancelled, but ${unsaved}` };
+    if (!this.store.pending(pluginId).has(scheduleId)) return { success: false, error: 'schedule not found' };
+    // Held while the change is written, so a schedule cancelled cannot fire meanwhile.
+    const held = this.store.owned(pluginId).get(scheduleId);
+    this.armed.get(pluginId)?.get(scheduleId)?.clear();
+    const result = await this.store.commit([{ owner: pluginId, id: scheduleId }]);
+    if (result.ok) return { success: true, error: '' };
+    if (held !== undefined && this.store.owned(pluginId).get(scheduleId) === held) this.follow(pluginId, scheduleId, held, Date.now());
+    return { success: false, error: `schedule ${scheduleId} was not cancelled: the schedules file could not be written (${result.error})` };
+  }
+
+  /** What `pluginId` holds now, as a release of exactly that (see PluginState): a refreshed version's OnInit schedules are spared. */
+  hold(pluginId: string): () => Promise<void> {
+    const held = new Map(this.store.owned(pluginId));
+    return async () => {
+      const own = this.store.owned(pluginId);
+      const edits = [...held].filter(([id, value]) => own.get(id) === value).map(([id]) => ({ owner: pluginId, id }));
+      if (edits.length > 0 && this.state !== 'closed') await this.store.apply(edits);
+    };
   }
 
   /** Live schedules of a plugin (for tests and health). */
   count(pluginId: string): number {
-    return this.schedules.get(pluginId)?.size ?? 0;
-  }
-
-  /** Cancels every schedule of a plugin that is refreshed or removed, and persists that. */
-  async release(pluginId: string): Promise<void> {
-    if (!this.accepting()) return;
-    const own = this.schedules.get(pluginId);
-    if (own === undefined) return;
-    for (const schedule of own.values()) schedule.timeout?.clear();
-    this.schedules.delete(pluginId);
-    await this.persist();
+    return this.store.owned(pluginId).size;
   }
 
   /** Stops every timeout and waits for pending writes; persisted schedules stay for the next start. */
   async close(): Promise<void> {
     this.state = 'closed';
-    for (const own of this.schedules.values()) for (const schedule of own.values()) schedule.timeout?.clear();
-    await this.file.flush();
+    for (const own of this.armed.values()) for (const timeout of own.values()) timeout.clear();
+    this.armed.clear();
+    await this.store.flush();
   }
 
-  private async add(pluginId: string, requested: string, requestPayload: Uint8Array, make: () => { kind: 'once'; dueAt: number } | { kind: 'cron'; cron: CronExpression; running: boolean }): Promise<ScheduleResponse> {
-    if (!this.accepting()) return { scheduleId: '', error: 'the scheduler is shutting down' };
+  private async add(pluginId: string, requested: string, value: ScheduleRecord): Promise<ScheduleResponse> {
+    if (!this.accepting()) return refused('the scheduler is shutting down');
     const scheduleId = requested === '' ? randomBytes(8).toString('base64url').slice(0, 10) : requested;
-    const own = this.schedules.get(pluginId);
-    const replaced = own?.get(scheduleId);
-    // Replacing an id keeps the count, so only a new id can hit the cap.
-    if (replaced === undefined && (own?.size ?? 0) >= this.maxPerPlugin) return { scheduleId: '', error: `plugin ${pluginId} already has ${this.maxPerPlugin} schedules, the most allowed` };
-    if (requestPayload.length > MAX_PAYLOAD_BYTES) return { scheduleId: '', error: `the payload is ${requestPayload.length} bytes, more than the ${MAX_PAYLOAD_BYTES} a schedule may carry` };
-    const others = [...(own?.values() ?? [])].reduce((total, schedule) => total + (schedule === replaced ? 0 : schedule.payload.length), 0);
-    if (others + requestPayload.length > MAX_PAYLOAD_BYTES_PER_PLUGIN) return { scheduleId: '', error: `plugin ${pluginId}'s schedules would carry more than ${MAX_PAYLOAD_BYTES_PER_PLUGIN} bytes of payload` };
-    // Copied because the request's bytes may be a view of a buffer the caller reuses.
-    const schedule: Live = { pluginId, scheduleId, payload: new Uint8Array(requestPayload), ...make() };
+    const problem = this.overLimit(pluginId, scheduleId, value.payload.byteLength);
+    if (problem) return refused(problem);
     // Reusing an id replaces the schedule of either kind.
-    if (replaced) this.forget(replaced);
-    this.arm(schedule, Date.now());
-    const unsaved = await this.persist();
-    return { scheduleId, error: unsaved === undefined ? '' : `the schedule is live, but ${unsaved}` };
+    const result = await this.store.commit([{ owner: pluginId, id: scheduleId, value }]);
+    if (!result.ok) return refused(`schedule ${scheduleId} was not made: the schedules file could not be written (${result.error})`);
+    return { scheduleId, error: '' };
   }
 
-  private restore(stored: StoredSchedule): void {
-    if (stored.kind === 'once') return this.arm({ ...stored }, Date.now());
-    const cron = parseCron(stored.cron);
-    if ('problem' in cron) {
-      this.options.log.error({ pluginId: stored.pluginId, scheduleId: stored.scheduleId, problem: cron.problem }, 'a stored schedule no longer parses; dropped');
+  /** Why this schedule would take the plugin past a cap, or undefined. */
+  private overLimit(pluginId: string, scheduleId: string, payloadBytes: number): string | undefined {
+    const { maxSchedules, maxPayloadBytes, maxPayloadBytesPerPlugin } = this.limits;
+    const idBytes = Buffer.byteLength(scheduleId);
+    if (idBytes > MAX_TIMER_ID_BYTES) return `schedule id is ${idBytes} bytes, over the ${MAX_TIMER_ID_BYTES}-byte cap`;
+    if (payloadBytes > maxPayloadBytes) return `payload is ${payloadBytes} bytes, over the ${maxPayloadBytes}-byte cap for one schedule (Plugins.MaxTimerPayloadBytes)`;
+    const own = this.store.pending(pluginId);
+    const replaced = own.get(scheduleId);
+    // Replacing an id keeps the count, so only a new id can hit the cap.
+    if (replaced === undefined && own.size >= maxSchedules) return `plugin ${pluginId} already has ${maxSchedules} schedules, the most allowed (Plugins.MaxSchedules)`;
+    let total = payloadBytes - (replaced?.payload.byteLength ?? 0);
+    for (const { payload } of own.values()) total += payload.byteLength;
+    if (total > maxPayloadBytesPerPlugin) {
+      return `plugin ${pluginId}'s schedules would hold ${total} bytes of payload, over the ${maxPayloadBytesPerPlugin}-byte cap per plugin (Plugins.MaxTimerPayloadBytesPerPlugin)`;
+    }
+    return undefined;
+  }
+
+  /** Keeps the armed timeouts in step with the records in force; a cron one armed for its next time after `from`. */
+  private follow(pluginId: string, scheduleId: string, value: ScheduleRecord | undefined, from: number): void {
+    let own = this.armed.get(pluginId);
+    own?.get(scheduleId)?.clear();
+    const dueAt = value === undefined || this.state === 'closed' ? undefined : value.kind === 'once' ? value.dueAt : value.cron.next(from);
+    if (value === undefined || dueAt === undefined) {
+      own?.delete(scheduleId);
+      if (own?.size === 0) this.armed.delete(pluginId);
       return;
     }
-    this.arm({ pluginId: stored.pluginId, scheduleId: stored.scheduleId, payload: stored.payload, kind: 'cron', cron, running: false }, Date.now());
+    if (own === undefined) this.armed.set(pluginId, (own = new Map()));
+    own.set(scheduleId, new LongTimeout(dueAt, () => this.onDue(pluginId, scheduleId, value, dueAt)));
   }
 
-  /** Enters the schedule in the table and sets its timeout (a cron one at its next time after `from`). */
-  private arm(schedule: Live, from: number): void {
-    let own = this.schedules.get(schedule.pluginId);
-    if (own === undefined) this.schedules.set(schedule.pluginId, (own = new Map()));
-    own.set(schedule.scheduleId, schedule);
-    const dueAt = schedule.kind === 'once' ? schedule.dueAt : schedule.cron.next(from);
-    if (dueAt === undefined) return this.forget(schedule);
-    schedule.timeout = new LongTimeout(dueAt, () => this.onDue(schedule, dueAt));
-  }
-
-  private onDue(schedule: Live, dueAt: number): void {
-    if (schedule.kind === 'once') {
-      // Forgotten and persisted before the callback runs: a crash during the callback loses it
-      // rather than firing it twice.
-      this.forget(schedule);
-      void this.persist();
-      void this.dispatch(schedule, false);
+  private onDue(pluginId: string, scheduleId: string, value: ScheduleRecord, dueAt: number): void {
+    if (this.store.owned(pluginId).get(scheduleId) !== value) return;
+    if (value.kind === 'once') {
+      // Forgotten before the callback runs: a crash during the callback loses it rather than
+      // firing it twice.
+      void this.store.apply([{ owner: pluginId, id: scheduleId }]);
+      void this.dispatch(pluginId, scheduleId, value.payload, false);
       return;
     }
     // Runs never overlap: a run still busy when the next falls due skips that one.
-    if (!schedule.running) {
-      schedule.running = true;
-      void this.dispatch(schedule, true).finally(() => (schedule.running = false));
+    if (this.running.has(value)) {
+      this.options.log.debug({ pluginId, scheduleId }, 'recurring schedule still running; this run is skipped');
     } else {
-      this.options.log.debug({ pluginId: schedule.pluginId, scheduleId: schedule.scheduleId }, 'recurring schedule still running; this run is skipped');
+      this.running.add(value);
+      void this.dispatch(pluginId, scheduleId, value.payload, true).finally(() => this.running.delete(value));
     }
-    // Next after the later of now and this run's time, so a sleeping host skips missed runs.
-    if (this.schedules.get(schedule.pluginId)?.get(schedule.scheduleId) === schedule) this.arm(schedule, Math.max(Date.now(), dueAt));
+    // Next after the later of now and this run's time, so a host that slept skips the runs it missed.
+    this.follow(pluginId, scheduleId, value, Math.max(Date.now(), dueAt));
   }
 
-  private async dispatch(schedule: Live, isRecurring: boolean): Promise<void> {
-    const { pluginId, scheduleId } = schedule;
+  private async dispatch(pluginId: string, scheduleId: string, payload: Uint8Array, isRecurring: boolean): Promise<void> {
     this.options.log.debug({ pluginId, scheduleId, isRecurring }, 'schedule fired');
     try {
-      await this.options.fire(pluginId, scheduleId, schedule.payload, isRecurring);
+      await this.options.fire(pluginId, scheduleId, payload, isRecurring);
     } catch (error) {
       this.options.log.error({ pluginId, scheduleId, err: error }, 'scheduler callback failed');
     }
-  }
-
-  private forget(schedule: Live): void {
-    schedule.timeout?.clear();
-    const own = this.schedules.get(schedule.pluginId);
-    // Only this exact schedule: a replacement under the same id must survive.
-    if (own?.get(schedule.scheduleId) !== schedule) return;
-    own.delete(schedule.scheduleId);
-    if (own.size === 0) this.schedules.delete(schedule.pluginId);
-  }
-
-  /** Writes the schedules; undefined when saved, else a sentence for the plugin. */
-  private async persist(): Promise<string | undefined> {
-    try {
-      await this.file.save(() => encodeScheduleFile(this.stored()));
-      return undefined;
-    } catch (error) {
-      return `it could not be saved (${(error as Error).message}), so it will not survive a restart`;
-    }
-  }
-
-  private stored(): StoredSchedule[] {
-    return [...this.schedules.values()].flatMap((own) =>
-      [...own.values()].map(({ pluginId, scheduleId, payload, ...rest }): StoredSchedule =>
-        rest.kind === 'once' ? { pluginId, scheduleId, payload, kind: 'once', dueAt: rest.dueAt } : { pluginId, scheduleId, payload, kind: 'cron', cron: rest.cron.source },
-      ),
-    );
   }
 
   private accepting(): boolean {
     if (this.state === 'new') throw new NdpError('internal', 'SchedulerService used before start()');
     return this.state === 'started';
   }
+}
+
+function refused(error: string): ScheduleResponse {
+  return { scheduleId: '', error };
 }

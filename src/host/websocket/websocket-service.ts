@@ -155,9 +155,16 @@ export class WebSocketService {
     return this.connections.get(pluginId)?.size ?? 0;
   }
 
-  /** Closes a plugin's connections without callbacks: its version is going (refresh, remove). */
-  release(pluginId: string): void {
-    for (const connection of [...(this.connections.get(pluginId)?.values() ?? [])]) this.drop(connection, 1001, 'plugin unloaded');
+  /**
+   * What `pluginId` holds now, as a release of exactly that (see PluginState): its connections
+   * are closed without callbacks, since the version they belong to is going; those a refreshed
+   * version opens while it loads (in its OnInit) are spared.
+   */
+  hold(pluginId: string): () => Promise<void> {
+    const held = [...(this.connections.get(pluginId)?.values() ?? [])];
+    return async () => {
+      for (const connection of held) if (!connection.released && !connection.ended) this.drop(connection, 1001, 'plugin unloaded');
+    };
   }
 
   /** Ends every connection at shutdown, without callbacks and without waiting for peers. */

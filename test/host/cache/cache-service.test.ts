@@ -28,7 +28,7 @@ describe('CacheService cap', () => {
     expect(cache.getString('p', 'kept')).toEqual({ exists: true, value: 'small' });
   });
 
-  it("counts each plugin's bytes apart, and gives them back on remove, overwrite and release", () => {
+  it("counts each plugin's bytes apart, and gives them back on remove, overwrite and release", async () => {
     cache = new CacheService({ maxBytesPerPlugin: 1 << 20 });
     cache.setString('a', { key: 'k', value: text(100), ttlSeconds: '60' });
     const one = cache.bytesUsed('a');
@@ -38,8 +38,19 @@ describe('CacheService cap', () => {
     expect(cache.bytesUsed('b')).toBe(one);
     cache.remove('a', 'k');
     expect(cache.bytesUsed('a')).toBe(0);
-    cache.release('b');
+    await cache.hold('b')();
     expect(cache.bytesUsed('b')).toBe(0);
     expect(cache.has('b', 'k')).toBe(false);
+  });
+
+  it('a release takes exactly what was held: entries set afterwards (a new version\'s OnInit) stay', async () => {
+    cache = new CacheService();
+    cache.setString('p', { key: 'old', value: 'v1', ttlSeconds: '60' });
+    cache.setString('p', { key: 'rewritten', value: 'v1', ttlSeconds: '60' });
+    const release = cache.hold('p');
+    cache.setString('p', { key: 'new', value: 'v2', ttlSeconds: '60' });
+    cache.setString('p', { key: 'rewritten', value: 'v2', ttlSeconds: '60' });
+    await release();
+    expect([cache.has('p', 'old'), cache.getString('p', 'new'), cache.getString('p', 'rewritten')]).toEqual([false, { exists: true, value: 'v2' }, { exists: true, value: 'v2' }]);
   });
 });
