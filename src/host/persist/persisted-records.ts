@@ -135,6 +135,20 @@ export class PersistedRecords<T> {
     return result;
   }
 
+  /**
+   * What `owner` holds now, as a release of exactly that: records set afterwards (a refreshed
+   * version's OnInit) or replaced meanwhile are spared. The release is applied (in force at once,
+   * persisted with the next write); see PluginState.
+   */
+  hold(owner: string): () => Promise<void> {
+    const held = new Map(this.owned(owner));
+    return async () => {
+      const own = this.owned(owner);
+      const edits = [...held].filter(([id, value]) => own.get(id) === value).map(([id]) => ({ owner, id }));
+      if (edits.length > 0) await this.apply(edits);
+    };
+  }
+
   /** Applies the edits once a file holding them is on disk; never rejects. */
   commit(edits: readonly RecordEdit<T>[]): Promise<CommitResult> {
     this.queued ??= { edits: [], done: waiter() };

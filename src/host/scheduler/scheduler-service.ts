@@ -102,11 +102,9 @@ export class SchedulerService {
 
   /** What `pluginId` holds now, as a release of exactly that (see PluginState): a refreshed version's OnInit schedules are spared. */
   hold(pluginId: string): () => Promise<void> {
-    const held = new Map(this.store.owned(pluginId));
+    const release = this.store.hold(pluginId);
     return async () => {
-      const own = this.store.owned(pluginId);
-      const edits = [...held].filter(([id, value]) => own.get(id) === value).map(([id]) => ({ owner: pluginId, id }));
-      if (edits.length > 0 && this.state !== 'closed') await this.store.apply(edits);
+      if (this.state !== 'closed') await release();
     };
   }
 
