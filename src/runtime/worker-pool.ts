@@ -167,6 +167,9 @@ export class WorkerPool {
     const pending = slot.pending;
     if (!pending || pending.job.id !== reply.id) return;
     slot.pending = undefined;
+    // A guest that gave up on a host call (a refused reply) left its exchange open: whatever
+    // the host answers for it later must not reach the next job on this worker.
+    if (slot.channel.busy) slot.channel.reset();
     this.settle(pending, reply);
     if (this.queue.length > 0) return this.dispatch();
     if (this.slots.length > this.options.minWorkers) {
