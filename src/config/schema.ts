@@ -106,7 +106,7 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-max-workers',
     },
     CallTimeout: {
-      doc: 'Time limit for one plugin call: milliseconds, or a duration like "500ms", "10s", "1m"',
+      doc: 'Time limit for one plugin call, from when a worker starts it (it also waits at most this long for one): milliseconds, or a duration like "500ms", "10s", "1m"',
       format: FORMAT.duration,
       default: 10_000,
       env: 'NDPHOST_PLUGINS_CALLTIMEOUT',
@@ -141,7 +141,7 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-max-timers',
     },
     InitTimeout: {
-      doc: 'Time limit for OnInit and the load-time checks (a duration, like CallTimeout)',
+      doc: 'Time limit for OnInit and each load-time check, from when it starts running (a duration, like CallTimeout)',
       format: FORMAT.duration,
       default: 30_000,
       env: 'NDPHOST_PLUGINS_INITTIMEOUT',

@@ -14,4 +14,5 @@ export {
   DEFAULT_MAX_MEMORY_MIB,
 } from './check-module';
 export type { HostCaller, HostCallHandler } from './worker-pool';
+export type { CallLimits } from './call-limits';
 export type { HostReply } from './host-channel';

@@ -1,4 +1,5 @@
 import { NdpError } from '../errors';
+import type { CallLimits } from './call-limits';
 import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
 import { ModuleCache } from './module-cache';
 import type { FromWorker } from './protocol';
@@ -30,7 +31,7 @@ export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
  * @example
  *   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 16 });
  *   const module = await sandbox.load(pluginId, await fs.readFile('plugin.wasm'));
- *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, Date.now() + 1000);
+ *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, { deadline: callersDeadline, timeoutMs: 10_000 });
  */
 export class Sandbox {
   private readonly cache: ModuleCache;
@@ -67,16 +68,16 @@ export class Sandbox {
   }
 
   /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
-  async call(module: LoadedModule, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
-    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline);
+  async call(module: LoadedModule, exportName: string, input: Uint8Array, limits: CallLimits): Promise<Uint8Array> {
+    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, limits);
     if (!('output' in reply)) return fail(reply);
     if (reply.stderr) this.options.onGuestStderr?.(module.pluginId, reply.stderr);
     return reply.output;
   }
 
-  /** Calls a `<service>_api_version` export in a fresh instance. */
-  async apiVersion(module: LoadedModule, exportName: string, deadline: number): Promise<number> {
-    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, deadline);
+  /** Calls a `<service>_api_version` export in a fresh instance, as a load-time check. */
+  async apiVersion(module: LoadedModule, exportName: string, timeoutMs: number): Promise<number> {
+    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, { timeoutMs, loadTime: true });
     return 'version' in reply ? reply.version : fail(reply);
   }
 

@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { ArtistBiographyRequest } from '../../generated/ts/api';
 import { HttpRequest } from '../../generated/ts/host/http/http';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
@@ -8,6 +9,7 @@ import { pluginHealthName } from '../../src/sidecar';
 import { status } from '../helpers/api-clients';
 import { HealthClient } from '../helpers/health-client';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { rawUnaryCall } from '../helpers/raw-grpc';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 import { watToWasm } from '../helpers/wat';
 
@@ -43,7 +45,7 @@ const packed = (ptr: number, len: number) => `(i64.const ${(BigInt(ptr) << 32n) 
 
 /** Misbehaviour at call time: [id, module, status code, message]. */
 const AT_CALL: [string, Hostile, number, RegExp][] = [
-  ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish before the deadline/],
+  ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish within its 500 ms time limit/],
   ['grow-bomb', { body: '(loop $grow (br_if $grow (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) unreachable' }, grpcStatus.RESOURCE_EXHAUSTED, /plugin grow-bomb: export metadata_agent_get_artist_biography ran out of memory: \d+ of its 8 MiB cap/],
   ['unreachable', { body: 'unreachable' }, grpcStatus.INTERNAL, /plugin unreachable: export metadata_agent_get_artist_biography failed: unreachable/],
   ['recursion', { body: '(drop (call $deep (i32.const 0))) (i64.const 0)' }, grpcStatus.INTERNAL, /plugin recursion: export metadata_agent_get_artist_biography failed: stack overflow/],
@@ -138,7 +140,7 @@ describe('hostile plugins', () => {
   it('a plugin looping in host calls that block is stopped at its deadline, while a healthy plugin answers', async () => {
     const hostile = biography('host-call-loop', 'x');
     await expect(biography('healthy', 'meanwhile')).resolves.toEqual({ biography: 'fixture:meanwhile:calls=1' });
-    await expect(hostile).rejects.toMatchObject(status(grpcStatus.DEADLINE_EXCEEDED, /plugin host-call-loop: export metadata_agent_get_artist_biography did not finish before the deadline/));
+    await expect(hostile).rejects.toMatchObject(status(grpcStatus.DEADLINE_EXCEEDED, /plugin host-call-loop: export metadata_agent_get_artist_biography did not finish within its 500 ms time limit/));
     await expect(health.check('')).resolves.toBe('SERVING');
   });
 
@@ -196,5 +198,87 @@ describe('quarantine', () => {
     await expect(biography('Ann', 'flaky')).rejects.toMatchObject(status(grpcStatus.UNAVAILABLE, 'plugin flaky is quarantined'));
     await health.waitFor(pluginHealthName('flaky'), 'SERVING');
     await expect(biography('Ann')).resolves.toEqual({ biography: 'fixture:Ann:calls=1' });
+  });
+});
+
+describe('quarantine and load checks cannot be turned against healthy plugins (issue 8, item 4)', () => {
+  const SPIN = '(loop $forever (br $forever)) (i64.const 0)';
+
+  describe('at call time', () => {
+    const plugins = new PluginsFolder().copy('fixture', 'healthy-a').copy('fixture', 'healthy-b');
+    let s: TestSidecar;
+    let health: HealthClient;
+
+    beforeAll(async () => {
+      plugins.write('spin', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(hostileWat({ body: SPIN }), 'spin.wat') });
+      s = await startTestSidecar(plugins.folder, [
+        '--plugins-min-workers', '1',
+        '--plugins-max-workers', '1',
+        '--plugins-call-timeout', '1s',
+        '--plugins-quarantine-failures', '3',
+        '--plugins-quarantine-window', '1m',
+        '--plugins-quarantine-backoff', '1m',
+        '--plugins-order', 'spin',
+      ]);
+      health = new HealthClient(s.address);
+    });
+    afterAll(async () => {
+      health.close();
+      await s.close();
+      plugins.cleanup();
+    });
+
+    const biography = (plugin: string, name: string, timeoutMs?: number) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin, timeoutMs });
+
+    it('six calls with grpc-timeout 1n leave a healthy plugin in service', async () => {
+      const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
+      for (let i = 0; i < 6; i++) {
+        const answer = await rawUnaryCall(s.address, '/api.MetadataAgent/GetArtistBiography', request, { 'grpc-timeout': '1n', 'x-plugin': 'healthy-a' });
+        expect(answer.code).toBe(grpcStatus.DEADLINE_EXCEEDED);
+      }
+      await expect(health.check(pluginHealthName('healthy-a'))).resolves.toBe('SERVING');
+      await expect(biography('healthy-a', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+    });
+
+    it('calls that expire queued behind a spinning plugin leave the plugin they were for in service', async () => {
+      const spinning = biography('spin', 'x').catch((error: unknown) => error);
+      const queued = await Promise.allSettled([1, 2, 3, 4].map((n) => biography('healthy-b', `q${n}`, 300)));
+      expect(queued.map((outcome) => outcome.status === 'rejected' && (outcome.reason as { code: number }).code)).toEqual(Array(4).fill(grpcStatus.DEADLINE_EXCEEDED));
+      await expect(health.check(pluginHealthName('healthy-b'))).resolves.toBe('SERVING');
+      await expect(biography('healthy-b', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+      // The spinning plugin itself ran for its whole time limit: that one is its own failure.
+      await expect(spinning).resolves.toMatchObject(status(grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish within its 1000 ms time limit/));
+    });
+
+    it('fan-out skips a plugin that used up its own time limit and asks the next one', async () => {
+      // spin comes first (Plugins.Order); each plugin gets its own time limit, so healthy-a still answers.
+      await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: 'fan' })).resolves.toEqual({ biography: 'fixture:fan:calls=1' });
+    });
+  });
+
+  describe('at load time', () => {
+    // Named to sort (and so start loading) before the healthy plugin.
+    const plugins = new PluginsFolder().copy('fixture', 'z-healthy');
+    let s: TestSidecar;
+
+    beforeAll(async () => {
+      const spinsAtStart = hostileWat({ body: '(i64.const 0)', extra: '(func $spin (loop $forever (br $forever))) (start $spin)' });
+      for (const id of ['a-spin-start-1', 'a-spin-start-2']) plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(spinsAtStart, `${id}.wat`) });
+      s = await startTestSidecar(plugins.folder, ['--plugins-min-workers', '2', '--plugins-max-workers', '2', '--plugins-init-timeout', '2s']);
+    });
+    afterAll(async () => {
+      await s.close();
+      plugins.cleanup();
+    });
+
+    it('two plugins whose start function spins hold both workers, and a healthy plugin still loads', async () => {
+      const states = Object.fromEntries(s.sidecar.plugins.list().map(({ id, state, error }) => [id, { state, kind: error?.kind, message: error?.message }]));
+      expect(states).toEqual({
+        'a-spin-start-1': { state: 'failed', kind: 'plugin_timeout', message: 'plugin a-spin-start-1: export metadata_agent_api_version did not finish within its 2000 ms time limit' },
+        'a-spin-start-2': { state: 'failed', kind: 'plugin_timeout', message: 'plugin a-spin-start-2: export metadata_agent_api_version did not finish within its 2000 ms time limit' },
+        'z-healthy': { state: 'ready', kind: undefined, message: undefined },
+      });
+      await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: 'Ann' }, { plugin: 'z-healthy' })).resolves.toEqual({ biography: 'fixture:Ann:calls=1' });
+    });
   });
 });

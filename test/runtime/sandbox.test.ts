@@ -8,7 +8,7 @@ import { FIXTURE_PLUGINS } from '../helpers/paths';
 import { watToWasm } from '../helpers/wat';
 import { defer } from '../helpers/defer';
 
-const SOON = () => Date.now() + 5_000;
+const SOON = () => ({ timeoutMs: 5_000 });
 const fixtureWasm = () => new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm')));
 const biographyRequest = (name: string) => ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish();
 const BIOGRAPHY = 'metadata_agent_get_artist_biography';
@@ -67,19 +67,39 @@ describe('Sandbox', () => {
     await expect(sandbox.call(module, 'run', new Uint8Array(0), SOON())).resolves.toEqual(new Uint8Array(0));
   });
 
-  it('a call past its deadline is a deadline error, and the next call runs', async () => {
+  it('a plugin running past its own time limit is a plugin_timeout, and the next call runs', async () => {
     const module = await load(guestWat('(loop $spin (br $spin)) (i64.const 0)'));
-    const error = await sandbox.call(module, 'run', new Uint8Array([1]), Date.now() + 100).catch((e: unknown) => e);
-    expect(isKind(error, 'deadline')).toBe(true);
-    expect(error).toMatchObject({ pluginId: 'wat', export: 'run' });
+    const error = await sandbox.call(module, 'run', new Uint8Array([1]), { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(isKind(error, 'plugin_timeout')).toBe(true);
+    expect(error).toMatchObject({ pluginId: 'wat', export: 'run', message: 'plugin wat: export run did not finish within its 100 ms time limit' });
     const fixture = await sandbox.load('fixture', fixtureWasm());
     const output = await sandbox.call(fixture, BIOGRAPHY, biographyRequest('next'), SOON());
     expect(ArtistBiographyResponse.decode(output).biography).toBe('fixture:next:calls=1');
   });
 
+  it("a caller's deadline shorter than the time limit is a deadline, not the plugin's failure", async () => {
+    const module = await load(guestWat('(loop $spin (br $spin)) (i64.const 0)'));
+    const error = await sandbox.call(module, 'run', new Uint8Array([1]), { deadline: Date.now() + 100, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'deadline', pluginId: 'wat', message: "plugin wat: export run did not finish before the caller's deadline" });
+  });
+
+  it('a call that waits for a busy worker past its time limit is a deadline, not the plugin timing out', async () => {
+    const spinner = await load(guestWat('(loop $spin (br $spin)) (i64.const 0)'));
+    const fixture = await sandbox.load('fixture', fixtureWasm());
+    const spinning = sandbox.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    await expect(sandbox.call(fixture, BIOGRAPHY, biographyRequest('x'), { timeoutMs: 100 })).rejects.toMatchObject({
+      kind: 'deadline',
+      message: 'plugin fixture: export metadata_agent_get_artist_biography did not start: every worker was busy and it waited 100 ms',
+    });
+    await expect(spinning).resolves.toMatchObject({ kind: 'plugin_timeout', pluginId: 'wat' });
+  });
+
   it('a deadline already passed never reaches a worker', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
-    await expect(sandbox.call(module, BIOGRAPHY, biographyRequest('x'), Date.now() - 1)).rejects.toMatchObject({ kind: 'deadline' });
+    await expect(sandbox.call(module, BIOGRAPHY, biographyRequest('x'), { deadline: Date.now() - 1, timeoutMs: 5_000 })).rejects.toMatchObject({
+      kind: 'deadline',
+      message: "plugin fixture: export metadata_agent_get_artist_biography was not called: the caller's deadline had already passed",
+    });
   });
 
   describe('a failing guest fails only its call, with an error naming plugin, export and cause', () => {
@@ -163,7 +183,7 @@ describe('Sandbox', () => {
 
   it('apiVersion calls the version export in a fresh instance', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
-    await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', SOON())).resolves.toBe(1);
+    await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', 5_000)).resolves.toBe(1);
   });
 });
 
@@ -222,7 +242,7 @@ describe('Sandbox host calls', () => {
   it('a deadline passing during a host call ends the call, and the pool recovers', async () => {
     entered.expected = 1;
     const module = await load('waiter', guestWat('(call $wait (local.get $ptr) (local.get $len))', '(import "env" "wait" (func $wait (param i32 i32) (result i64)))'));
-    const stuck = sandbox.call(module, 'run', new Uint8Array([1]), Date.now() + 100);
+    const stuck = sandbox.call(module, 'run', new Uint8Array([1]), { deadline: Date.now() + 100, timeoutMs: 5_000 });
     await expect(stuck).rejects.toMatchObject({ kind: 'deadline', pluginId: 'waiter' });
     gate.resolve();
     const echoer = await load('echoer', ECHO_WAT);
