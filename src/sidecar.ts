@@ -49,6 +49,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
     maxMemoryMiB: settings.maxMemoryMiB,
+    maxTableEntries: settings.maxTableEntries,
     maxResponseBytes: settings.maxResponseBytes,
     hostFunctions: HOST_FUNCTIONS,
     hostCall: createHostBroker({ http, timers, httpPermission: (pluginId) => plugins.manifest(pluginId)?.permissions?.http, pluginConfig: (pluginId) => config.pluginConfig[pluginId] ?? {} }),

@@ -31,6 +31,7 @@ export interface RawConfig {
     InitTimeout: number;
     TimerCallbackTimeout: number;
     MaxMemoryMiB: number;
+    MaxTableEntries: number;
     MaxResponseBytes: number;
     QuarantineFailures: number;
     QuarantineWindow: number;
@@ -160,6 +161,13 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 128,
       env: 'NDPHOST_PLUGINS_MAXMEMORYMIB',
       arg: 'plugins-max-memory-mib',
+    },
+    MaxTableEntries: {
+      doc: 'Most entries the tables of one plugin instance may hold, all tables together, whatever the module declares',
+      format: FORMAT.positiveInt,
+      default: 100_000,
+      env: 'NDPHOST_PLUGINS_MAXTABLEENTRIES',
+      arg: 'plugins-max-table-entries',
     },
     MaxResponseBytes: {
       doc: 'Largest response a plugin call may return, in bytes',

@@ -12,6 +12,8 @@ export type { ModuleRules } from './check-module';
 export {
   /** The memory cap when none is configured (Plugins.MaxMemoryMiB's default). */
   DEFAULT_MAX_MEMORY_MIB,
+  /** The table cap when none is configured (Plugins.MaxTableEntries's default). */
+  DEFAULT_MAX_TABLE_ENTRIES,
 } from './check-module';
 export type { HostCaller, HostCallHandler } from './worker-pool';
 export type { CallLimits } from './call-limits';

@@ -1,6 +1,6 @@
 import { NdpError } from '../errors';
 import type { CallLimits } from './call-limits';
-import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
+import { DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES } from './check-module';
 import { ModuleCache } from './module-cache';
 import type { FromWorker } from './protocol';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
@@ -18,6 +18,8 @@ const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
   /** Linear memory cap per instance, enforced by rewriting each module's declared maximum (default 128). */
   readonly maxMemoryMiB?: number;
+  /** Cap on all of an instance's table entries together, enforced the same way (default 100,000). */
+  readonly maxTableEntries?: number;
   /** The largest response a plugin may return (default 16 MiB). */
   readonly maxResponseBytes?: number;
   /** Receives what a guest wrote to stderr during a call that succeeded (a failed call's error carries it). */
@@ -39,9 +41,9 @@ export class Sandbox {
   private readonly users = new Map<string, number>();
 
   constructor(private readonly options: SandboxOptions) {
-    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
+    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxTableEntries = DEFAULT_MAX_TABLE_ENTRIES, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
     this.pool = new WorkerPool({ ...options, limits: { maxResponseBytes, maxMemoryBytes: maxMemoryMiB * 1024 * 1024 } });
-    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB });
+    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB, maxTableEntries });
   }
 
   /** The number of live workers. */

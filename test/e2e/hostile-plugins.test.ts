@@ -43,6 +43,17 @@ function hostileWat({ body, extra = '', pages = 1, malloc }: Hostile): string {
 
 const packed = (ptr: number, len: number) => `(i64.const ${(BigInt(ptr) << 32n) | BigInt(len >>> 0)})`;
 
+/** Declares `count` tables without a maximum and grows each by 10M entries (V8's own limit). */
+function tableBomb(count: number): Hostile {
+  const tables = Array.from({ length: count }, (_, i) => `(table $t${i} 1 funcref)`).join(' ');
+  const grows = Array.from({ length: count }, (_, i) => `(drop (table.grow $t${i} (ref.null func) (i32.const 9999999)))`).join(' ');
+  const capped = 'the tables stayed under the cap';
+  return {
+    extra: `${tables} (data (i32.const 256) "${capped}")`,
+    body: `${grows} (if (i32.gt_u (table.size $t${count - 1}) (i32.const 100000)) (then unreachable)) ${packed(256, 0x8000_0000 | capped.length)}`,
+  };
+}
+
 /** Misbehaviour at call time: [id, module, status code, message]. */
 const AT_CALL: [string, Hostile, number, RegExp][] = [
   ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish within its 500 ms time limit/],
@@ -56,6 +67,9 @@ const AT_CALL: [string, Hostile, number, RegExp][] = [
   ['bad-protobuf', { body: packed(256, 4), extra: '(data (i32.const 256) "\\ff\\ff\\ff\\ff")' }, grpcStatus.INTERNAL, /plugin bad-protobuf: export metadata_agent_get_artist_biography returned bytes that are not a valid GetArtistBiography response/],
   ['bad-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0x7fff0000)' }, grpcStatus.INTERNAL, /plugin bad-malloc: export metadata_agent_get_artist_biography malloc\(\d+\) returned 2147418112, outside/],
   ['huge-response', { body: packed(1024, 100 * 1024 * 1024) }, grpcStatus.RESOURCE_EXHAUSTED, /plugin huge-response: export metadata_agent_get_artist_biography returned 104857600 bytes, over the 16777216-byte response cap/],
+  // Issue 8, item 9: 8 tables grown to 10M entries each took 2 GiB. Capped at load, every grow
+  // fails and the plugin says so; uncapped, it would trap at the end (and the memory check below fails).
+  ['table-bomb', tableBomb(8), grpcStatus.UNKNOWN, /^plugin table-bomb: the tables stayed under the cap$/],
 ];
 
 /** Refused at load: [id, module, error kind, message]. */
@@ -64,6 +78,10 @@ const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
   ['no-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0)' }, 'bad_module', /plugin no-malloc: does not export malloc/],
   ['unknown-import', { body: '(i64.const 0)', extra: '(import "env" "launch_missiles" (func))' }, 'bad_module', /plugin unknown-import: imports function env.launch_missiles, which the host does not provide/],
   ['wrong-signature', { body: '(i64.const 0)' }, 'bad_module', /plugin wrong-signature declares MetadataAgent, but export metadata_agent_get_album_info has signature \(i32\) -> i32, expected \(i32, i32\) -> i64/],
+  // Issue 8, item 9: tables are capped like memory (Plugins.MaxTableEntries, default 100,000).
+  ['huge-table', { body: '(i64.const 0)', extra: '(table 150000 funcref)' }, 'bad_module', /^plugin huge-table: declares table 0 with 150000 initial entries, over the cap of 100000 \(Plugins.MaxTableEntries\)$/],
+  // Issue 8, item 12: its every answer crashed its worker (a SharedArrayBuffer cannot travel back).
+  ['shared-memory', { body: '(i64.const 0)' }, 'bad_module', /^plugin shared-memory: declares its memory "memory" as shared \(threads\); plugins run one thread per call, so shared memory is refused$/],
   // _initialize runs in every fresh instance, the load-time version check's included.
   [
     'exit-in-init',
@@ -115,6 +133,7 @@ describe('hostile plugins', () => {
     for (const [id, hostile] of AT_CALL) await build(id, hostile);
     for (const [id, hostile] of AT_LOAD) {
       if (id === 'no-malloc') await build(id, hostile, (wat) => wat.replace('(func (export "malloc")', '(func $malloc'));
+      else if (id === 'shared-memory') await build(id, hostile, (wat) => wat.replace('(memory (export "memory") 1)', '(memory (export "memory") 1 1 shared)'));
       else if (id === 'wrong-signature') await build(id, hostile, (wat) => wat.replace('(export "metadata_agent_get_album_info" (func $empty))', '(func (export "metadata_agent_get_album_info") (param i32) (result i32) (i32.const 0))'));
       else await build(id, hostile);
     }

@@ -155,9 +155,32 @@ describe('Sandbox', () => {
       ['an imported memory', '(module (import "env" "memory" (memory 1)))', /imports memory env.memory/],
       ['no exported memory', '(module (func (export "malloc") (param i32) (result i32) (i32.const 0)) (func (export "free") (param i32)))', /does not export its memory/],
       ['no malloc', '(module (memory (export "memory") 1) (func (export "free") (param i32)))', /does not export malloc/],
+      ['a table over the cap', '(module (memory (export "memory") 1) (table 200000 funcref))', /^plugin wat: declares table 0 with 200000 initial entries, over the cap of 100000 \(Plugins.MaxTableEntries\)$/],
+      [
+        'tables over the cap together',
+        '(module (memory (export "memory") 1) (table 60000 funcref) (table 50000 externref))',
+        /^plugin wat: declares 110000 initial table entries \(table 0: 60000, table 1: 50000\), over the cap of 100000 \(Plugins.MaxTableEntries\)$/,
+      ],
+      ['too many tables', `(module (memory (export "memory") 1) ${'(table 0 funcref) '.repeat(101)})`, /^plugin wat: defines 101 tables; at most 100 are allowed$/],
+      ['a shared memory', '(module (memory (export "memory") 1 1 shared))', /^plugin wat: declares its memory "memory" as shared \(threads\); plugins run one thread per call, so shared memory is refused$/],
     ];
     it.each(cases)('rejects %s', async (_name, wat, message) => {
       await expect(load(wat)).rejects.toMatchObject({ kind: 'bad_module', pluginId: 'wat', message: expect.stringMatching(message) });
+    });
+
+    it('lowers every table maximum so that all tables together never grow past the cap', async () => {
+      const capped = new Sandbox({ minWorkers: 1, maxWorkers: 1, maxTableEntries: 1_000 });
+      try {
+        // 30 initial entries leave 970 to grow, 323 per table, whatever each declared (none, or 5M).
+        const growsTo = (table: string, type: string) =>
+          `(if (i32.ne (table.grow ${table} (ref.null ${type}) (i32.const 323)) (i32.const 10)) (then unreachable))
+           (if (i32.ne (table.grow ${table} (ref.null ${type}) (i32.const 1)) (i32.const -1)) (then unreachable))`;
+        const wat = guestWat(`${growsTo('$a', 'func')} ${growsTo('$b', 'extern')} ${growsTo('$c', 'func')} (i64.const 0)`, '(table $a 10 funcref) (table $b 10 externref) (table $c 10 5000000 funcref)');
+        const module = await capped.load('tables', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+        await expect(capped.call(module, 'run', new Uint8Array(0), SOON())).resolves.toHaveLength(0);
+      } finally {
+        await capped.close();
+      }
     });
 
     it('rejects bytes that are not WebAssembly', async () => {
