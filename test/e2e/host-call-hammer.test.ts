@@ -6,8 +6,8 @@ import { RecordingHttpServer } from '../helpers/recording-http-server';
 import type { TestSidecar } from '../helpers/test-sidecar';
 
 // Issue 8, item 1: a plugin must never receive another plugin's host-call reply. Copies of the
-// host-call-hammer fixture read their own config thousands of times per rpc while a victim
-// fetches a secret over HTTP, all on two workers; every rpc must succeed with only its own bytes.
+// timer fixture read their own config thousands of times per rpc while a victim fetches a
+// secret over HTTP, all on two workers; every rpc must succeed with only its own bytes.
 
 const ATTACKERS = ['hammer-a', 'hammer-b', 'hammer-c'];
 const CONFIG_CALLS = 2_000;
@@ -21,8 +21,8 @@ describe('host call hammer through the sidecar', () => {
 
   beforeAll(async () => {
     server = await RecordingHttpServer.start(() => ({ body: secret, headers: { 'x-secret': secret } }));
-    for (const id of ATTACKERS) plugins.copy('host-call-hammer', id);
-    plugins.copy('host-call-hammer', 'victim');
+    for (const id of ATTACKERS) plugins.copy('timer-fixture', id);
+    plugins.copy('timer-fixture', 'victim');
     const manifestFile = path.join(plugins.folder, 'victim', 'manifest.json');
     const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
     const http = { reason: 'hammer test', allowedUrls: { [server.url('/*')]: ['GET'] }, allowLocalNetwork: true };
@@ -56,7 +56,9 @@ describe('host call hammer through the sidecar', () => {
         for (let round = 0; round < 3; round++) {
           const plugin = caller % 4 === 3 ? 'victim' : ATTACKERS[(caller + round) % ATTACKERS.length];
           const [name, expected] =
-            plugin === 'victim' ? [`http:${HTTP_CALLS}:${url}`, `body=${secret};calls=${HTTP_CALLS}`] : [`config:${CONFIG_CALLS}`, `marker=own-marker-of-${plugin};calls=${CONFIG_CALLS}`];
+            plugin === 'victim'
+              ? [`http-repeat:${HTTP_CALLS}:${url}`, `calls=${HTTP_CALLS};body=${secret}`]
+              : [`config-repeat:${CONFIG_CALLS}`, `calls=${CONFIG_CALLS};config=marker=own-marker-of-${plugin};`];
           const answer = await ask(plugin, name);
           if (answer !== expected) wrong.push(`${plugin}: ${answer.slice(0, 300)}`);
         }
