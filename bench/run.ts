@@ -80,7 +80,7 @@ async function guestCalls(module: WebAssembly.Module): Promise<void> {
     return rpc(ptr, REQUEST.length);
   };
   const baseline = await measure('reused instance (baseline)', 20_000, 1, reusedCall);
-  const fresh = await measure('fresh instance + call', 20_000, 1, () => callRpc({ module, imports }, context, target, REQUEST));
+  const fresh = await measure('fresh instance + call', 20_000, 1, () => callRpc({ module, imports, start: undefined }, context, target, REQUEST));
   print('1. Guest call in one thread', baseline, fresh);
 }
 
@@ -91,7 +91,7 @@ async function sandboxCalls(wasm: Uint8Array<ArrayBuffer>, module: WebAssembly.M
   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 2 });
   try {
     const loaded = await sandbox.load('fixture', wasm);
-    const inThread = await measure('fresh instance in this thread (baseline)', 5_000, 1, () => callRpc({ module, imports }, context, target, REQUEST));
+    const inThread = await measure('fresh instance in this thread (baseline)', 5_000, 1, () => callRpc({ module, imports, start: undefined }, context, target, REQUEST));
     const pooled = await measure('Sandbox.call via a worker', 5_000, 1, () => sandbox.call(loaded, EXPORT, REQUEST, { timeoutMs: 10_000 }));
     print('2. Handing the call to a pool worker', inThread, pooled);
   } finally {

@@ -17,4 +17,6 @@ export {
 } from './check-module';
 export type { HostCaller, HostCallHandler } from './worker-pool';
 export type { CallLimits } from './call-limits';
+export type { GuestOutput } from './guest-context';
+export type { StartFunction } from './start-function';
 export type { HostReply } from './host-channel';
