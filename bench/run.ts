@@ -92,7 +92,7 @@ async function sandboxCalls(wasm: Uint8Array<ArrayBuffer>, module: WebAssembly.M
   try {
     const loaded = await sandbox.load('fixture', wasm);
     const inThread = await measure('fresh instance in this thread (baseline)', 5_000, 1, () => callRpc({ module, imports, start: undefined }, context, target, REQUEST));
-    const pooled = await measure('Sandbox.call via a worker', 5_000, 1, () => sandbox.call(loaded, EXPORT, REQUEST, Date.now() + 10_000));
+    const pooled = await measure('Sandbox.call via a worker', 5_000, 1, () => sandbox.call(loaded, EXPORT, REQUEST, { timeoutMs: 10_000 }));
     print('2. Handing the call to a pool worker', inThread, pooled);
   } finally {
     await sandbox.close();
@@ -150,8 +150,8 @@ async function hostCalls(): Promise<void> {
     const local = await sandbox.load('local', await hostCallGuest('wasi_snapshot_preview1', 'args_sizes_get', 'i32'));
     const remote = await sandbox.load('remote', await hostCallGuest('env', 'echo', 'i64'));
     const perCall = (stats: Stats) => ({ ...stats, p50: stats.p50 / 1000, p99: stats.p99 / 1000, perSecond: stats.perSecond * 1000 });
-    const baseline = perCall(await measure('import answered in the worker (baseline)', 200, 1, () => sandbox.call(local, 'run', REQUEST, Date.now() + 60_000)));
-    const subject = perCall(await measure('host call via the main thread', 200, 1, () => sandbox.call(remote, 'run', REQUEST, Date.now() + 60_000)));
+    const baseline = perCall(await measure('import answered in the worker (baseline)', 200, 1, () => sandbox.call(local, 'run', REQUEST, { timeoutMs: 60_000 })));
+    const subject = perCall(await measure('host call via the main thread', 200, 1, () => sandbox.call(remote, 'run', REQUEST, { timeoutMs: 60_000 })));
     print('4. One host call round trip (per call, from 1,000 per rpc)', { ...baseline, name: 'import answered in the worker (baseline)' }, { ...subject, name: 'host call via the main thread' });
   } finally {
     await sandbox.close();
@@ -169,15 +169,15 @@ async function interrupting(wasm: Uint8Array<ArrayBuffer>): Promise<void> {
     const overshoots: number[] = [];
     for (let i = 0; i < 30; i++) {
       const deadline = Date.now() + 20;
-      await sandbox.call(spinner, 'run', REQUEST, deadline).catch(() => overshoots.push(Date.now() - deadline));
+      await sandbox.call(spinner, 'run', REQUEST, { deadline, timeoutMs: 10_000 }).catch(() => overshoots.push(Date.now() - deadline));
       // The next call must not wait for a replacement worker: a spare takes the terminated one's place.
-      await sandbox.call(fixture, EXPORT, REQUEST, Date.now() + 10_000);
+      await sandbox.call(fixture, EXPORT, REQUEST, { timeoutMs: 10_000 });
     }
     overshoots.sort((a, b) => a - b);
     console.log(`\n5. Interrupting a guest spinning past a 20 ms deadline (30 runs)`);
     console.log(`  overshoot past the deadline: p50 ${overshoots[15]} ms, max ${overshoots[29]} ms (target: at most 5 ms)`);
-    const without = await measure('no deadline timer (baseline)', 5_000, 4, () => sandbox.call(fixture, EXPORT, REQUEST, Infinity));
-    const armed = await measure('deadline armed on every call', 5_000, 4, () => sandbox.call(fixture, EXPORT, REQUEST, Date.now() + 10_000));
+    const without = await measure('no deadline timer (baseline)', 5_000, 4, () => sandbox.call(fixture, EXPORT, REQUEST, { timeoutMs: Infinity }));
+    const armed = await measure('deadline armed on every call', 5_000, 4, () => sandbox.call(fixture, EXPORT, REQUEST, { timeoutMs: 10_000 }));
     print('  Throughput cost of being interruptible (concurrency 4)', without, armed);
     console.log(`  throughput ratio (armed / baseline): ${(armed.perSecond / without.perSecond).toFixed(3)} (target: at least 0.95)`);
   } finally {

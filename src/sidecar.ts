@@ -93,6 +93,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
     maxMemoryMiB: settings.maxMemoryMiB,
+    maxTableEntries: settings.maxTableEntries,
     maxResponseBytes: settings.maxResponseBytes,
     hostFunctions: HOST_FUNCTIONS,
     // Each call's permissions and config come with its job, as its plugin version was granted at load.

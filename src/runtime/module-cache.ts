@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NdpError } from '../errors';
-import { capMemory, checkAbiExports, checkImports, hostFunctionImports, type ModuleRules } from './check-module';
+import { capModule, checkAbiExports, checkImports, hostFunctionImports, type ModuleRules } from './check-module';
 import { readModuleLayout, type ModuleLayout, type Signature } from './wasm-sections';
 
 /** A module compiled from one content hash, with what the loader checks about it. */
@@ -43,23 +43,27 @@ export class ModuleCache {
 
 /** Compiles a module under the sandbox's rules and checks its imports and ABI exports, keeping it nowhere. */
 export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, rules: ModuleRules, hash = contentHash(bytes)): Promise<CompiledModule> {
-  let layout: ModuleLayout | undefined;
+  let layout: ModuleLayout;
   try {
     layout = readModuleLayout(bytes);
-  } catch {
-    // Bytes the section reader cannot follow are not a module: the compiler below says why.
+  } catch (unreadable) {
+    // Bytes the section reader cannot follow are usually not a module, and the compiler says
+    // why. If they compile all the same, the caps cannot be applied: refuse rather than run it uncapped.
+    await compileOrRefuse(bytes, pluginId);
+    throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm uses a form the sandbox cannot check: ${(unreadable as Error).message}`, { pluginId, cause: unreadable });
   }
-  let module: WebAssembly.Module;
+  const module = await compileOrRefuse(capModule(bytes, layout, pluginId, rules), pluginId);
+  checkImports(module, pluginId, rules);
+  checkAbiExports(layout.functionSignatures, pluginId);
+  return { hash, module, functions: layout.functionSignatures, hostImports: hostFunctionImports(module, rules) };
+}
+
+async function compileOrRefuse(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<WebAssembly.Module> {
   try {
-    module = await WebAssembly.compile(layout ? capMemory(bytes, layout, pluginId, rules) : bytes);
+    return await WebAssembly.compile(bytes);
   } catch (error) {
-    if (error instanceof NdpError) throw error;
     throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm does not compile: ${(error as Error).message}`, { pluginId, cause: error });
   }
-  const functions = layout?.functionSignatures ?? new Map<string, Signature>();
-  checkImports(module, pluginId, rules);
-  checkAbiExports(functions, pluginId);
-  return { hash, module, functions, hostImports: hostFunctionImports(module, rules) };
 }
 
 function contentHash(bytes: Uint8Array): string {

@@ -1,5 +1,6 @@
 import { NdpError } from '../errors';
-import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
+import type { CallLimits } from './call-limits';
+import { DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES } from './check-module';
 import { ModuleCache } from './module-cache';
 import type { GuestOutput } from './guest-context';
 import type { HostReply } from './host-channel';
@@ -36,6 +37,8 @@ export interface SandboxOptions<G = unknown> extends Omit<WorkerPoolOptions, 'li
   readonly hostCall?: HostCallHandler<G>;
   /** Linear memory cap per instance, enforced by rewriting each module's declared maximum (default 128). */
   readonly maxMemoryMiB?: number;
+  /** Cap on all of an instance's table entries together, enforced the same way (default 100,000). */
+  readonly maxTableEntries?: number;
   /** The largest response a plugin may return (default 16 MiB). */
   readonly maxResponseBytes?: number;
   /** Receives what a guest printed during a call that did not trap (a trap's error carries it). */
@@ -49,7 +52,7 @@ export interface SandboxOptions<G = unknown> extends Omit<WorkerPoolOptions, 'li
  * @example
  *   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 16 });
  *   const module = await sandbox.load(pluginId, await fs.readFile('plugin.wasm'));
- *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, Date.now() + 1000);
+ *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, { deadline: callersDeadline, timeoutMs: 10_000 });
  */
 export class Sandbox<G = unknown> {
   private readonly cache: ModuleCache;
@@ -57,14 +60,14 @@ export class Sandbox<G = unknown> {
   private readonly users = new Map<string, number>();
 
   constructor(private readonly options: SandboxOptions<G>) {
-    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES, hostCall } = options;
+    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxTableEntries = DEFAULT_MAX_TABLE_ENTRIES, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES, hostCall } = options;
     this.pool = new WorkerPool({
       ...options,
       limits: { maxResponseBytes, maxMemoryBytes: maxMemoryMiB * 1024 * 1024 },
       // Every grant the pool carries was handed to load() below, so it is a G.
       hostCall: hostCall && ((caller, name, request) => hostCall(caller as HostCaller<G>, name, request)),
     });
-    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB });
+    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB, maxTableEntries });
   }
 
   /** The number of live workers. */
@@ -94,16 +97,16 @@ export class Sandbox<G = unknown> {
   }
 
   /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
-  async call(module: LoadedModule<G>, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
-    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline, module.grant);
+  async call(module: LoadedModule<G>, exportName: string, input: Uint8Array, limits: CallLimits): Promise<Uint8Array> {
+    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, limits, module.grant);
     if ('printed' in reply && reply.printed) this.options.onGuestOutput?.(module.pluginId, exportName, reply.printed);
     if (!('output' in reply)) return fail(reply);
     return reply.output;
   }
 
-  /** Calls a `<service>_api_version` export in a fresh instance. */
-  async apiVersion(module: LoadedModule<G>, exportName: string, deadline: number): Promise<number> {
-    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, deadline, module.grant);
+  /** Calls a `<service>_api_version` export in a fresh instance, as a load-time check. */
+  async apiVersion(module: LoadedModule<G>, exportName: string, timeoutMs: number): Promise<number> {
+    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, { timeoutMs, loadTime: true }, module.grant);
     return 'version' in reply ? reply.version : fail(reply);
   }
 

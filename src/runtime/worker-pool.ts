@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { NdpError } from '../errors';
+import { timeLimit, timeUpError, type CallLimits, type Phase, type TimeLimit } from './call-limits';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { FromWorker, Job, JobRequest, ModuleMessage, WorkerStart } from './protocol';
@@ -9,7 +10,7 @@ import type { FromWorker, Job, JobRequest, ModuleMessage, WorkerStart } from './
 export interface HostCaller {
   readonly pluginId: string;
   readonly exportName: string;
-  /** The plugin call's deadline (epoch ms): it bounds every host call the plugin makes. */
+  /** When the running call must be done (epoch ms): it bounds every host call the plugin makes. */
   readonly deadline: number;
   /**
    * What the calling plugin version was granted at load, passed with its job and opaque to the
@@ -42,12 +43,16 @@ export interface WorkerPoolOptions {
 
 interface PendingJob {
   readonly job: Job;
-  readonly deadline: number;
+  readonly limits: CallLimits;
   /** Handed to the host-call handler with each host call; never sent to the worker. */
   readonly grant?: unknown;
   readonly resolve: (reply: FromWorker) => void;
   readonly reject: (error: NdpError) => void;
+  /** The end of the wait for a worker, then of the run: set when either starts. */
+  limit?: TimeLimit;
   timer?: NodeJS.Timeout;
+  /** A load-time job's grace before it gets a worker of its own. */
+  grace?: NodeJS.Timeout;
   slot?: Slot;
 }
 
@@ -65,11 +70,21 @@ const NO_LIMITS: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Inf
 const DEFAULT_IDLE_MS = 30_000;
 // setTimeout fires at once for delays past 2^31-1 ms; such a deadline is as good as none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * How long a load-time job (api version check, OnInit) waits for a busy pool before it gets a
+ * worker of its own. Load checks take well under a millisecond, so at start-up they queue
+ * briefly behind each other and no thread is added; a plugin whose start function spins holds
+ * its worker for InitTimeout, and another plugin's load must not wait behind that (issue 8,
+ * item 4). Each plugin runs its checks one at a time, so this adds at most one worker per
+ * plugin loading, and such workers retire once idle like any above MinWorkers.
+ */
+const LOAD_GRACE_MS = 100;
 
 /**
  * Worker threads that run guest calls off the thread serving gRPC. Each worker runs one job at
  * a time; calls wait in a FIFO queue for an idle worker. A worker that overruns a call's
- * deadline is terminated (the only way to stop a guest stuck in a loop) and replaced.
+ * time limit or its caller's deadline is terminated (the only way to stop a guest stuck in a
+ * loop) and replaced.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -106,19 +121,19 @@ export class WorkerPool {
   }
 
   /**
-   * Runs a job on a worker; rejects with a `deadline` error if it is not done by `deadline` (epoch
-   * ms). `grant` reaches the host-call handler with every host call the job makes.
+   * Runs a job on a worker within its limits; rejects with `plugin_timeout` when the plugin ran
+   * for its whole time limit, and with `deadline` when the caller's deadline passed or no worker
+   * freed up in time (see call-limits.ts). `grant` reaches the host-call handler with every host
+   * call the job makes.
    */
-  run(job: JobRequest, deadline: number, grant?: unknown): Promise<FromWorker> {
+  run(job: JobRequest, limits: CallLimits, grant?: unknown): Promise<FromWorker> {
     if (this.closed) return Promise.reject(new NdpError('shutting_down', 'the sandbox is shutting down'));
     return new Promise((resolve, reject) => {
-      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, deadline, grant, resolve, reject };
-      const delay = deadline - Date.now();
-      if (delay <= 0) return reject(deadlineError(pending.job));
-      // unref: a call's deadline is no reason to keep the process alive; whoever awaits the call is.
-      if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), delay).unref();
+      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, limits, grant, resolve, reject };
+      if ((limits.deadline ?? Infinity) <= Date.now()) return reject(timeUpError(pending.job, limits, 'before-start'));
       this.queue.push(pending);
       this.dispatch();
+      if (!pending.slot) this.wait(pending);
     });
   }
 
@@ -137,12 +152,42 @@ export class WorkerPool {
     while (this.queue.length > 0) {
       const slot = this.slots.find((candidate) => !candidate.pending) ?? this.grow();
       if (!slot) return;
-      const pending = this.queue.shift() as PendingJob;
-      clearTimeout(slot.idleTimer);
-      slot.pending = pending;
-      pending.slot = slot;
-      slot.worker.postMessage(pending.job);
+      this.assign(this.queue.shift() as PendingJob, slot);
     }
+  }
+
+  /** Starts the job on the slot; from now on its own time limit runs. */
+  private assign(pending: PendingJob, slot: Slot): void {
+    clearTimeout(pending.timer);
+    clearTimeout(pending.grace);
+    clearTimeout(slot.idleTimer);
+    slot.pending = pending;
+    pending.slot = slot;
+    this.arm(pending);
+    slot.worker.postMessage(pending.job);
+  }
+
+  /** A job that found no free worker waits in the queue, at most until its limit. */
+  private wait(pending: PendingJob): void {
+    this.arm(pending);
+    if (pending.limits.loadTime) pending.grace = setTimeout(() => this.lend(pending), LOAD_GRACE_MS).unref();
+  }
+
+  /** Sets the timer that ends the current phase (waiting or running) of a job. */
+  private arm(pending: PendingJob): void {
+    const now = Date.now();
+    pending.limit = timeLimit(pending.limits, now);
+    const delay = pending.limit.at - now;
+    // unref: a call's deadline is no reason to keep the process alive; whoever awaits the call is.
+    if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), Math.max(0, delay)).unref();
+  }
+
+  /** A load-time job still queued after its grace gets a worker of its own (see LOAD_GRACE_MS). */
+  private lend(pending: PendingJob): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued < 0 || this.closed) return;
+    this.queue.splice(queued, 1);
+    this.assign(pending, this.enlist());
   }
 
   /**
@@ -178,6 +223,9 @@ export class WorkerPool {
     const pending = slot.pending;
     if (!pending || pending.job.id !== reply.id) return;
     slot.pending = undefined;
+    // A guest that gave up on a host call (a refused reply) left its exchange open: whatever
+    // the host answers for it later must not reach the next job on this worker.
+    if (slot.channel.busy) slot.channel.reset();
     this.settle(pending, reply);
     if (this.queue.length > 0) return this.dispatch();
     if (this.slots.length > this.options.minWorkers) {
@@ -190,10 +238,10 @@ export class WorkerPool {
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
     if (!pending || !name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
-    const { job, deadline, grant } = pending;
+    const { job, grant } = pending;
     this.setBlocked(slot, true);
     try {
-      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline, grant }, name, request);
+      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant }, name, request);
     } catch (error) {
       return { ok: false, fault: 'host', message: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -211,10 +259,11 @@ export class WorkerPool {
   private expire(pending: PendingJob): void {
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) this.queue.splice(queued, 1);
-    this.settle(pending, deadlineError(pending.job));
+    const phase: Phase = pending.slot ? 'running' : 'queued';
+    this.settle(pending, timeUpError(pending.job, pending.limits, phase, pending.limit));
     if (pending.slot) {
       // A guest cannot be interrupted inside its worker; terminating it is the only way out.
-      this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} past its deadline`);
+      this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} out of time`);
       this.remove(pending.slot);
       void pending.slot.worker.terminate();
       this.replenish();
@@ -244,12 +293,16 @@ export class WorkerPool {
 
   private replenish(): void {
     if (this.closed) return;
-    if (this.slots.length < this.options.minWorkers && this.spare) {
-      this.slots.push(this.spare);
-      this.spare = this.start();
-    }
-    while (this.slots.length < this.options.minWorkers) this.spawn();
+    while (this.slots.length < this.options.minWorkers) this.enlist();
     this.dispatch();
+  }
+
+  /** Adds a worker to the pool: the warm spare when there is one, and a new spare starts behind it. */
+  private enlist(): Slot {
+    const slot = this.spare ?? this.start();
+    if (slot === this.spare) this.spare = this.start();
+    this.slots.push(slot);
+    return slot;
   }
 
   /** Forgets a slot; false when it was already gone. */
@@ -265,6 +318,7 @@ export class WorkerPool {
 
   private settle(pending: PendingJob, outcome: FromWorker | NdpError): void {
     clearTimeout(pending.timer);
+    clearTimeout(pending.grace);
     if (outcome instanceof NdpError) pending.reject(outcome);
     else pending.resolve(outcome);
   }
@@ -273,11 +327,4 @@ export class WorkerPool {
     for (const slot of this.slots) slot.worker.postMessage(message);
     this.spare?.worker.postMessage(message);
   }
-}
-
-function deadlineError(job: Job): NdpError {
-  return new NdpError('deadline', `plugin ${job.pluginId}: export ${job.exportName} did not finish before the deadline`, {
-    pluginId: job.pluginId,
-    export: job.exportName,
-  });
 }

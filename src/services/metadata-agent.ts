@@ -1,6 +1,6 @@
 import { RPCS, type RpcContract } from '../contract';
 import { isKind, NdpError } from '../errors';
-import { budget, handlersFor, type Handler, type ServiceDeps } from './call-context';
+import { handlersFor, limitsOf, type Handler, type ServiceDeps } from './call-context';
 import { callPlugin, selectPlugins } from './call-plugin';
 
 /**
@@ -16,15 +16,17 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): H
   return async (request, context) => {
     const plugins = selectPlugins(deps.plugins, rpc.service, context);
     const input = rpc.encodeRequest(request);
-    const deadline = budget(context, deps.callTimeoutMs);
-    if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, deadline);
+    const limits = limitsOf(context, deps.callTimeoutMs);
+    if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
     const misses: string[] = [];
     for (const plugin of plugins) {
       try {
-        const response = await callPlugin(plugin, rpc, input, deadline);
+        const response = await callPlugin(plugin, rpc, input, limits);
         if (!rpc.isEmptyResponse(response)) return response;
         misses.push(`${plugin.id}: empty`);
       } catch (error) {
+        // The caller's time is up (or the sidecar's): no later plugin can answer in time. A
+        // plugin that ran out of its own time limit is skipped like any broken one.
         if (isKind(error, 'deadline', 'shutting_down')) throw error;
         if (!isKind(error, 'not_found', 'not_implemented')) deps.log.warn({ plugin: plugin.id, rpc: rpc.method, err: error }, 'plugin failed; asking the next');
         misses.push(`${plugin.id}: ${isKind(error, 'not_found', 'not_implemented') ? error.kind : (error as Error).message}`);

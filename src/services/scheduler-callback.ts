@@ -1,7 +1,7 @@
 import { RPCS } from '../contract';
 import { NdpError } from '../errors';
 import type { SchedulerCallbackRequest, SchedulerCallbackResponse } from '../../generated/ts/api';
-import { budget, type Handler, type ServiceDeps } from './call-context';
+import { limitsOf, type Handler, type ServiceDeps } from './call-context';
 import { callPlugin, selectPlugins } from './call-plugin';
 
 /** SchedulerCallback: a schedule belongs to one plugin, so the caller must name it with `x-plugin`. */
@@ -36,6 +36,6 @@ function onSchedulerCallback(deps: ServiceDeps): Handler<SchedulerCallbackReques
       throw new NdpError('invalid_argument', 'SchedulerCallback calls need the x-plugin metadata naming the plugin that owns the schedule', { key: 'x-plugin' });
     }
     const [plugin] = selectPlugins(deps.plugins, rpc.service, context);
-    return callPlugin(plugin, rpc, rpc.encodeRequest(request), budget(context, deps.timerCallbackTimeoutMs));
+    return callPlugin(plugin, rpc, rpc.encodeRequest(request), limitsOf(context, deps.timerCallbackTimeoutMs));
   };
 }

@@ -1,6 +1,6 @@
 import { RPCS } from '../contract';
 import type { WebSocketEvent } from '../host';
-import { budget, type ServiceDeps } from './call-context';
+import { limitsOf, type ServiceDeps } from './call-context';
 import { callPlugin } from './call-plugin';
 
 /**
@@ -16,20 +16,20 @@ export function webSocketDelivery(deps: ServiceDeps): (pluginId: string, event: 
       deps.log.debug({ pluginId, connectionId: event.connectionId, event: event.kind }, 'WebSocket event for a plugin without WebSocketCallback; dropped');
       return;
     }
-    const deadline = budget({ deadline: Infinity }, deps.timerCallbackTimeoutMs);
+    const limits = limitsOf({ deadline: Infinity }, deps.timerCallbackTimeoutMs);
     const { connectionId } = event;
     switch (event.kind) {
       case 'text':
-        await callPlugin(plugin, rpcs.onTextMessage, rpcs.onTextMessage.encodeRequest({ connectionId, message: event.message }), deadline);
+        await callPlugin(plugin, rpcs.onTextMessage, rpcs.onTextMessage.encodeRequest({ connectionId, message: event.message }), limits);
         return;
       case 'binary':
-        await callPlugin(plugin, rpcs.onBinaryMessage, rpcs.onBinaryMessage.encodeRequest({ connectionId, data: event.data }), deadline);
+        await callPlugin(plugin, rpcs.onBinaryMessage, rpcs.onBinaryMessage.encodeRequest({ connectionId, data: event.data }), limits);
         return;
       case 'error':
-        await callPlugin(plugin, rpcs.onError, rpcs.onError.encodeRequest({ connectionId, error: event.error }), deadline);
+        await callPlugin(plugin, rpcs.onError, rpcs.onError.encodeRequest({ connectionId, error: event.error }), limits);
         return;
       case 'close':
-        await callPlugin(plugin, rpcs.onClose, rpcs.onClose.encodeRequest({ connectionId, code: event.code, reason: event.reason }), deadline);
+        await callPlugin(plugin, rpcs.onClose, rpcs.onClose.encodeRequest({ connectionId, code: event.code, reason: event.reason }), limits);
     }
   };
 }
