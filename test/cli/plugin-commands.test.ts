@@ -165,6 +165,23 @@ describe('ndphost plugin, offline', () => {
     expect(typeof json.modified).toBe('string');
   });
 
+  it('list and info show a capabilities-form plugin\'s dialect, capabilities and permissions, and refuse an unpermitted import as loading would', async () => {
+    const plugins = fresh().copy('discord-rich-presence', 'discord').copy('subsonicapi-demo').copy('unauthorized-plugin');
+    const cli = pluginCli(plugins);
+    const [table, info, demo] = await Promise.all([cli('list'), cli('info', 'discord'), cli('info', 'subsonicapi-demo')]);
+    const rows = table.stdout.trimEnd().split('\n');
+    expect(rows.find((row) => row.startsWith('discord '))).toMatch(/^discord\s+discord-rich-presence\s+ndphost tests\s+1\.0\.0\s+capabilities\s+Scrobbler,SchedulerCallback,WebSocketCallback\s+artwork,cache,config,http,scheduler,websocket\s+valid\s/);
+    expect(rows.find((row) => row.startsWith('unauthorized-plugin '))).toMatch(/\s+capabilities\s+MetadataAgent\s+-\s+failed\s+error: plugin unauthorized-plugin: imports env\.get of the http host service, which needs permissions\.http/);
+    expect(info.stdout).toMatch(/^Website: +https:\/\/example\.com\/ndphost$/m);
+    expect(info.stdout).toMatch(/^Dialect: +capabilities \(plugin built for Navidrome v0\.57-v0\.59\)$/m);
+    expect(info.stdout).toMatch(/^Capabilities: +Scrobbler, SchedulerCallback, WebSocketCallback$/m);
+    expect(info.stdout).toMatch(/^Host access: +config, scheduler, cache, artwork, http, websocket$/m);
+    expect(info.stdout).toContain('  websocket: Discord\'s gateway\n    wss://gateway.discord.gg\n');
+    expect(demo.stdout).toContain('  subsonicapi: Demonstrates the Subsonic API from a plugin\n    users: admin\n    admin users: allowed\n');
+    const json = JSON.parse((await cli('list', '--json')).stdout) as { id: string; dialect: string; permissions: string[] }[];
+    expect(json.find((entry) => entry.id === 'subsonicapi-demo')).toMatchObject({ dialect: 'capabilities', permissions: ['subsonicapi'] });
+  });
+
   it('info of an installed id shows its folder, dev link, state, manifest and permissions', async () => {
     const plugins = fresh().copy('wikibio');
     const target = devFolder(plugins, 'fixture', 'bio');
