@@ -42,7 +42,7 @@ export async function peers(ctx: BenchContext): Promise<void> {
     return new Uint8Array(memory.buffer.slice(Number(packed >> 32n), Number(packed >> 32n) + Number(packed & 0xffffffffn)));
   };
   check(reusedCall(), 'ndphost reused instance');
-  check(callRpc({ module: ourModule, imports }, context, target, INPUT), 'ndphost fresh instance');
+  check(callRpc({ module: ourModule, imports, start: undefined }, context, target, INPUT), 'ndphost fresh instance');
 
   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 2 });
   const extismReused = await createPlugin(manifest, { useWasi: false });
@@ -64,7 +64,7 @@ export async function peers(ctx: BenchContext): Promise<void> {
     };
     // The reused instance's bump heap grows ~24 bytes a call (its malloc grows memory as needed).
     const floor = await add('ndphost reused instance, this thread (floor)', Math.min(calls, 1_000), reusedCall);
-    const ourFresh = await add('ndphost fresh instance, this thread', calls, () => callRpc({ module: ourModule, imports }, context, target, INPUT));
+    const ourFresh = await add('ndphost fresh instance, this thread', calls, () => callRpc({ module: ourModule, imports, start: undefined }, context, target, INPUT));
     const extismFresh = await add('Extism fresh plugin per call, this thread', calls, async () => {
       const plugin = await createPlugin(manifest, { useWasi: false });
       await plugin.call('run', INPUT);

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-// Regenerates generated/ from proto/ with buf (ts-proto for the host, as-proto-gen for guests).
+// Regenerates generated/ from the buf workspace (proto/ and third_party/proto/): ts-proto for
+// the host, as-proto-gen for guests, and generated/descriptor-set.binpb, the compiled
+// FileDescriptorSet that server reflection serves as is (RATIONALE.md, "Why does reflection
+// serve a descriptor set written by buf?").
 // With --check, fails when the regenerated tree differs from what git has: generated/ is
 // committed so a clean clone builds without buf, and must never drift from proto/.
 'use strict';
@@ -8,15 +11,10 @@ const path = require('node:path');
 
 const root = path.resolve(__dirname, '..');
 const buf = path.join(root, 'node_modules', '.bin', 'buf');
-const result = spawnSync(buf, ['generate'], { cwd: root, encoding: 'utf8' });
-// as-proto-gen names its files with a doubled "/" and buf warns once per file; the output is
-// correct (see shared/spec/field-notes.md), so only that warning is dropped.
-const stderr = result.stderr
-  .split('\n')
-  .filter((line) => line && !line.includes('does not conform to the Protobuf generation specification'))
-  .join('\n');
-if (stderr) process.stderr.write(stderr + '\n');
-if (result.status !== 0) process.exit(result.status ?? 1);
+runBuf(['generate']);
+// Every file of the workspace, in dependency order, with comments (source info) so that
+// `describe` shows them; --as-file-descriptor-set drops buf's own image metadata.
+runBuf(['build', '--as-file-descriptor-set', '-o', path.join('generated', 'descriptor-set.binpb')]);
 
 if (process.argv.includes('--check')) {
   const status = spawnSync('git', ['status', '--porcelain', '--', 'generated'], { cwd: root, encoding: 'utf8' });
@@ -29,4 +27,16 @@ if (process.argv.includes('--check')) {
     process.exit(1);
   }
   console.log('generated/ is in sync with proto/');
+}
+
+function runBuf(args) {
+  const result = spawnSync(buf, args, { cwd: root, encoding: 'utf8' });
+  // as-proto-gen names its files with a doubled "/" and buf warns once per file; the output is
+  // correct, so only that warning is dropped.
+  const stderr = result.stderr
+    .split('\n')
+    .filter((line) => line && !line.includes('does not conform to the Protobuf generation specification'))
+    .join('\n');
+  if (stderr) process.stderr.write(stderr + '\n');
+  if (result.status !== 0) process.exit(result.status ?? 1);
 }

@@ -53,7 +53,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     hostFunctions: HOST_FUNCTIONS,
     hostCall: createHostBroker({ http, timers, httpPermission: (pluginId) => plugins.manifest(pluginId)?.permissions?.http, pluginConfig: (pluginId) => config.pluginConfig[pluginId] ?? {} }),
     onWorkerLost: (reason) => log.warn({ reason }, 'sandbox worker replaced'),
-    onGuestStderr: (plugin, stderr) => log.info({ plugin, stderr }, 'plugin wrote to stderr'),
+    // Debug only: a plugin's chatter is not the operator's business unless asked for.
+    onGuestOutput: (plugin, exportName, { stdout, stderr }) => log.debug({ plugin, export: exportName, stdout, stderr }, 'plugin output'),
   });
   // Quarantine changes reach health once the server is up; the plugins are loaded only after.
   let server: RunningServer | undefined;

@@ -172,7 +172,8 @@ export class PluginManager {
         onManifest: (id, manifest) => this.manifests.set(id, manifest),
       });
       const { name, version, services } = plugin.manifest;
-      log.info({ plugin: location.id, name, version, services, ms: Math.round(performance.now() - started) }, previous ? 'plugin reloaded' : 'plugin ready');
+      const start = plugin.start ?? 'none';
+      log.info({ plugin: location.id, name, version, services, start, ms: Math.round(performance.now() - started) }, previous ? 'plugin reloaded' : 'plugin ready');
       this.quarantine.forget(location.id);
       return this.publish({ ...location, state: 'ready', plugin, fingerprint });
     } catch (cause) {

@@ -1,5 +1,5 @@
 import type { ServiceName } from '../contract';
-import type { LoadedModule, Sandbox } from '../runtime';
+import type { LoadedModule, Sandbox, StartFunction } from '../runtime';
 import { NdpError } from '../errors';
 import type { Manifest } from './manifest';
 import type { Quarantine } from './quarantine';
@@ -26,6 +26,11 @@ export class Plugin {
     this.folder = location.folder;
     this.dev = location.dev;
     this.services = new Set(manifest.services);
+  }
+
+  /** The start function each fresh instance runs before its call (`_initialize`, `_start`), if any. */
+  get start(): StartFunction | undefined {
+    return this.module.start;
   }
 
   /** The content hash of plugin.wasm. */

@@ -18,7 +18,7 @@ export function assemblyScriptEnv(context: GuestContext): Record<string, (...arg
       throw new GuestAbort(`abort: ${message}${position}`);
     },
     trace(messagePtr: number, count: number, ...values: number[]): void {
-      context.appendStderr(`trace: ${text(messagePtr)} ${values.slice(0, count).join(', ')}\n`);
+      context.append('stderr', `trace: ${text(messagePtr)} ${values.slice(0, count).join(', ')}\n`);
     },
     seed(): number {
       return Date.now() * Math.random();

@@ -15,6 +15,7 @@ const ABI_EXPORTS: ReadonlyArray<readonly [string, Signature, boolean]> = [
   ['malloc', '(i32) -> i32', true],
   ['free', '(i32) -> ()', true],
   ['_initialize', '() -> ()', false],
+  ['_start', '() -> ()', false],
 ];
 
 export const PAGE_BYTES = 64 * 1024;

@@ -1,11 +1,14 @@
 import { NdpError } from '../errors';
 import { GuestAbort, GuestExit, type GuestContext } from './guest-context';
 import { copyOut, inBounds, readUtf8 } from './guest-memory';
+import type { StartFunction } from './start-function';
 
 /** A compiled plugin module with the import object its fresh instances are made with. */
 export interface GuestModule {
   readonly module: WebAssembly.Module;
   readonly imports: WebAssembly.Imports;
+  /** Run in each fresh instance before the call (start-function.ts). */
+  readonly start: StartFunction | undefined;
 }
 
 /** Who is being called, for error messages. */
@@ -50,16 +53,16 @@ export function callVersion(guest: GuestModule, context: GuestContext, target: C
 function instantiate(guest: GuestModule, context: GuestContext, target: CallTarget): WebAssembly.Exports {
   context.reset(target.pluginId, target.exportName);
   const instance = new WebAssembly.Instance(guest.module, guest.imports);
-  const { memory, malloc, _initialize: initialize } = instance.exports;
+  const { memory, malloc } = instance.exports;
   if (!(memory instanceof WebAssembly.Memory)) throw badAbi(target, 'the module exports no memory');
   context.memory = memory;
   context.malloc = typeof malloc === 'function' ? (malloc as (size: number) => unknown) : undefined;
-  if (typeof initialize === 'function') {
+  if (guest.start) {
     try {
-      initialize();
+      (instance.exports[guest.start] as () => void)();
     } catch (error) {
-      // A WASI reactor may exit 0 from _initialize (abi.md, WASI); any other exit fails the call.
-      if (!(error instanceof GuestExit && error.code === 0)) throw error;
+      // Exit code 0 from a start function is success, as in wazero (docs/abi.md, "Start functions").
+      if (!(error instanceof GuestExit && error.code === 0)) throw new StartFailed(guest.start, error);
     }
   }
   return instance.exports;
@@ -127,16 +130,29 @@ function guarded<T>(context: GuestContext, target: CallTarget, run: () => T): T 
       const mib = (bytes: number) => Math.round(bytes / 1024 / 1024);
       throw new NdpError('resource_exhausted', `plugin ${target.pluginId}: export ${target.exportName} ran out of memory: ${mib(memoryBytes)} of its ${mib(context.limits.maxMemoryBytes)} MiB cap (${describeTrap(error)})`, where(target));
     }
-    const stderr = context.stderr.trim();
-    const cause = describeTrap(error) + (stderr ? ` (stderr: ${stderr})` : '');
-    throw new NdpError('trap', `plugin ${target.pluginId}: export ${target.exportName} failed: ${cause}`, where(target));
+    throw new NdpError('trap', `plugin ${target.pluginId}: export ${target.exportName} failed: ${describeTrap(error)}${describeOutput(context)}`, where(target));
   } finally {
     context.memory = undefined;
     context.malloc = undefined;
   }
 }
 
+/** A start function that trapped or exited non-zero: the call never reached its export. */
+class StartFailed {
+  constructor(
+    readonly start: StartFunction,
+    readonly cause: unknown,
+  ) {}
+}
+
+/** What the guest printed, for a trap's message: the panic text is often only there. */
+function describeOutput(context: GuestContext): string {
+  const streams = (['stdout', 'stderr'] as const).filter((stream) => context[stream].trim() !== '');
+  return streams.length === 0 ? '' : ` (${streams.map((stream) => `${stream}: ${context[stream].trim()}`).join('; ')})`;
+}
+
 function describeTrap(error: unknown): string {
+  if (error instanceof StartFailed) return `${error.start}: ${describeTrap(error.cause)}`;
   if (error instanceof GuestExit) return `proc_exit(${error.code})`;
   if (error instanceof GuestAbort) return error.message;
   if (error instanceof WebAssembly.RuntimeError) return error.message;

@@ -19,7 +19,8 @@ export class GuestContext {
   /** The call being served, for error messages. */
   pluginId = '';
   exportName = '';
-  /** What the guest wrote to stderr during this call, kept to name the cause of a failure. */
+  /** The tail of what the guest wrote to stdout and stderr during this call (a panic message ends it). */
+  stdout = '';
   stderr = '';
 
   constructor(readonly limits: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity }) {}
@@ -30,16 +31,33 @@ export class GuestContext {
     this.malloc = undefined;
     this.pluginId = pluginId;
     this.exportName = exportName;
+    this.stdout = '';
     this.stderr = '';
   }
 
-  /** Keeps the tail of stderr: a panic message ends it, and a chatty guest must not grow it without bound. */
-  appendStderr(text: string): void {
-    this.stderr = (this.stderr + text).slice(-STDERR_KEEP);
+  /**
+   * Keeps the tail of each stream: a panic message ends it (TinyGo writes panics to stdout, Go
+   * and wasi-libc to stderr), and a chatty guest must not grow it without bound.
+   */
+  append(stream: 'stdout' | 'stderr', text: string): void {
+    this[stream] = (this[stream] + text).slice(-OUTPUT_KEEP);
+  }
+
+  /** What the guest wrote during this call, or undefined when it wrote nothing. */
+  output(): GuestOutput | undefined {
+    if (!this.stdout && !this.stderr) return undefined;
+    return { stdout: this.stdout, stderr: this.stderr };
   }
 }
 
-const STDERR_KEEP = 2048;
+/** The tails of a call's stdout and stderr. */
+export interface GuestOutput {
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Characters kept per stream and call. */
+export const OUTPUT_KEEP = 2048;
 
 /** Thrown by `proc_exit`: unwinds the guest's stack back to the host. */
 export class GuestExit {

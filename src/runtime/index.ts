@@ -14,4 +14,6 @@ export {
   DEFAULT_MAX_MEMORY_MIB,
 } from './check-module';
 export type { HostCaller, HostCallHandler } from './worker-pool';
+export type { GuestOutput } from './guest-context';
+export type { StartFunction } from './start-function';
 export type { HostReply } from './host-channel';

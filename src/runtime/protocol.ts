@@ -1,5 +1,5 @@
 import type { ErrorData } from '../errors';
-import type { GuestLimits } from './guest-context';
+import type { GuestLimits, GuestOutput } from './guest-context';
 
 /** Messages between the pool (main thread) and a worker. Structured clone carries them. */
 
@@ -35,9 +35,10 @@ export type ModuleMessage =
 export type ToWorker = Job | ModuleMessage;
 
 export type FromWorker =
-  | { readonly id: number; readonly output: Uint8Array; readonly stderr?: string }
+  | { readonly id: number; readonly output: Uint8Array; readonly printed?: GuestOutput }
   | { readonly id: number; readonly version: number }
-  | { readonly id: number; readonly error: ErrorData };
+  /** `printed` is set when the error's message does not already carry it (a plugin's own error string). */
+  | { readonly id: number; readonly error: ErrorData; readonly printed?: GuestOutput };
 
 /** What a new worker starts with. */
 export interface WorkerStart {

@@ -1,7 +1,9 @@
 import { NdpError } from '../errors';
 import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
 import { ModuleCache } from './module-cache';
+import type { GuestOutput } from './guest-context';
 import type { FromWorker } from './protocol';
+import { startFunction, type StartFunction } from './start-function';
 import { WorkerPool, type WorkerPoolOptions } from './worker-pool';
 
 /** A module loaded into the sandbox: callers name it in calls, never touch the wasm itself. */
@@ -10,6 +12,8 @@ export interface LoadedModule {
   readonly hash: string;
   /** Exported function name -> signature (`(i32, i32) -> i64`), to check a plugin's services at load. */
   readonly functions: ReadonlyMap<string, string>;
+  /** What each fresh instance runs before its call, for the load log. */
+  readonly start: StartFunction | undefined;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -19,8 +23,8 @@ export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
   readonly maxMemoryMiB?: number;
   /** The largest response a plugin may return (default 16 MiB). */
   readonly maxResponseBytes?: number;
-  /** Receives what a guest wrote to stderr during a call that succeeded (a failed call's error carries it). */
-  readonly onGuestStderr?: (pluginId: string, text: string) => void;
+  /** Receives what a guest printed during a call that did not trap (a trap's error carries it). */
+  readonly onGuestOutput?: (pluginId: string, exportName: string, printed: GuestOutput) => void;
 }
 
 /**
@@ -54,7 +58,7 @@ export class Sandbox {
     const users = this.users.get(compiled.hash) ?? 0;
     if (users === 0) this.pool.addModule(compiled.hash, compiled.module);
     this.users.set(compiled.hash, users + 1);
-    return { pluginId, hash: compiled.hash, functions: compiled.functions };
+    return { pluginId, hash: compiled.hash, functions: compiled.functions, start: startFunction(compiled.functions.keys()) };
   }
 
   /** Releases a module; the workers drop it once no plugin uses it. */
@@ -69,8 +73,8 @@ export class Sandbox {
   /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
   async call(module: LoadedModule, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
     const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline);
+    if ('printed' in reply && reply.printed) this.options.onGuestOutput?.(module.pluginId, exportName, reply.printed);
     if (!('output' in reply)) return fail(reply);
-    if (reply.stderr) this.options.onGuestStderr?.(module.pluginId, reply.stderr);
     return reply.output;
   }
 

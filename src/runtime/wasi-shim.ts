@@ -4,7 +4,7 @@ import { inBounds } from './guest-memory';
 
 /**
  * `wasi_snapshot_preview1` for plugins: no filesystem, no args, no env, no sockets; a real clock
- * and a cryptographic random source; stdout discarded, stderr kept for the call's error and log.
+ * and a cryptographic random source; stdout and stderr kept (their tails) for the call's error and log.
  * Written here rather than using node:wasi, which costs 150-500 us per instance and is not a
  * sandbox (shared/spec/field-notes.md); this costs nothing per instance because the functions
  * are built once per worker around a GuestContext.
@@ -87,7 +87,7 @@ export function wasiImports(context: GuestContext): Record<string, WasiFunction>
           const ptr = view.getUint32(iovs + i * 8, true);
           const len = view.getUint32(iovs + i * 8 + 4, true);
           if (!inBounds(memory, ptr, len)) return EFAULT;
-          if (fd === STDERR) context.appendStderr(utf8.decode(new Uint8Array(memory.buffer, ptr, len)));
+          context.append(fd === STDOUT ? 'stdout' : 'stderr', utf8.decode(new Uint8Array(memory.buffer, ptr, len)));
           written += len;
         }
         view.setUint32(writtenPtr, written, true);

@@ -9,6 +9,7 @@ import { GuestContext } from './guest-context';
 import { GuestChannel } from './host-channel';
 import { hostImports } from './host-imports';
 import type { FromWorker, Job, ToWorker, WorkerStart } from './protocol';
+import { startFunction } from './start-function';
 
 const port = parentPort;
 if (!port) throw new Error('worker-entry.js must run in a worker thread');
@@ -24,7 +25,7 @@ const NEXT_JOB_SPIN_MS = 0.03;
 const context = new GuestContext(start.limits);
 const imports = hostImports(context, new GuestChannel(start.channel), start.hostFunctions);
 const modules = new Map<string, GuestModule>();
-for (const [hash, module] of start.modules) modules.set(hash, { module, imports });
+for (const [hash, module] of start.modules) modules.set(hash, guestModule(module));
 
 port.on('message', (first: ToWorker) => {
   for (let message: ToWorker | undefined = first; message; message = nextMessage()) handle(message);
@@ -33,7 +34,7 @@ port.on('message', (first: ToWorker) => {
 function handle(message: ToWorker): void {
   switch (message.type) {
     case 'module':
-      modules.set(message.hash, { module: message.module, imports });
+      modules.set(message.hash, guestModule(message.module));
       return;
     case 'drop':
       modules.delete(message.hash);
@@ -41,6 +42,11 @@ function handle(message: ToWorker): void {
     default:
       port?.postMessage(...run(message));
   }
+}
+
+/** Decides once per module, as it arrives, which start function its fresh instances run. */
+function guestModule(module: WebAssembly.Module): GuestModule {
+  return { module, imports, start: startFunction(WebAssembly.Module.exports(module).map((entry) => entry.name)) };
 }
 
 function nextMessage(): ToWorker | undefined {
@@ -58,10 +64,10 @@ function run(job: Job): [FromWorker, Transferable[]?] {
     if (!guest) throw new NdpError('internal', `plugin ${job.pluginId}: module ${job.hash} is not loaded in this worker`);
     if (job.type === 'version') return [{ id: job.id, version: callVersion(guest, context, job) }];
     const output = callRpc(guest, context, job, job.input);
-    const stderr = context.stderr || undefined;
-    return [{ id: job.id, output, stderr }, output.byteLength > 0 ? [output.buffer] : []];
+    return [{ id: job.id, output, printed: context.output() }, output.byteLength > 0 ? [output.buffer] : []];
   } catch (error) {
     const data = error instanceof NdpError ? error.toData() : { kind: 'internal' as const, message: String(error) };
-    return [{ id: job.id, error: data }];
+    // A trap's message already ends with what the guest printed (guest-call.ts).
+    return [{ id: job.id, error: data, printed: data.kind === 'trap' ? undefined : context.output() }];
   }
 }

@@ -10,6 +10,3 @@ export const SERVED_SERVICES: { readonly [K in keyof ServiceHandlerSet]: { reado
   TimerCallback: { definition: TimerCallbackService, name: 'api.TimerCallback' },
   PluginAdmin: { definition: PluginAdminService, name: 'ndphost.admin.v1.PluginAdmin' },
 };
-
-/** The .proto files that describe them, relative to proto/, for reflection. */
-export const SERVED_PROTOS = ['api.proto', 'ndphost/admin/v1/admin.proto'];

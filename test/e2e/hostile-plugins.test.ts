@@ -67,7 +67,7 @@ const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
     'exit-in-init',
     { body: '(i64.const 0)', extra: '(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) (func (export "_initialize") (call $exit (i32.const 3)))' },
     'trap',
-    /plugin exit-in-init: export metadata_agent_api_version failed: proc_exit\(3\)/,
+    /plugin exit-in-init: export metadata_agent_api_version failed: _initialize: proc_exit\(3\)/,
   ],
 ];
 

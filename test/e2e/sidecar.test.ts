@@ -187,3 +187,28 @@ describe('a module shaped like a Go-built plugin', () => {
     await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistMBID', { name: 'x' }, { plugin: 'go-shaped' })).rejects.toMatchObject({ code: grpcStatus.NOT_FOUND });
   });
 });
+
+describe('a command module shaped like a TinyGo plugin (go-plugin up to v0.8)', () => {
+  const plugins = new PluginsFolder();
+  let s: TestSidecar;
+
+  beforeAll(async () => {
+    plugins.write('tinygo', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('tinygo-shaped') });
+    s = await startTestSidecar(plugins.folder);
+  });
+  afterAll(async () => {
+    await s.close();
+    plugins.cleanup();
+  });
+
+  it('loads with _start as its start function and serves its rpcs', async () => {
+    expect(s.sidecar.plugins.list().map(({ id, state }) => ({ id, state }))).toEqual([{ id: 'tinygo', state: 'ready' }]);
+    await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { id: 'artist-7' })).resolves.toEqual({ biography: 'artist-7' });
+  });
+
+  it("a panic is INTERNAL, with the panic message TinyGo wrote to stdout", async () => {
+    await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistMBID', { name: 'x' }, { plugin: 'tinygo' })).rejects.toMatchObject(
+      status(grpcStatus.INTERNAL, 'plugin tinygo: export metadata_agent_get_artist_mbid failed: unreachable (stdout: panic: runtime error: nil pointer dereference)'),
+    );
+  });
+});

@@ -6,7 +6,8 @@ import type { ErrorKind } from '../../src/errors';
 import { PluginManager } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
-import { watToWasm } from '../helpers/wat';
+import { CapturedLog } from '../helpers/capture-log';
+import { watFixture, watToWasm } from '../helpers/wat';
 
 /** A MetadataAgent plugin whose version export returns `version`, with every rpc export. */
 function metadataAgentWat(version: number): string {
@@ -35,6 +36,18 @@ describe('PluginManager', () => {
     await manager.loadAll();
     return manager;
   }
+
+  it('says in the load log which start function each plugin runs before its calls', async () => {
+    const captured = new CapturedLog();
+    plugins
+      .copy('fixture')
+      .write('go', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('go-shaped') })
+      .write('tinygo', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('tinygo-shaped') });
+    const manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 5_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log: captured.log });
+    await manager.loadAll();
+    const started = Object.fromEntries(captured.withMessage('plugin ready').map((line) => [line.plugin, line.start]));
+    expect(started).toEqual({ fixture: 'none', go: '_initialize', tinygo: '_start' });
+  });
 
   describe('rejects a bad plugin with an error naming the plugin and what is wrong', () => {
     const cases: [string, () => Promise<void>, ErrorKind, RegExp, string | undefined][] = [

@@ -5,7 +5,7 @@ import { isKind, type ErrorKind } from '../../src/errors';
 import { Sandbox } from '../../src/runtime';
 import { guestWat, packed } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS } from '../helpers/paths';
-import { watToWasm } from '../helpers/wat';
+import { watFixture, watToWasm } from '../helpers/wat';
 import { defer } from '../helpers/defer';
 
 const SOON = () => Date.now() + 5_000;
@@ -145,20 +145,91 @@ describe('Sandbox', () => {
     });
   });
 
-  it("a successful call's stderr reaches onGuestStderr with the plugin id", async () => {
-    const seen: [string, string][] = [];
-    const logging = new Sandbox({ minWorkers: 1, maxWorkers: 1, onGuestStderr: (pluginId, text) => seen.push([pluginId, text]) });
-    try {
-      const wat = guestWat(
-        '(drop (call $write (i32.const 2) (i32.const 16) (i32.const 1) (i32.const 32))) (i64.const 0)',
-        '(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32))) (data (i32.const 16) "\\40\\00\\00\\00\\06\\00\\00\\00") (data (i32.const 64) "hello\\n")',
-      );
-      const module = await logging.load('talker', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+  describe('what a guest prints', () => {
+    const FD_WRITE = '(import "wasi_snapshot_preview1" "fd_write" (func $write (param i32 i32 i32 i32) (result i32)))';
+    /** WAT that writes `text` to `fd`, `times` times; its iovec sits at `at`, the text 64 bytes on. */
+    const print = (fd: number, text: string, { at = 16, times = 1 } = {}) => {
+      const le32 = (n: number) => [0, 8, 16, 24].map((shift) => `\\${((n >> shift) & 255).toString(16).padStart(2, '0')}`).join('');
+      return {
+        body: `(local.set $i (i32.const 0)) (loop $again (drop (call $write (i32.const ${fd}) (i32.const ${at}) (i32.const 1) (i32.const 8))) (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $again (i32.lt_u (local.get $i) (i32.const ${times}))))`,
+        data: `(data (i32.const ${at}) "${le32(at + 64)}${le32(text.length)}") (data (i32.const ${at + 64}) "${text}")`,
+      };
+    };
+    const LOCALS = '(local $i i32)';
+    const printed: [string, string, { stdout: string; stderr: string }][] = [];
+    let logging: Sandbox;
+    beforeEach(() => {
+      printed.length = 0;
+      logging = new Sandbox({ minWorkers: 1, maxWorkers: 1, onGuestOutput: (pluginId, exportName, output) => printed.push([pluginId, exportName, output]) });
+    });
+    afterEach(() => logging.close());
+    const loadPrinting = async (wat: string) => logging.load('talker', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+
+    it('a trap carries the stdout a TinyGo panic went to', async () => {
+      const out = print(1, 'panic: nil map');
+      const module = await loadPrinting(guestWat(`${LOCALS} ${out.body} unreachable`, `${FD_WRITE} ${out.data}`));
+      const error = await logging.call(module, 'run', new Uint8Array(0), SOON()).catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: 'trap', message: 'plugin talker: export run failed: unreachable (stdout: panic: nil map)' });
+      expect(printed).toEqual([]);
+    });
+
+    it("a successful call's stdout and stderr reach onGuestOutput with plugin and export", async () => {
+      const out = print(1, 'to stdout');
+      const err = print(2, 'to stderr', { at: 256 });
+      const module = await loadPrinting(guestWat(`${LOCALS} ${out.body} ${err.body} (i64.const 0)`, `${FD_WRITE} ${out.data} ${err.data}`));
       await logging.call(module, 'run', new Uint8Array(0), SOON());
-      expect(seen).toEqual([['talker', 'hello\n']]);
-    } finally {
-      await logging.close();
-    }
+      expect(printed).toEqual([['talker', 'run', { stdout: 'to stdout', stderr: 'to stderr' }]]);
+    });
+
+    it("a plugin error string's call reports its output too", async () => {
+      const out = print(1, 'looking');
+      const module = await loadPrinting(guestWat(`${LOCALS} ${out.body} ${packed(200, 0x8000_0004)}`, `${FD_WRITE} ${out.data} (data (i32.const 200) "oops")`));
+      await expect(logging.call(module, 'run', new Uint8Array(0), SOON())).rejects.toMatchObject({ kind: 'plugin_error' });
+      expect(printed).toEqual([['talker', 'run', { stdout: 'looking', stderr: '' }]]);
+    });
+
+    it('keeps only the tail of a chatty guest, 2048 characters per stream', async () => {
+      const out = print(1, '0123456789', { times: 1000 });
+      const module = await loadPrinting(guestWat(`${LOCALS} ${out.body} (i64.const 0)`, `${FD_WRITE} ${out.data}`));
+      await logging.call(module, 'run', new Uint8Array(0), SOON());
+      expect(printed[0][2].stdout).toBe('0123456789'.repeat(205).slice(-2048));
+    });
+  });
+
+  describe('start functions', () => {
+    it('runs _start before every call of a command module shaped like TinyGo\'s, taking proc_exit(0) as success', async () => {
+      const module = await sandbox.load('tinygo', (await watFixture('tinygo-shaped')) as Uint8Array<ArrayBuffer>);
+      expect(module.start).toBe('_start');
+      await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', SOON())).resolves.toBe(1);
+      for (const name of ['Nirvana', 'Björk']) {
+        const reply = await sandbox.call(module, BIOGRAPHY, ArtistBiographyRequest.encode({ id: name, name: '', mbid: '' }).finish(), SOON());
+        expect(ArtistBiographyResponse.decode(reply).biography).toBe(name);
+      }
+    });
+
+    it("a TinyGo panic's stdout is in the error", async () => {
+      const module = await sandbox.load('tinygo', (await watFixture('tinygo-shaped')) as Uint8Array<ArrayBuffer>);
+      await expect(sandbox.call(module, 'metadata_agent_get_artist_mbid', new Uint8Array(0), SOON())).rejects.toMatchObject({
+        kind: 'trap',
+        message: 'plugin tinygo: export metadata_agent_get_artist_mbid failed: unreachable (stdout: panic: runtime error: nil pointer dereference)',
+      });
+    });
+
+    it('a _start that exits non-zero fails the call, naming _start', async () => {
+      const module = await load(guestWat('(i64.const 0)', '(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) (func (export "_start") (call $exit (i32.const 2)))'));
+      await expect(sandbox.call(module, 'run', new Uint8Array(0), SOON())).rejects.toMatchObject({ kind: 'trap', message: 'plugin wat: export run failed: _start: proc_exit(2)' });
+    });
+
+    it('a module exporting both runs _initialize only', async () => {
+      const module = await load(guestWat('(i64.const 0)', '(func (export "_initialize")) (func (export "_start") unreachable)'));
+      expect(module.start).toBe('_initialize');
+      await expect(sandbox.call(module, 'run', new Uint8Array(0), SOON())).resolves.toHaveLength(0);
+    });
+
+    it('a module exporting neither runs nothing first', async () => {
+      const module = await sandbox.load('fixture', fixtureWasm());
+      expect(module.start).toBeUndefined();
+    });
   });
 
   it('apiVersion calls the version export in a fresh instance', async () => {

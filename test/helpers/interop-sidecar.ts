@@ -1,0 +1,131 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { pluginConfigSection, startConfiguredSidecar } from './configured-sidecar';
+import { requireDebianPackages } from './debian-packages';
+import { EXAMPLE_PLUGINS } from './paths';
+import { PluginsFolder } from './plugins-folder';
+import { RecordingHttpServer } from './recording-http-server';
+import type { TestSidecar } from './test-sidecar';
+
+/** Where a client reaches a service: a host:port, or a unix socket (the admin listener may be one). */
+export interface Endpoint {
+  readonly address: string;
+  readonly unixSocket?: string;
+}
+
+/** The sidecar every interop suite talks to, with the local servers its plugins reach. */
+export interface InteropSidecar {
+  readonly s: TestSidecar;
+  /** The contract's services, health and reflection. */
+  readonly api: Endpoint;
+  /** ndphost.admin.v1.PluginAdmin. */
+  readonly admin: Endpoint;
+  /** The biography service c-metadata calls (GET /biography?artist=...). */
+  readonly bio: RecordingHttpServer;
+  /** Where timer-report POSTs its report. */
+  readonly reports: RecordingHttpServer;
+  close(): Promise<void>;
+}
+
+/** Artists the biography server knows; any other is a 404. */
+export const BIOGRAPHIES: Readonly<Record<string, string>> = {
+  Nirvana: 'Nirvana was an American rock band formed in Aberdeen, Washington, in 1987.',
+  Björk: 'Björk is an Icelandic singer, songwriter and composer.',
+  // wikibio does not know Portishead, so without x-plugin this one comes from c-metadata.
+  Portishead: 'Portishead are an English band formed in 1991 in Bristol.',
+};
+
+/** Every service the sidecar serves, sorted: what reflection must list, in every version. */
+export const SERVED_SERVICES = [
+  'api.MetadataAgent',
+  'api.Scrobbler',
+  'api.TimerCallback',
+  'grpc.health.v1.Health',
+  'grpc.reflection.v1.ServerReflection',
+  'grpc.reflection.v1alpha.ServerReflection',
+  'ndphost.admin.v1.PluginAdmin',
+];
+
+/** Every method of those services, as `buf curl --list-methods` prints them (sorted). */
+export const SERVED_METHODS = [
+  'api.MetadataAgent/GetAlbumImages',
+  'api.MetadataAgent/GetAlbumInfo',
+  'api.MetadataAgent/GetArtistBiography',
+  'api.MetadataAgent/GetArtistImages',
+  'api.MetadataAgent/GetArtistMBID',
+  'api.MetadataAgent/GetArtistTopSongs',
+  'api.MetadataAgent/GetArtistURL',
+  'api.MetadataAgent/GetSimilarArtists',
+  'api.Scrobbler/IsAuthorized',
+  'api.Scrobbler/NowPlaying',
+  'api.Scrobbler/Scrobble',
+  'api.TimerCallback/OnTimerCallback',
+  'grpc.health.v1.Health/Check',
+  'grpc.health.v1.Health/List',
+  'grpc.health.v1.Health/Watch',
+  'grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
+  'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
+  'ndphost.admin.v1.PluginAdmin/GetPlugin',
+  'ndphost.admin.v1.PluginAdmin/ListPlugins',
+  'ndphost.admin.v1.PluginAdmin/RefreshPlugin',
+  'ndphost.admin.v1.PluginAdmin/RescanAll',
+];
+
+const C_PLUGIN = path.join(EXAMPLE_PLUGINS, 'c-metadata');
+
+/**
+ * The example plugins as a user would run them, one per toolchain and service:
+ * - wikibio (AssemblyScript, MetadataAgent, a built-in table), asked first;
+ * - c-metadata (C: clang, wasi-libc, nanopb; MetadataAgent), asked second: its biographies come
+ *   over HTTP from `bio`, through the sidecar's HttpService;
+ * - scrobble-check (AssemblyScript, Scrobbler);
+ * - timer-report (AssemblyScript, LifecycleManagement + TimerCallback), reporting to `reports`.
+ * Fails, naming the Debian packages, when the C example could not be built.
+ */
+export async function startInteropSidecar(): Promise<InteropSidecar> {
+  if (!existsSync(path.join(C_PLUGIN, 'plugin.wasm'))) {
+    requireDebianPackages('C plugin example');
+    throw new Error(`${C_PLUGIN}/plugin.wasm is not built: run npm run build:plugins and read why it was skipped`);
+  }
+  const bio = await RecordingHttpServer.start(({ path: at, query }) => {
+    const biography = BIOGRAPHIES[query.get('artist') ?? ''];
+    return at === '/biography' && biography ? { body: biography, headers: { 'content-type': 'text/plain; charset=utf-8' } } : { status: 404 };
+  });
+  const reports = await RecordingHttpServer.start();
+  const plugins = new PluginsFolder().copy('wikibio').copy('scrobble-check');
+  withLocalHttp(plugins.copy('c-metadata'), 'c-metadata', bio.url('/*'), ['GET']);
+  withLocalHttp(plugins.copy('timer-report'), 'timer-report', reports.url('/*'), ['POST']);
+  try {
+    const s = await startConfiguredSidecar(plugins.folder, {
+      toml: [pluginConfigSection('c-metadata', { base_url: bio.url('/') }), pluginConfigSection('timer-report', { report_url: reports.url('/report'), delay_seconds: '3600' })].join('\n'),
+      args: ['--plugins-order', 'wikibio,c-metadata', '--plugins-min-workers', '1'],
+    });
+    const failed = s.sidecar.plugins.list().filter((status) => status.state !== 'ready');
+    if (failed.length > 0) throw new Error(`plugins failed to load: ${failed.map((status) => `${status.id}: ${status.error?.message}`).join("; ")}`);
+    const api = { address: s.address };
+    return {
+      s,
+      api,
+      admin: api,
+      bio,
+      reports,
+      async close() {
+        await s.close();
+        await Promise.all([bio.close(), reports.close()]);
+        plugins.cleanup();
+      },
+    };
+  } catch (error) {
+    await Promise.all([bio.close(), reports.close()]);
+    plugins.cleanup();
+    throw error;
+  }
+}
+
+/** Lets a copied example reach one local server: its manifest's URL list, plus local network. */
+function withLocalHttp(plugins: PluginsFolder, id: string, pattern: string, methods: string[]): void {
+  const file = path.join(plugins.folder, id, 'manifest.json');
+  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { permissions: { http: Record<string, unknown> } };
+  const http = { ...manifest.permissions.http, allowedUrls: { [pattern]: methods }, allowLocalNetwork: true };
+  plugins.write(id, { manifest: { ...manifest, permissions: { ...manifest.permissions, http } } });
+}
