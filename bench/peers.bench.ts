@@ -1,7 +1,8 @@
 /**
  * ndphost next to its closest peer, Extism JS (@extism/extism, pinned in package.json), on the
  * same trivial plugin built for each ABI (peer-plugins.ts), in one run:
- *   in this thread: a reused instance (the floor), a fresh instance per call;
+ *   in this thread: a reused instance (the floor), a fresh instance per call (ndphost's two
+ *   ways: a new instance, or one restored to fresh);
  *   off this thread: ndphost's Sandbox.call (pool worker, fresh instance) and Extism's
  *   `runInWorker` plugin (one worker per plugin, reused instance).
  */
@@ -11,6 +12,8 @@ import { Sandbox } from '../src/runtime';
 import { callRpc } from '../src/runtime/guest-call';
 import { GuestContext } from '../src/runtime/guest-context';
 import { hostImports } from '../src/runtime/host-imports';
+import { InstanceSource, trackedImports } from '../src/runtime/instance-source';
+import { analyseForRecycling } from '../src/runtime/recyclable-module';
 import type { BenchContext } from './context';
 import { heading, measure, row, type Stats } from './measure';
 import { extismEchoPlugin, ourEchoPlugin } from './peer-plugins';
@@ -32,6 +35,19 @@ export async function peers(ctx: BenchContext): Promise<void> {
 
   const context = new GuestContext();
   const imports = hostImports(context, undefined, []);
+  const tracked = trackedImports(imports);
+  context.wrote = (ptr, length) => tracked.tracker.wrote(ptr, length);
+  const analysis = analyseForRecycling(ours);
+  if (!analysis.recyclable) throw new Error(`the echo plugin should be recyclable: ${analysis.reason}`);
+  const { recyclable: _, bytes, ...recycle } = analysis;
+  // The two ways the workers give a call a fresh instance: instantiate anew, or restore one.
+  const newEachCall = new InstanceSource({ module: ourModule }, imports, tracked, 'fresh', undefined);
+  const recycled = new InstanceSource({ module: await WebAssembly.compile(bytes), recycle }, imports, tracked, 'fresh', undefined);
+  const recycledCall = () => {
+    const output = callRpc(recycled, context, target, INPUT);
+    recycled.tidy(() => undefined);
+    return output;
+  };
   const target = { pluginId: 'echo', exportName: 'run' };
   const reused = new WebAssembly.Instance(ourModule, imports);
   const { malloc, memory, run } = reused.exports as { malloc: (n: number) => number; memory: WebAssembly.Memory; run: (ptr: number, len: number) => bigint };
@@ -42,7 +58,9 @@ export async function peers(ctx: BenchContext): Promise<void> {
     return new Uint8Array(memory.buffer.slice(Number(packed >> 32n), Number(packed >> 32n) + Number(packed & 0xffffffffn)));
   };
   check(reusedCall(), 'ndphost reused instance');
-  check(callRpc({ module: ourModule, imports, start: undefined }, context, target, INPUT), 'ndphost fresh instance');
+  check(callRpc(newEachCall, context, target, INPUT), 'ndphost new instance');
+  check(recycledCall(), 'ndphost recycled instance');
+  check(recycledCall(), 'ndphost recycled instance');
 
   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 2 });
   const extismReused = await createPlugin(manifest, { useWasi: false });
@@ -64,7 +82,8 @@ export async function peers(ctx: BenchContext): Promise<void> {
     };
     // The reused instance's bump heap grows ~24 bytes a call (its malloc grows memory as needed).
     const floor = await add('ndphost reused instance, this thread (floor)', Math.min(calls, 1_000), reusedCall);
-    const ourFresh = await add('ndphost fresh instance, this thread', calls, () => callRpc({ module: ourModule, imports, start: undefined }, context, target, INPUT));
+    const ourFresh = await add('ndphost new instance per call, this thread', calls, () => callRpc(newEachCall, context, target, INPUT));
+    const ourRecycled = await add('ndphost recycled instance, this thread', calls, recycledCall);
     const extismFresh = await add('Extism fresh plugin per call, this thread', calls, async () => {
       const plugin = await createPlugin(manifest, { useWasi: false });
       await plugin.call('run', INPUT);
@@ -78,7 +97,7 @@ export async function peers(ctx: BenchContext): Promise<void> {
       await plugin.call('run', INPUT);
       await plugin.close();
     });
-    console.log(`  fresh instance in this thread, Extism / ndphost: ${(extismFresh.p50 / ourFresh.p50).toFixed(2)}x (ndphost fresh / floor: ${(ourFresh.p50 / floor.p50).toFixed(1)}x)`);
+    console.log(`  fresh instance in this thread, Extism / ndphost: ${(extismFresh.p50 / ourRecycled.p50).toFixed(2)}x (recycled), ${(extismFresh.p50 / ourFresh.p50).toFixed(2)}x (new per call); recycled / floor: ${(ourRecycled.p50 / floor.p50).toFixed(1)}x`);
     console.log(`  off-thread, Extism runInWorker (reused) / ndphost Sandbox.call (fresh): ${(extismInWorker.p50 / ourWorker.p50).toFixed(2)}x`);
   } finally {
     await Promise.all([sandbox.close(), extismReused.close(), extismWorker.close()]);

@@ -7,6 +7,8 @@
  * element 9, code 10, data 11, custom 0 anywhere.
  */
 
+import { leb128 } from '../src/runtime/wasm-sections';
+
 export type Bytes = readonly number[] | Uint8Array;
 
 export const I32 = 0x7f;
@@ -63,16 +65,8 @@ export const op = {
   blockEmpty: 0x40,
 } as const;
 
-export function u32(value: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = value & 0x7f;
-    value = Math.floor(value / 128);
-    if (value > 0) byte |= 0x80;
-    out.push(byte);
-  } while (value > 0);
-  return out;
-}
+/** Unsigned LEB128, the runtime's own. */
+export const u32 = leb128;
 
 /** Signed LEB128, for i32.const and i64.const immediates. */
 export function s64(value: bigint | number): number[] {

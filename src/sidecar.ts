@@ -48,6 +48,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const sandbox: Sandbox = new Sandbox({
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
+    instancePolicy: settings.instancePolicy,
     maxMemoryMiB: settings.maxMemoryMiB,
     maxResponseBytes: settings.maxResponseBytes,
     hostFunctions: HOST_FUNCTIONS,

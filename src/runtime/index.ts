@@ -16,4 +16,5 @@ export {
 export type { HostCaller, HostCallHandler } from './worker-pool';
 export type { GuestOutput } from './guest-context';
 export type { StartFunction } from './start-function';
+export type { InstancePolicy } from './instance-source';
 export type { HostReply } from './host-channel';

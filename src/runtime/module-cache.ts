@@ -1,14 +1,19 @@
 import { createHash } from 'node:crypto';
 import { NdpError } from '../errors';
 import { capMemory, checkAbiExports, checkImports, type ModuleRules } from './check-module';
+import type { WorkerModule } from './protocol';
+import { analyseForRecycling } from './recyclable-module';
 import { readModuleLayout, type ModuleLayout, type Signature } from './wasm-sections';
 
 /** A module compiled from one content hash, with what the loader checks about it. */
 export interface CompiledModule {
   readonly hash: string;
-  readonly module: WebAssembly.Module;
+  /** What the workers run: the recyclable variant when there is one (recyclable-module.ts). */
+  readonly module: WorkerModule;
   /** Exported function name -> signature, e.g. `(i32, i32) -> i64`. */
   readonly functions: ReadonlyMap<string, Signature>;
+  /** Why instances of this module cannot be recycled (each call then gets a new instance). */
+  readonly notRecyclable?: string;
 }
 
 /**
@@ -47,17 +52,25 @@ export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
   } catch {
     // Bytes the section reader cannot follow are not a module: the compiler below says why.
   }
-  let module: WebAssembly.Module;
+  const capped = layout ? capMemory(bytes, layout, pluginId, rules) : bytes;
+  const analysis = layout ? analyseForRecycling(capped) : { recyclable: false as const, reason: 'its sections cannot be read' };
+  let module: WorkerModule | undefined;
+  if (analysis.recyclable) {
+    // The variant of a module that compiles always compiles; the original below says why not.
+    module = await WebAssembly.compile(analysis.bytes).then(
+      (compiled) => ({ module: compiled, recycle: { globalExports: analysis.globalExports, dirtyExports: analysis.dirtyExports, lastPageExport: analysis.lastPageExport } }),
+      () => undefined,
+    );
+  }
   try {
-    module = await WebAssembly.compile(layout ? capMemory(bytes, layout, pluginId, rules) : bytes);
+    module ??= { module: await WebAssembly.compile(capped) };
   } catch (error) {
-    if (error instanceof NdpError) throw error;
     throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm does not compile: ${(error as Error).message}`, { pluginId, cause: error });
   }
   const functions = layout?.functionSignatures ?? new Map<string, Signature>();
-  checkImports(module, pluginId, rules);
+  checkImports(module.module, pluginId, rules);
   checkAbiExports(functions, pluginId);
-  return { hash, module, functions };
+  return { hash, module, functions, notRecyclable: analysis.recyclable ? undefined : analysis.reason };
 }
 
 function contentHash(bytes: Uint8Array): string {

@@ -14,6 +14,8 @@ export interface LoadedModule {
   readonly functions: ReadonlyMap<string, string>;
   /** What each fresh instance runs before its call, for the load log. */
   readonly start: StartFunction | undefined;
+  /** Why its instances are not recycled between calls (each call then instantiates anew), for the load log. */
+  readonly notRecyclable?: string;
 }
 
 const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
@@ -58,7 +60,7 @@ export class Sandbox {
     const users = this.users.get(compiled.hash) ?? 0;
     if (users === 0) this.pool.addModule(compiled.hash, compiled.module);
     this.users.set(compiled.hash, users + 1);
-    return { pluginId, hash: compiled.hash, functions: compiled.functions, start: startFunction(compiled.functions.keys()) };
+    return { pluginId, hash: compiled.hash, functions: compiled.functions, start: startFunction(compiled.functions.keys()), notRecyclable: compiled.notRecyclable };
   }
 
   /** Releases a module; the workers drop it once no plugin uses it. */

@@ -51,7 +51,8 @@ export interface ModuleLayout {
   readonly memory?: MemoryLimits;
 }
 
-class Reader {
+/** Reads a module's bytes from `offset`; every read is bounds-checked (a RangeError when short). */
+export class Reader {
   constructor(
     readonly bytes: Uint8Array,
     public offset: number,
@@ -70,6 +71,11 @@ class Reader {
       if ((byte & 0x80) === 0) return result;
     }
     throw new RangeError('LEB128 value too long');
+  }
+
+  /** Any LEB128 (s32, s33, s64), skipped: only its length matters. */
+  skipLeb(): void {
+    for (let n = 0; this.byte() & 0x80; n++) if (n > 10) throw new RangeError('LEB128 value too long');
   }
 
   skip(count: number): void {
@@ -166,7 +172,8 @@ export function withMemoryMaximum(bytes: Uint8Array, memory: MemoryLimits, maxim
   return out;
 }
 
-function leb128(value: number): number[] {
+/** Unsigned LEB128. */
+export function leb128(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;

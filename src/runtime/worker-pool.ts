@@ -1,9 +1,11 @@
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { NdpError } from '../errors';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
-import type { FromWorker, Job, JobRequest, ModuleMessage, WorkerStart } from './protocol';
+import type { InstancePolicy } from './instance-source';
+import { createSlotBuffer, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
+import type { FromWorker, Job, JobRequest, ToWorker, WorkerModule, WorkerStart } from './protocol';
 
 /** Who is making a host call: taken from the job the worker runs, never from the request. */
 export interface HostCaller {
@@ -32,6 +34,8 @@ export interface WorkerPoolOptions {
   readonly workerScript?: string;
   /** Called when a worker dies or is terminated for overrunning a deadline, for logging. */
   readonly onWorkerLost?: (reason: string) => void;
+  /** Fresh instances for every call (default), or instances reused as calls left them. */
+  readonly instancePolicy?: InstancePolicy;
 }
 
 interface PendingJob {
@@ -46,6 +50,12 @@ interface PendingJob {
 interface Slot {
   readonly worker: Worker;
   readonly channel: HostChannel;
+  /** Where jobs go in and replies come out (job-slot.ts). */
+  readonly jobs: PoolSlot;
+  /** The pool's end of the worker's port: modules, targets, and what does not fit the slot. */
+  readonly port: MessagePort;
+  /** Job targets this worker has been sent, by key (targetKey). */
+  readonly known: Set<number>;
   pending?: PendingJob;
   /** Blocked in a host call: holds no CPU, so another worker may run meanwhile. */
   blocked: boolean;
@@ -55,6 +65,7 @@ interface Slot {
 const WORKER_SCRIPT = path.join(__dirname, 'worker-entry.js');
 const NO_LIMITS: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity };
 const DEFAULT_IDLE_MS = 30_000;
+const EMPTY = new Uint8Array(0);
 // setTimeout fires at once for delays past 2^31-1 ms; such a deadline is as good as none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -66,7 +77,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: PendingJob[] = [];
-  private readonly modules = new Map<string, WebAssembly.Module>();
+  private readonly modules = new Map<string, WorkerModule>();
+  /** Every job target so far (module, plugin, export), numbered for the job slots. */
+  private readonly targets = new Map<string, number>();
+  private readonly targetList: Job[] = [];
+  /** How many calls wait in the queue, shared with the workers: they spin for the next job only while it is above 0. */
+  private readonly queued = new Int32Array(new SharedArrayBuffer(4));
   /**
    * A started worker kept out of rotation: when a worker is terminated for overrunning its
    * deadline, the spare takes its place at once instead of the next calls waiting 25-35 ms for a
@@ -88,7 +104,7 @@ export class WorkerPool {
   }
 
   /** Sends a compiled module to every worker once; jobs then name it by hash. */
-  addModule(hash: string, module: WebAssembly.Module): void {
+  addModule(hash: string, module: WorkerModule): void {
     this.modules.set(hash, module);
     this.broadcast({ type: 'module', hash, module });
   }
@@ -108,6 +124,7 @@ export class WorkerPool {
       if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), delay).unref();
       this.queue.push(pending);
       this.dispatch();
+      Atomics.store(this.queued, 0, this.queue.length);
     });
   }
 
@@ -116,6 +133,7 @@ export class WorkerPool {
     this.closed = true;
     const running = this.slots.flatMap((slot) => (slot.pending ? [slot.pending] : []));
     for (const pending of [...this.queue.splice(0), ...running]) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
+    Atomics.store(this.queued, 0, 0);
     const slots = [...this.slots, ...(this.spare ? [this.spare] : [])];
     this.spare = undefined;
     for (const slot of slots) this.remove(slot);
@@ -130,8 +148,37 @@ export class WorkerPool {
       clearTimeout(slot.idleTimer);
       slot.pending = pending;
       pending.slot = slot;
-      slot.worker.postMessage(pending.job);
+      this.send(slot, pending.job);
     }
+    Atomics.store(this.queued, 0, this.queue.length);
+  }
+
+  /** Writes a job into the worker's slot, sending its target first if the worker lacks it. */
+  private send(slot: Slot, job: Job): void {
+    const key = `${job.hash}\0${job.pluginId}\0${job.exportName}`;
+    let index = this.targets.get(key);
+    if (index === undefined) {
+      index = this.targetList.length;
+      this.targets.set(key, index);
+      this.targetList.push(job);
+    }
+    if (!slot.known.has(index)) {
+      slot.known.add(index);
+      slot.port.postMessage({ type: 'target', index, target: { hash: job.hash, pluginId: job.pluginId, exportName: job.exportName } } satisfies ToWorker);
+    }
+    const input = job.type === 'rpc' ? job.input : EMPTY;
+    slot.jobs.send(job.id, job.type === 'rpc' ? KIND_RPC : KIND_VERSION, index, input, () => slot.port.postMessage({ type: 'input', id: job.id, input } satisfies ToWorker));
+    void this.awaitReply(slot, job.id);
+  }
+
+  private async awaitReply(slot: Slot, id: number): Promise<void> {
+    if (!(await slot.jobs.replied())) return;
+    const reply = slot.jobs.take(() => {
+      // Posted before the slot said REPLY, so it is already in the port's queue.
+      const received = receiveMessageOnPort(slot.port);
+      return received ? (received.message as FromWorker) : { id, error: { kind: 'internal', message: 'the worker\'s reply was not on its port' } };
+    });
+    this.complete(slot, reply);
   }
 
   /**
@@ -153,11 +200,13 @@ export class WorkerPool {
   /** Starts a worker with every module loaded so far; it joins no list yet. */
   private start(): Slot {
     const channel = createChannelBuffer();
-    const { hostFunctions = [], limits = NO_LIMITS } = this.options;
-    const workerData: WorkerStart = { modules: [...this.modules], channel, hostFunctions, limits };
-    const slot: Slot = { worker: new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData }), channel: new HostChannel(channel), blocked: false };
+    const jobs = createSlotBuffer();
+    const { port1, port2 } = new MessageChannel();
+    const { hostFunctions = [], limits = NO_LIMITS, instancePolicy = 'fresh' } = this.options;
+    const workerData: WorkerStart = { modules: [...this.modules], channel, slot: jobs, queued: this.queued.buffer as SharedArrayBuffer, port: port2, hostFunctions, limits, instancePolicy };
+    const worker = new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData, transferList: [port2] });
+    const slot: Slot = { worker, channel: new HostChannel(channel), jobs: new PoolSlot(jobs), port: port1, known: new Set(), blocked: false };
     slot.channel.serve((index, request) => this.hostCall(slot, index, request));
-    slot.worker.on('message', (reply: FromWorker) => this.complete(slot, reply));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
     slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
     return slot;
@@ -199,6 +248,7 @@ export class WorkerPool {
   private expire(pending: PendingJob): void {
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) this.queue.splice(queued, 1);
+    Atomics.store(this.queued, 0, this.queue.length);
     this.settle(pending, deadlineError(pending.job));
     if (pending.slot) {
       // A guest cannot be interrupted inside its worker; terminating it is the only way out.
@@ -244,6 +294,8 @@ export class WorkerPool {
   private remove(slot: Slot): boolean {
     const index = this.slots.indexOf(slot);
     slot.channel.close();
+    slot.jobs.close();
+    slot.port.close();
     if (index < 0) return false;
     this.setBlocked(slot, false);
     this.slots.splice(index, 1);
@@ -257,9 +309,12 @@ export class WorkerPool {
     else pending.resolve(outcome);
   }
 
-  private broadcast(message: ModuleMessage): void {
-    for (const slot of this.slots) slot.worker.postMessage(message);
-    this.spare?.worker.postMessage(message);
+  /** Tells every worker, waking those asleep between jobs to read it. */
+  private broadcast(message: ToWorker): void {
+    for (const slot of [...this.slots, ...(this.spare ? [this.spare] : [])]) {
+      slot.port.postMessage(message);
+      slot.jobs.mail();
+    }
   }
 }
 
