@@ -54,7 +54,7 @@ interface Slot {
   readonly jobs: PoolSlot;
   /** The pool's end of the worker's port: modules, targets, and what does not fit the slot. */
   readonly port: MessagePort;
-  /** Job targets this worker has been sent, by key (targetKey). */
+  /** The indices of the job targets this worker has been sent. */
   readonly known: Set<number>;
   pending?: PendingJob;
   /** Blocked in a host call: holds no CPU, so another worker may run meanwhile. */
@@ -80,7 +80,6 @@ export class WorkerPool {
   private readonly modules = new Map<string, WorkerModule>();
   /** Every job target so far (module, plugin, export), numbered for the job slots. */
   private readonly targets = new Map<string, number>();
-  private readonly targetList: Job[] = [];
   /** How many calls wait in the queue, shared with the workers: they spin for the next job only while it is above 0. */
   private readonly queued = new Int32Array(new SharedArrayBuffer(4));
   /**
@@ -158,9 +157,8 @@ export class WorkerPool {
     const key = `${job.hash}\0${job.pluginId}\0${job.exportName}`;
     let index = this.targets.get(key);
     if (index === undefined) {
-      index = this.targetList.length;
+      index = this.targets.size;
       this.targets.set(key, index);
-      this.targetList.push(job);
     }
     if (!slot.known.has(index)) {
       slot.known.add(index);
