@@ -148,22 +148,17 @@ export class PoolSlot extends Slot {
 /** The worker's end. */
 export class WorkerSlot extends Slot {
   /**
-   * Blocks until there is a job, reading mail through `readMail` whenever asked. While
-   * `keepSpinning()` says more jobs are queued, polls for up to `spinMs` before sleeping, since
-   * waking a sleeping thread costs tens of microseconds (field-notes.md).
+   * Blocks until there is a job, reading mail through `readMail` whenever asked. It does not spin
+   * before sleeping: a worker is done before the main thread has read its reply, so polling
+   * for the next job burned worker CPU without shortening the wait (issue 10's bench).
    */
-  next(readMail: () => void, keepSpinning: () => boolean, spinMs: number): SlotJob | undefined {
+  next(readMail: () => void): SlotJob | undefined {
     const h = this.header;
     for (;;) {
       if (Atomics.exchange(h, MAIL, 0) === 1) readMail();
       const state = Atomics.load(h, STATE);
       if (state === JOB) return { id: h[ID], kind: h[KIND], target: h[VALUE], input: this.payload.subarray(0, h[LENGTH]) };
       if (state === CLOSED) return undefined;
-      if (keepSpinning()) {
-        const until = performance.now() + spinMs;
-        while (Atomics.load(h, STATE) === state && Atomics.load(h, MAIL) === 0 && performance.now() < until);
-        if (Atomics.load(h, STATE) !== state || Atomics.load(h, MAIL) !== 0) continue;
-      }
       Atomics.wait(h, STATE, state);
     }
   }

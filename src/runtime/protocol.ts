@@ -74,8 +74,6 @@ export interface WorkerStart {
   readonly channel: SharedArrayBuffer;
   /** The buffer of its job slot (job-slot.ts). */
   readonly slot: SharedArrayBuffer;
-  /** One Int32 shared by the pool and every worker: how many calls wait in the queue. */
-  readonly queued: SharedArrayBuffer;
   /** The worker's end of its port (messages above, and replies too large for the slot). */
   readonly port: MessagePort;
   /** Host functions provided as `env.<name>`; the index is the function's number on the channel. */

@@ -18,12 +18,6 @@ import type { JobTarget, ToWorker, WorkerModule, WorkerStart } from './protocol'
 import { startFunction } from './start-function';
 
 const start = workerData as WorkerStart;
-/**
- * How long a worker polls for its next job, and only while calls wait in the pool's queue:
- * the next job then comes as soon as the pool has read this reply, and waking a sleeping thread
- * costs tens of microseconds (field-notes.md). With nothing queued it sleeps at once.
- */
-const NEXT_JOB_SPIN_MS = 0.05;
 
 const context = new GuestContext(start.limits);
 const imports = hostImports(context, new GuestChannel(start.channel), start.hostFunctions);
@@ -35,7 +29,6 @@ const sources = new Map<string, InstanceSource>();
 const targets: JobTarget[] = [];
 const inputs = new Map<number, Uint8Array>();
 const slot = new WorkerSlot(start.slot);
-const queued = new Int32Array(start.queued);
 const port = start.port;
 
 function readMail(): void {
@@ -94,7 +87,7 @@ function tidy(source: InstanceSource, target: CallTarget): void {
 }
 
 for (;;) {
-  const job = slot.next(readMail, () => Atomics.load(queued, 0) > 0, NEXT_JOB_SPIN_MS);
+  const job = slot.next(readMail);
   if (!job) break;
   // The pool posts a new target, or an input too large for the slot, before the job.
   if (!targets[job.target] || job.kind & PORTED) readMail();

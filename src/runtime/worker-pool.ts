@@ -80,8 +80,6 @@ export class WorkerPool {
   private readonly modules = new Map<string, WorkerModule>();
   /** Every job target so far (module, plugin, export), numbered for the job slots. */
   private readonly targets = new Map<string, number>();
-  /** How many calls wait in the queue, shared with the workers: they spin for the next job only while it is above 0. */
-  private readonly queued = new Int32Array(new SharedArrayBuffer(4));
   /**
    * A started worker kept out of rotation: when a worker is terminated for overrunning its
    * deadline, the spare takes its place at once instead of the next calls waiting 25-35 ms for a
@@ -123,7 +121,6 @@ export class WorkerPool {
       if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), delay).unref();
       this.queue.push(pending);
       this.dispatch();
-      Atomics.store(this.queued, 0, this.queue.length);
     });
   }
 
@@ -132,7 +129,6 @@ export class WorkerPool {
     this.closed = true;
     const running = this.slots.flatMap((slot) => (slot.pending ? [slot.pending] : []));
     for (const pending of [...this.queue.splice(0), ...running]) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
-    Atomics.store(this.queued, 0, 0);
     const slots = [...this.slots, ...(this.spare ? [this.spare] : [])];
     this.spare = undefined;
     for (const slot of slots) this.remove(slot);
@@ -149,7 +145,6 @@ export class WorkerPool {
       pending.slot = slot;
       this.send(slot, pending.job);
     }
-    Atomics.store(this.queued, 0, this.queue.length);
   }
 
   /** Writes a job into the worker's slot, sending its target first if the worker lacks it. */
@@ -201,7 +196,7 @@ export class WorkerPool {
     const jobs = createSlotBuffer();
     const { port1, port2 } = new MessageChannel();
     const { hostFunctions = [], limits = NO_LIMITS, instancePolicy = 'fresh' } = this.options;
-    const workerData: WorkerStart = { modules: [...this.modules], channel, slot: jobs, queued: this.queued.buffer as SharedArrayBuffer, port: port2, hostFunctions, limits, instancePolicy };
+    const workerData: WorkerStart = { modules: [...this.modules], channel, slot: jobs, port: port2, hostFunctions, limits, instancePolicy };
     const worker = new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData, transferList: [port2] });
     const slot: Slot = { worker, channel: new HostChannel(channel), jobs: new PoolSlot(jobs), port: port1, known: new Set(), blocked: false };
     slot.channel.serve((index, request) => this.hostCall(slot, index, request));
@@ -246,7 +241,6 @@ export class WorkerPool {
   private expire(pending: PendingJob): void {
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) this.queue.splice(queued, 1);
-    Atomics.store(this.queued, 0, this.queue.length);
     this.settle(pending, deadlineError(pending.job));
     if (pending.slot) {
       // A guest cannot be interrupted inside its worker; terminating it is the only way out.
