@@ -1,8 +1,7 @@
 import { mkdir } from 'node:fs/promises';
-import path from 'node:path';
 import type { Logger } from 'pino';
 import type { Config } from './config';
-import { createHostBroker, HOST_FUNCTIONS, HttpService, TimerService } from './host';
+import { createHostBroker, HOST_FUNCTIONS, HttpService, PluginState, TimerService, timersFile } from './host';
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
@@ -36,8 +35,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const pluginsLoaded = new Promise<void>((resolve) => (markPluginsLoaded = resolve));
   const http = new HttpService({ defaultPolicy: settings.defaultHttp, allowLocalNetwork: settings.allowLocalNetwork, maxBodyBytes: settings.httpMaxBodyBytes, log });
   const timers = new TimerService({
-    file: path.join(config.dataFolder, 'timers.json'),
-    maxTimersPerPlugin: settings.maxTimers,
+    file: timersFile(config.dataFolder),
+    limits: { maxTimers: settings.maxTimers, maxPayloadBytes: settings.maxTimerPayloadBytes, maxPayloadBytesPerPlugin: settings.maxTimerPayloadBytesPerPlugin },
     // A timer restored from disk may fall due before its plugin has loaded: it waits for it.
     fire: async (pluginId, timerId, payload) => {
       await pluginsLoaded;
@@ -66,8 +65,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     pluginConfig: config.pluginConfig,
     quarantine: settings.quarantine,
     onAvailability: (pluginId, available) => server?.setStatus(pluginHealthName(pluginId), available),
-    // A refreshed or removed plugin's timers go with its old version.
-    onRelease: (pluginId) => timers.cancelAll(pluginId),
+    // A removed plugin's state goes with it, a refreshed one's once the new version has loaded.
+    state: new PluginState({ timers }),
     sandbox,
     log,
   });

@@ -17,6 +17,8 @@ export interface CliContext {
   print(...lines: string[]): void;
   /** Writes a value to stdout as indented JSON. */
   printJson(value: unknown): void;
+  /** Writes lines to stderr as `ndphost: <line>`: what the user must know beside the output. */
+  warn(...lines: string[]): void;
 }
 
 /** A command's body: gets the context and the command's arguments; a failure is thrown, as an NdpError. */
@@ -85,6 +87,7 @@ function createContext(command: Command): CliContext {
     moduleRules: { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: config.plugins.maxMemoryMiB },
     print: (...lines) => process.stdout.write(lines.map((line) => `${line}\n`).join('')),
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
+    warn: (...lines) => process.stderr.write(lines.map((line) => `ndphost: ${line}\n`).join('')),
   };
 }
 

@@ -1,5 +1,5 @@
 import { readlink } from 'node:fs/promises';
-import { locatePlugin, parseManifest, readPluginFolder, scanPlugins, validatePlugin, type Manifest, type ModuleRules, type PluginFolder } from '../plugins';
+import { folderProblem, locatePlugin, parseManifest, readPluginFolder, scanPlugins, validatePlugin, type Manifest, type ModuleRules, type PluginFolder } from '../plugins';
 
 /** A plugin folder as the offline commands see it: checked as loading would check it, never run. */
 export interface InstalledPlugin {
@@ -36,6 +36,7 @@ async function checkPlugin(location: PluginFolder, rules: ModuleRules): Promise<
   const where = { id, folder, dev, ...(dev ? { target: await readlink(folder) } : {}) };
   let manifest: Manifest | undefined;
   try {
+    if (location.problem) throw folderProblem(location);
     const { files } = await readPluginFolder(folder, id);
     // Parsed on its own first, so a plugin whose module is broken still shows its name and version.
     const text = files.get('manifest.json');

@@ -1,4 +1,5 @@
 import { NdpError } from '../errors';
+import { releasePersistedPluginState } from '../host';
 import type { CliContext } from './cli-context';
 import { connectSidecar } from './sidecar-admin';
 
@@ -10,13 +11,13 @@ export type PluginChange = { readonly changed: string } | { readonly removed: st
  * answered: a refresh of the plugin (RefreshPlugin) or, after a removal, a rescan (RescanAll).
  * Without a running sidecar the change waits for its next start. A sidecar that refuses the new
  * version (FAILED_PRECONDITION, the old one keeps serving) fails the command: the files are in
- * place but what serves is not what the user asked for.
+ * place but what serves is not what the user asked for. Resolves whether a sidecar was told.
  */
-export async function notifySidecar(context: CliContext, change: PluginChange): Promise<void> {
+export async function notifySidecar(context: CliContext, change: PluginChange): Promise<boolean> {
   const sidecar = await connectSidecar(context.config.address);
   if (!sidecar) {
     context.print(`no sidecar is running at ${context.config.address}; the change takes effect at its next start`);
-    return;
+    return false;
   }
   try {
     if ('changed' in change) {
@@ -31,7 +32,20 @@ export async function notifySidecar(context: CliContext, change: PluginChange): 
       }
       context.print(`sidecar at ${sidecar.address} dropped ${change.removed}; ${plugins.length} plugin${plugins.length === 1 ? '' : 's'} left`);
     }
+    return true;
   } finally {
     sidecar.close();
+  }
+}
+
+/**
+ * After a plugin's folder is gone: the running sidecar drops it and releases what it held (its
+ * timers); with none running, the CLI takes the plugin's records out of the data folder's files
+ * itself. Never both: a running sidecar keeps them in memory and would write them back.
+ */
+export async function notifyRemoval(context: CliContext, id: string): Promise<void> {
+  if (await notifySidecar(context, { removed: id })) return;
+  for (const { file, what, count } of await releasePersistedPluginState(context.config.dataFolder, id)) {
+    if (count > 0) context.print(`removed ${id}'s ${what} from ${file} (${count})`);
   }
 }

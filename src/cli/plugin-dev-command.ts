@@ -6,6 +6,7 @@ import { NdpError } from '../errors';
 import { checkPluginId, linkDevPlugin } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { notifySidecar } from './notify-sidecar';
+import { recoverInterruptedChanges } from './recover-changes';
 
 /** `ndphost plugin dev <folder> [--id <id>] [--yes]` (plugin-system.md, "Development Workflow"). */
 export function pluginDevCommand(): Command {
@@ -16,6 +17,7 @@ export function pluginDevCommand(): Command {
     .action(
       withContext(async (context, devFolder: string, options: { id?: string; yes?: boolean }) => {
         requirePluginsEnabled(context.config);
+        await recoverInterruptedChanges(context);
         const id = checkPluginId(options.id ?? path.basename(path.resolve(devFolder)));
         const entry = path.join(context.config.plugins.folder, id);
         const existing = await describeEntry(entry);

@@ -5,6 +5,7 @@ import { NdpError } from '../errors';
 import { checkPluginId, installPlugin, permissionRequests, pluginIdFromPackage } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { notifySidecar } from './notify-sidecar';
+import { recoverInterruptedChanges } from './recover-changes';
 import { permissionLines } from './permission-lines';
 
 /** `ndphost plugin install <file.ndp> [--id <id>]`. */
@@ -15,6 +16,7 @@ export function pluginInstallCommand(): Command {
     .action(
       withContext(async (context, file: string, options: { id?: string }) => {
         requirePluginsEnabled(context.config);
+        await recoverInterruptedChanges(context);
         const pluginsFolder = context.config.plugins.folder;
         const id = options.id === undefined ? pluginIdFromPackage(file) : checkPluginId(options.id);
         await refuseTaken(path.join(pluginsFolder, id), id, file);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import type { PluginInfo } from '../../generated/ts/ndphost/admin/v1/admin';
 import { NdpError } from '../errors';
+import { describeLeftovers, type Recovery } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext, type CliContext } from './cli-context';
 import { readInstalledPlugins, type InstalledPlugin } from './installed-plugins';
 import { connectSidecar } from './sidecar-admin';
@@ -14,7 +15,11 @@ interface ListEntry {
   readonly version: string;
   readonly description: string;
   readonly services: readonly string[];
-  /** Offline: `valid` or `failed`. Live: `ready`, `failed` or `quarantined`. */
+  /**
+   * Offline: `valid`, `failed`, or `interrupted` (an update cut short between its two renames:
+   * the plugin's folder is set aside, and the next change or sidecar start puts it back).
+   * Live: `ready`, `failed` or `quarantined`.
+   */
   readonly state: string;
   readonly error?: string;
   readonly dev: boolean;
@@ -32,12 +37,40 @@ export function pluginListCommand(): Command {
     .action(
       withContext(async (context, options: { live?: boolean; json?: boolean }) => {
         requirePluginsEnabled(context.config);
-        const entries = options.live ? await liveEntries(context) : (await readInstalledPlugins(context.config.plugins.folder, context.moduleRules)).map(fromInstalled);
+        const entries = options.live ? await liveEntries(context) : await offlineEntries(context);
         if (options.json) context.printJson(entries);
         else if (entries.length === 0) context.print(`no plugins in ${context.config.plugins.folder}`);
         else context.print(...formatTable(HEADER, entries.map(toRow)));
       }),
     );
+}
+
+/** The folder as a start would load it, and what changes cut short left there (list changes nothing). */
+async function offlineEntries(context: CliContext): Promise<ListEntry[]> {
+  const folder = context.config.plugins.folder;
+  const [installed, leftovers] = await Promise.all([readInstalledPlugins(folder, context.moduleRules), describeLeftovers(folder)]);
+  const interrupted: ListEntry[] = [];
+  for (const leftover of leftovers) {
+    if (leftover.outcome === 'restored') interrupted.push(fromInterrupted(leftover));
+    else if (leftover.outcome === 'kept' || leftover.outcome === 'in-progress') context.warn(leftover.message);
+    else context.warn(`${leftover.path} was left by a change that was cut short; the next plugin install, update or remove, or the sidecar's next start, removes it`);
+  }
+  return [...installed.map(fromInstalled), ...interrupted].sort((a, b) => a.id.localeCompare(b.id));
+}
+
+function fromInterrupted({ id, path }: Recovery): ListEntry {
+  return {
+    id: id ?? '',
+    name: '',
+    author: '',
+    version: '',
+    description: '',
+    services: [],
+    state: 'interrupted',
+    error: `an update was cut short between its two renames; the version it was replacing is at ${path}, and the next plugin install, update or remove, or the sidecar's next start, puts it back`,
+    dev: false,
+    folder: path,
+  };
 }
 
 async function liveEntries(context: CliContext): Promise<ListEntry[]> {

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { checkPluginId, updatePlugin } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { notifySidecar } from './notify-sidecar';
+import { recoverInterruptedChanges } from './recover-changes';
 
 /** `ndphost plugin update <file.ndp> [--id <id>]`. */
 export function pluginUpdateCommand(): Command {
@@ -11,6 +12,7 @@ export function pluginUpdateCommand(): Command {
     .action(
       withContext(async (context, file: string, options: { id?: string }) => {
         requirePluginsEnabled(context.config);
+        await recoverInterruptedChanges(context);
         const id = options.id === undefined ? undefined : checkPluginId(options.id);
         const result = await updatePlugin(context.config.plugins.folder, file, { id, moduleRules: context.moduleRules });
         context.print(`updated ${result.id}: ${result.oldVersion ?? '(unknown version)'} -> ${result.newVersion} in ${result.folder}`);

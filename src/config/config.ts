@@ -33,6 +33,10 @@ export interface PluginsConfig {
   readonly httpMaxBodyBytes: number;
   /** Live timers per plugin. */
   readonly maxTimers: number;
+  /** Payload bytes of one timer. */
+  readonly maxTimerPayloadBytes: number;
+  /** Payload bytes of all of one plugin's live timers together. */
+  readonly maxTimerPayloadBytesPerPlugin: number;
   /** Budget of OnInit and load-time checks. */
   readonly initTimeoutMs: number;
   /** Budget of OnTimerCallback. */

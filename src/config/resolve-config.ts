@@ -48,6 +48,8 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
       allowLocalNetwork: raw.Plugins.AllowLocalNetwork,
       httpMaxBodyBytes: raw.Plugins.HttpMaxBodyBytes,
       maxTimers: raw.Plugins.MaxTimers,
+      maxTimerPayloadBytes: raw.Plugins.MaxTimerPayloadBytes,
+      maxTimerPayloadBytesPerPlugin: raw.Plugins.MaxTimerPayloadBytesPerPlugin,
       initTimeoutMs: raw.Plugins.InitTimeout,
       timerCallbackTimeoutMs: raw.Plugins.TimerCallbackTimeout,
       maxMemoryMiB: raw.Plugins.MaxMemoryMiB,

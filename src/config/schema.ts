@@ -29,6 +29,8 @@ export interface RawConfig {
     AllowLocalNetwork: boolean;
     HttpMaxBodyBytes: number;
     MaxTimers: number;
+    MaxTimerPayloadBytes: number;
+    MaxTimerPayloadBytesPerPlugin: number;
     InitTimeout: number;
     TimerCallbackTimeout: number;
     MaxMemoryMiB: number;
@@ -147,6 +149,20 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 1000,
       env: 'NDPHOST_PLUGINS_MAXTIMERS',
       arg: 'plugins-max-timers',
+    },
+    MaxTimerPayloadBytes: {
+      doc: 'Largest payload one timer may carry, in bytes (a larger one is refused with an error)',
+      format: FORMAT.positiveInt,
+      default: 64 * 1024,
+      env: 'NDPHOST_PLUGINS_MAXTIMERPAYLOADBYTES',
+      arg: 'plugins-max-timer-payload-bytes',
+    },
+    MaxTimerPayloadBytesPerPlugin: {
+      doc: "Payload bytes all of one plugin's live timers may carry together (bounds timers.json)",
+      format: FORMAT.positiveInt,
+      default: 1024 * 1024,
+      env: 'NDPHOST_PLUGINS_MAXTIMERPAYLOADBYTESPERPLUGIN',
+      arg: 'plugins-max-timer-payload-bytes-per-plugin',
     },
     InitTimeout: {
       doc: 'Time limit for OnInit and the load-time checks (a duration, like CallTimeout)',

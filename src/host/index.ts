@@ -17,3 +17,12 @@ export {
   /** Plugins' timers, persisted across restarts. */
   TimerService,
 } from './timer';
+export {
+  /** The one place a plugin's per-plugin state (timers) is released, on refresh and remove. */
+  PluginState,
+  /** Releases a plugin's persisted state with no sidecar running (CLI `plugin remove`). */
+  releasePersistedPluginState,
+  /** `<DataFolder>/timers.json`. */
+  timersFile,
+} from './plugin-state';
+export type { PluginStateHolder, ReleasedRecords, StatefulServices } from './plugin-state';

@@ -29,6 +29,8 @@ export {
 export {
   /** Checks that every declared service's exports exist. */
   checkServiceExports,
+  /** The error for a plugin entry the scanner could not use as it is. */
+  folderProblem,
 } from './load-plugin';
 export type { Manifest } from './manifest';
 export {
@@ -46,6 +48,10 @@ export {
   readPackageInfo,
   /** Throws `invalid_argument` unless a string is a safe plugin id. */
   checkPluginId,
+  /** What makes a string unusable as a plugin id; undefined when it is fine. */
+  pluginIdProblem,
+  /** An id quoted for a message, cut to 64 characters. */
+  quotePluginId,
   /** The default caps on package sizes and entries. */
   DEFAULT_PACKAGE_LIMITS,
   /** The default caps with some overridden. */
@@ -58,6 +64,10 @@ export {
   permissionRequests,
   /** The id a package installs as: its file name without `.ndp`. */
   pluginIdFromPackage,
+  /** Finishes or undoes the changes a crash cut short in the plugins folder (`.ndp-old-*`, `.ndp-tmp-*`). */
+  recoverLeftovers,
+  /** What recoverLeftovers would do, changing nothing (for `plugin list`). */
+  describeLeftovers,
 } from './package';
 export type {
   InstallOptions,
@@ -73,4 +83,5 @@ export type {
   PermissionRequest,
   PackageLimits,
   ModuleRules,
+  Recovery,
 } from './package';

@@ -29,6 +29,7 @@ export interface LoadContext {
 export async function loadPlugin(location: PluginFolder, context: LoadContext): Promise<Plugin> {
   const { id, folder } = location;
   const { sandbox, initTimeoutMs } = context;
+  if (location.problem) throw folderProblem(location);
   const manifest = await loadManifest(folder, id);
   context.onManifest(id, manifest);
   const wasmFile = path.join(folder, 'plugin.wasm');
@@ -84,6 +85,11 @@ async function initialize(module: LoadedModule, sandbox: Sandbox, config: Readon
     throw new NdpError('bad_abi', `plugin ${module.pluginId}: OnInit returned bytes that are not an InitResponse`, { pluginId: module.pluginId, export: rpc.exportName, cause });
   }
   if (error) throw new NdpError('plugin_error', `plugin ${module.pluginId}: OnInit failed: ${error}`, { pluginId: module.pluginId, export: rpc.exportName });
+}
+
+/** A plugin entry the scanner could not use as it is (unreadable, a link to nothing, a bad name). */
+export function folderProblem({ id, folder, problem }: PluginFolder): NdpError {
+  return new NdpError('bad_package', `plugin ${id}: ${folder} ${problem}`, { pluginId: id, path: folder });
 }
 
 function notServed(pluginId: string, service: ServiceName, exportName: string, what: string): NdpError {

@@ -2,10 +2,12 @@ import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
+import type { PluginState } from '../host';
 import type { Sandbox } from '../runtime';
 import { fingerprintOf } from './fingerprint';
 import { loadPlugin } from './load-plugin';
 import type { Manifest } from './manifest';
+import { recoverLeftovers } from './package';
 import type { Plugin } from './plugin';
 import { Quarantine, type QuarantineOptions } from './quarantine';
 import { locatePlugin, scanPlugins, type PluginFolder } from './scan-plugins';
@@ -25,11 +27,11 @@ export interface PluginManagerOptions {
   /** Told when a plugin becomes callable or stops being callable (loaded, failed, quarantined, removed). */
   readonly onAvailability?: (pluginId: string, available: boolean) => void;
   /**
-   * Told before a plugin's current version goes away (refresh or remove), so what it owns
-   * elsewhere (timers) goes with it. Called before the new version's OnInit, which may
-   * register timers of its own.
+   * What plugins hold in the host services (timers), released when a plugin is removed, and on
+   * a refresh only once the new version has loaded: a refresh that fails keeps it all, and what
+   * the new version's OnInit sets up is spared.
    */
-  readonly onRelease?: (pluginId: string) => Promise<void>;
+  readonly state?: Pick<PluginState, 'mark'>;
 }
 
 /** What `plugin list` and health need to know about every plugin folder. */
@@ -75,10 +77,14 @@ export class PluginManager {
     });
   }
 
-  /** Scans and loads every plugin; resolves when each has loaded or failed. */
+  /**
+   * Finishes or undoes what a crash left in the folder, then scans and loads every plugin;
+   * resolves when each has loaded or failed.
+   */
   async loadAll(): Promise<void> {
     const { folder, log } = this.options;
     await mkdir(folder, { recursive: true, mode: 0o700 });
+    await this.recover();
     const folders = await scanPlugins(folder);
     await Promise.all(folders.map((location) => this.exclusive(location.id, () => this.load(location))));
     const ready = this.byId.size;
@@ -157,13 +163,24 @@ export class PluginManager {
     this.byService = new Map();
   }
 
+  private async recover(): Promise<void> {
+    const { folder, log } = this.options;
+    for (const { id, path, outcome, message } of await recoverLeftovers(folder)) {
+      log[outcome === 'restored' || outcome === 'kept' ? 'warn' : 'info']({ plugin: id, path, outcome }, message);
+      // A removal cut short never released what the plugin held (its timers).
+      if (outcome === 'finished-removal' && id !== undefined) await this.options.state?.mark(id)();
+    }
+  }
+
   /** Loads a plugin and publishes the outcome; a failed reload keeps a ready old version. */
   private async load(location: PluginFolder): Promise<PluginStatus> {
     const { log } = this.options;
     const started = performance.now();
     const previous = this.statuses.get(location.id);
     const previousManifest = this.manifests.get(location.id);
-    if (previous) await this.options.onRelease?.(location.id);
+    // Marked now, released only once the new version has loaded (issue 8: a failed refresh, or
+    // AutoReload reading a half-written plugin.wasm, erased the plugin's timers for good).
+    const releaseOld = previous ? this.options.state?.mark(location.id) : undefined;
     try {
       const fingerprint = await fingerprintOf(location.folder);
       const plugin = await loadPlugin(location, {
@@ -171,6 +188,7 @@ export class PluginManager {
         quarantine: this.quarantine,
         onManifest: (id, manifest) => this.manifests.set(id, manifest),
       });
+      await releaseOld?.();
       const { name, version, services } = plugin.manifest;
       const start = plugin.start ?? 'none';
       // Whether fresh instances can be recycled (restored between calls) or must be made anew.
@@ -193,7 +211,7 @@ export class PluginManager {
 
   private async drop(id: string): Promise<void> {
     if (!this.statuses.has(id)) return;
-    await this.options.onRelease?.(id);
+    await this.options.state?.mark(id)();
     this.statuses.delete(id);
     this.manifests.delete(id);
     this.quarantine.forget(id);
@@ -232,6 +250,12 @@ export class PluginManager {
   private exclusive<T>(id: string, change: () => Promise<T>): Promise<T> {
     const next = (this.changing.get(id) ?? Promise.resolve()).catch(() => undefined).then(change);
     this.changing.set(id, next);
+    // Pruned once settled unless a later change queued behind it: the map holds only ids whose
+    // changes are running, never every id ever asked for.
+    const settle = (): void => {
+      if (this.changing.get(id) === next) this.changing.delete(id);
+    };
+    next.then(settle, settle);
     return next;
   }
 }

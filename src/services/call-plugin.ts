@@ -1,6 +1,6 @@
 import type { RpcContract, ServiceName } from '../contract';
 import { NdpError } from '../errors';
-import type { Plugin } from '../plugins';
+import { pluginIdProblem, quotePluginId, type Plugin } from '../plugins';
 import type { CallContext, PluginDirectory } from './call-context';
 
 /** Calls one plugin with an already encoded request and decodes its answer. */
@@ -19,6 +19,9 @@ export async function callPlugin<Req, Res>(plugin: Plugin, rpc: RpcContract<Req,
 /** The plugins a call goes to: the one named by `x-plugin`, or every plugin serving the service in order. */
 export function selectPlugins(plugins: PluginDirectory, service: ServiceName, context: CallContext): readonly Plugin[] {
   if (context.pluginId !== undefined) {
+    // An empty or malformed value is the caller's mistake, never "no header" (which would fan out).
+    const problem = pluginIdProblem(context.pluginId);
+    if (problem) throw new NdpError('invalid_argument', `x-plugin metadata: plugin id ${quotePluginId(context.pluginId)} ${problem}`, { key: 'x-plugin' });
     const plugin = plugins.get(context.pluginId);
     if (!plugin) throw new NdpError('unknown_plugin', `no plugin with id "${context.pluginId}" is loaded`, { pluginId: context.pluginId });
     if (!plugin.serves(service)) throw new NdpError('not_implemented', `plugin ${plugin.id} does not serve ${service}`, { pluginId: plugin.id });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { once } from 'node:events';
-import { cpSync, existsSync, lstatSync, mkdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { packPlugin } from '../../src/plugins/package';
@@ -10,6 +10,8 @@ import { snapshotFolder } from '../helpers/folder-snapshot';
 import { scrobblerWasm, wikibioFiles, wikibioManifest, wikibioPackage, yazlZip } from '../helpers/ndp-package';
 import { CLI_MAIN, EXAMPLE_PLUGINS, FIXTURE_PLUGINS } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
+import { startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { crashStates } from '../helpers/crash-states';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 
 interface Run {
@@ -25,9 +27,9 @@ interface Run {
 const NO_SIDECAR = '127.0.0.1:1';
 
 /** Runs the real CLI with stdin a closed pipe (not a terminal) and no NDPHOST_* variables. */
-async function ndphost(args: string[]): Promise<Run> {
+async function ndphost(args: string[], user: { uid?: number; gid?: number } = {}): Promise<Run> {
   const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_')));
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, cwd: path.dirname(CLI_MAIN) });
+  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, cwd: path.dirname(CLI_MAIN), ...user });
   child.stdin.end();
   let stdout = '';
   let stderr = '';
@@ -80,7 +82,12 @@ describe('ndphost plugin, offline', () => {
     folders.push(plugins);
     return plugins;
   };
-  afterAll(() => folders.forEach((plugins) => plugins.cleanup()));
+  const undo: (() => void)[] = [];
+  const afterDone = (step: () => void): void => void undo.push(step);
+  afterAll(() => {
+    undo.forEach((step) => step());
+    folders.forEach((plugins) => plugins.cleanup());
+  });
 
   it('list shows a table of every plugin, a broken one as failed with its error and a dev link marked (dev)', async () => {
     const plugins = fresh().copy('fixture', 'fixture').write('broken', { manifest: wikibioManifest({ name: 'Broken' }).toString(), wasm: NOT_WASM });
@@ -239,6 +246,88 @@ describe('ndphost plugin, offline', () => {
     expect(existsSync(path.join(target, 'plugin.wasm'))).toBe(true);
 
     expect(await cli('remove', 'wikibio')).toMatchObject({ code: 1, stderr: 'ndphost: plugin wikibio is not installed\n' });
+  });
+
+  it("remove with no sidecar running removes the plugin's timers too: a plugin installed later under its id never gets them", async () => {
+    const plugins = fresh().copy('timer-fixture', 'ticker').copy('timer-fixture', 'other');
+    const register = (s: TestSidecar, plugin: string, id: string) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: `register:${id}:3600:old payload` }, { plugin });
+    const first = await startConfiguredSidecar(plugins.folder, { dataFolder: plugins.root });
+    try {
+      for (const [plugin, id] of [['ticker', 't1'], ['ticker', 't2'], ['other', 't1']]) expect((await register(first, plugin, id)).biography).toBe(`timer_id=${id};error=`);
+    } finally {
+      await first.close();
+    }
+
+    const removed = await pluginCli(plugins)('remove', 'ticker');
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(removed.stdout).toContain(`removed ticker's timers from ${path.join(plugins.root, 'timers.json')} (2)\n`);
+
+    plugins.copy('fixture', 'ticker');
+    const second = await startConfiguredSidecar(plugins.folder, { dataFolder: plugins.root });
+    try {
+      expect([second.sidecar.timers.count('ticker'), second.sidecar.timers.count('other')]).toEqual([0, 1]);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('an update cut short between its two renames: list shows the plugin as interrupted and changes nothing; the next update restores it first', async () => {
+    const plugins = fresh().copy('wikibio');
+    const cli = pluginCli(plugins);
+    crashStates.updateBetweenRenames(plugins.folder, 'wikibio', '2.0.0');
+    const before = snapshotFolder(plugins.folder);
+
+    const listed = await cli('list');
+    expect(listed.code).toBe(0);
+    expect(listed.stdout).toMatch(/^wikibio\s+-\s+-\s+-\s+-\s+interrupted\s+error: an update was cut short between its two renames; the version it was replacing is at .*\.ndp-old-/m);
+    expect(listed.stderr).toMatch(/^ndphost: .*\.ndp-tmp-\d+-[0-9a-f]{8}-wikibio was left by a change that was cut short/);
+    expect((JSON.parse((await cli('list', '--json')).stdout) as { id: string; state: string }[]).map(({ id, state }) => ({ id, state }))).toEqual([{ id: 'wikibio', state: 'interrupted' }]);
+    expect(snapshotFolder(plugins.folder)).toEqual(before);
+
+    const v2 = await writePackage(plugins, 'wikibio.ndp', wikibioPackage(wikibioManifest({ version: '2.0.0' })));
+    const updated = await cli('update', v2);
+    expect(updated).toMatchObject({ code: 0, stderr: '' });
+    expect(updated.stdout).toMatch(/^recovered: discarded \.ndp-tmp-.*\nrecovered: restored wikibio from \.ndp-old-.*\n/);
+    expect(updated.stdout).toContain('updated wikibio: 1.0.0 -> 2.0.0');
+    expect(readdirSync(plugins.folder)).toEqual(['wikibio']);
+  });
+
+  it("a remove cut short is finished by the next command, which also removes the plugin's timers", async () => {
+    const plugins = fresh().copy('wikibio').copy('fixture', 'gone');
+    const timers = path.join(plugins.root, 'timers.json');
+    const timer = (pluginId: string) => ({ pluginId, timerId: 't', dueAt: Date.now() + 3_600_000, payload: '' });
+    writeFileSync(timers, JSON.stringify({ version: 1, timers: [timer('gone'), timer('wikibio')] }));
+    crashStates.removeWhileDeleting(plugins.folder, 'gone');
+
+    const removed = await pluginCli(plugins)('remove', 'wikibio');
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(removed.stdout).toMatch(/^recovered: finished the removal of gone that was cut short .*\n/);
+    expect(removed.stdout).toContain(`removed gone's timers from ${timers} (1)\n`);
+    expect(removed.stdout).toContain(`removed wikibio's timers from ${timers} (1)\n`);
+    expect(readdirSync(plugins.folder)).toEqual([]);
+    expect(JSON.parse(readFileSync(timers, 'utf8'))).toEqual({ version: 1, timers: [] });
+  });
+
+  it('a plugin folder of mode 000 is listed as failed with the reason for a user who cannot read it, never passed over', async () => {
+    const plugins = fresh().copy('wikibio').copy('fixture', 'locked');
+    const locked = path.join(plugins.folder, 'locked');
+    chmodSync(locked, 0o000);
+    // Readable again afterwards, so cleanup can remove it when the tests do not run as root.
+    afterDone(() => chmodSync(locked, 0o755));
+    const list = (user = {}) => ndphost(['plugin', 'list', '--json', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', NO_SIDECAR], user);
+    const states = (run: Run) => (JSON.parse(run.stdout) as { id: string; state: string; error?: string }[]).map(({ id, state, error }) => ({ id, state, ...(error ? { error } : {}) }));
+    // Root reads any folder, so run as an unprivileged user too: what a sidecar not running as root sees.
+    const asRoot = process.getuid?.() === 0;
+    if (asRoot) {
+      for (const folder of [plugins.root, plugins.folder]) chmodSync(folder, 0o755);
+      expect(states(await list())).toEqual([{ id: 'locked', state: 'valid' }, { id: 'wikibio', state: 'valid' }]);
+    }
+    const unprivileged = await list(asRoot ? { uid: 65534, gid: 65534 } : {});
+    expect(unprivileged).toMatchObject({ code: 0, stderr: '' });
+    expect(states(unprivileged)).toEqual([
+      { id: 'locked', state: 'failed', error: expect.stringMatching(new RegExp(`^plugin locked: ${path.join(plugins.folder, 'locked')} cannot be read: EACCES: permission denied`)) },
+      { id: 'wikibio', state: 'valid' },
+    ]);
   });
 
   it('dev links a folder; replacing an existing entry needs --yes, and without a terminal it is refused (exit 2)', async () => {

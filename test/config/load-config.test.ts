@@ -58,6 +58,8 @@ describe('loadConfig', () => {
         allowLocalNetwork: false,
         httpMaxBodyBytes: 10 * 1024 * 1024,
         maxTimers: 1000,
+        maxTimerPayloadBytes: 65536,
+        maxTimerPayloadBytesPerPlugin: 1048576,
         initTimeoutMs: 30_000,
         timerCallbackTimeoutMs: 60_000,
         maxMemoryMiB: 128,
@@ -88,6 +90,8 @@ describe('loadConfig', () => {
       AllowLocalNetwork = true
       HttpMaxBodyBytes = 1024
       MaxTimers = 5
+      MaxTimerPayloadBytes = 100
+      MaxTimerPayloadBytesPerPlugin = 300
     `);
     expect(loadConfig({ configFile, env: noEnv })).toEqual({
       address: '0.0.0.0:6000',
@@ -106,6 +110,8 @@ describe('loadConfig', () => {
         allowLocalNetwork: true,
         httpMaxBodyBytes: 1024,
         maxTimers: 5,
+        maxTimerPayloadBytes: 100,
+        maxTimerPayloadBytesPerPlugin: 300,
         initTimeoutMs: 30_000,
         timerCallbackTimeoutMs: 60_000,
         maxMemoryMiB: 128,

@@ -1,8 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { status, type Message } from '../helpers/api-clients';
+import { CapturedLog } from '../helpers/capture-log';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { HealthClient } from '../helpers/health-client';
 import { REPO_ROOT } from '../helpers/paths';
@@ -305,6 +306,81 @@ describe('timers persist across a restart', () => {
     await server.waitFor((r) => r.path === '/fired/timers-p' && r.headers['x-timer-id'] === 'after');
     expect(server.matching((r) => r.headers['x-timer-id'] === 'kept')).toHaveLength(1);
     expect(second.sidecar.timers.count('timers-p')).toBe(0);
+  });
+});
+
+describe("a plugin's timers across refresh and remove (issue 8)", () => {
+  let plugins: PluginsFolder;
+  let s: TestSidecar | undefined;
+  const NOT_WASM = Buffer.from('not a WebAssembly module');
+
+  beforeEach(() => {
+    plugins = new PluginsFolder().copy('timer-fixture', 'ticker');
+  });
+  afterEach(async () => {
+    await s?.close();
+    s = undefined;
+    plugins.cleanup();
+  });
+
+  const register = async (id: string) => expect((await biography(s!, 'ticker', `register:${id}:3600`)).biography).toBe(`timer_id=${id};error=`);
+  const refresh = (id: string) => s!.clients.call(s!.clients.admin, 'RefreshPlugin', { id });
+  const wasmFile = () => path.join(plugins.folder, 'ticker', 'plugin.wasm');
+  /** timer-fixture's files with another version in its manifest: a new build of the plugin. */
+  const newBuild = (version: string) => {
+    plugins.copy('timer-fixture', 'build');
+    const manifest = JSON.parse(readFileSync(path.join(plugins.folder, 'build', 'manifest.json'), 'utf8')) as Record<string, unknown>;
+    const files = { manifest: { ...manifest, version }, wasm: readFileSync(path.join(plugins.folder, 'build', 'plugin.wasm')) };
+    rmSync(path.join(plugins.folder, 'build'), { recursive: true });
+    return files;
+  };
+
+  it('a refresh that fails keeps them; one that loads releases them', async () => {
+    s = await startConfiguredSidecar(plugins.folder);
+    await register('t1');
+    writeFileSync(wasmFile(), NOT_WASM);
+    await expect(refresh('ticker')).rejects.toMatchObject(status(grpcStatus.FAILED_PRECONDITION, /the old version keeps serving/));
+    expect(s.sidecar.timers.count('ticker')).toBe(1);
+
+    plugins.write('ticker', newBuild('0.0.2'));
+    await expect(refresh('ticker')).resolves.toMatchObject({ old_version: '0.0.1', new_version: '0.0.2' });
+    expect(s.sidecar.timers.count('ticker')).toBe(0);
+  });
+
+  it("the timers a refreshed version's OnInit registers are kept", async () => {
+    plugins.cleanup();
+    plugins = new PluginsFolder();
+    copyWithHttp(plugins, 'timer-report', 'timer-report', { reason: 'test', allowedUrls: { 'http://127.0.0.1:1/*': ['POST'] } });
+    s = await startConfiguredSidecar(plugins.folder, { toml: pluginConfigSection('timer-report', { report_url: 'http://127.0.0.1:1/report', delay_seconds: '3600' }) });
+    expect(s.sidecar.timers.count('timer-report')).toBe(1);
+    await expect(refresh('timer-report')).resolves.toMatchObject({ plugin: { state: 'ready' } });
+    expect(s.sidecar.timers.count('timer-report')).toBe(1);
+  });
+
+  it('AutoReload reading a half-written plugin.wasm keeps them; the finished new build releases them', async () => {
+    const captured = new CapturedLog();
+    s = await startConfiguredSidecar(plugins.folder, { args: ['--plugins-auto-reload'], log: captured.log });
+    await register('t1');
+    const next = newBuild('0.0.2');
+    writeFileSync(wasmFile(), next.wasm.subarray(0, next.wasm.length >> 1));
+    await captured.waitFor((line) => line.level === 50 && line.plugin === 'ticker');
+    expect(s.sidecar.timers.count('ticker')).toBe(1);
+
+    plugins.write('ticker', next);
+    await captured.waitFor((line) => line.msg === 'plugin reloaded' && line.plugin === 'ticker' && line.version === '0.0.2');
+    expect(s.sidecar.timers.count('ticker')).toBe(0);
+  });
+
+  it('a plugin removed while the sidecar runs takes its timers with it, on disk too', async () => {
+    const dataFolder = path.join(plugins.root, 'data');
+    s = await startConfiguredSidecar(plugins.folder, { dataFolder });
+    await register('t1');
+    rmSync(path.join(plugins.folder, 'ticker'), { recursive: true });
+    await s.clients.call(s.clients.admin, 'RescanAll', {});
+    expect(s.sidecar.timers.count('ticker')).toBe(0);
+    await s.close();
+    s = undefined;
+    expect(JSON.parse(readFileSync(path.join(dataFolder, 'timers.json'), 'utf8'))).toEqual({ version: 1, timers: [] });
   });
 });
 

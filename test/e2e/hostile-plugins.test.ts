@@ -1,11 +1,14 @@
+import { mkdirSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { HttpRequest } from '../../generated/ts/host/http/http';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
 import { pluginHealthName } from '../../src/sidecar';
 import { status } from '../helpers/api-clients';
+import { startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { HealthClient } from '../helpers/health-client';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
@@ -41,6 +44,11 @@ function hostileWat({ body, extra = '', pages = 1, malloc }: Hostile): string {
 
 const packed = (ptr: number, len: number) => `(i64.const ${(BigInt(ptr) << 32n) | BigInt(len >>> 0)})`;
 
+const MiB = 1024 * 1024;
+
+/** Fills 1 MiB with "x" and returns it as an error string (bit 31 of the length set). */
+const HUGE_ERROR: Hostile = { body: `(memory.fill (i32.const 1024) (i32.const 120) (i32.const ${MiB})) ${packed(1024, 0x8000_0000 + MiB)}`, pages: 17 };
+
 /** Misbehaviour at call time: [id, module, status code, message]. */
 const AT_CALL: [string, Hostile, number, RegExp][] = [
   ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish before the deadline/],
@@ -54,6 +62,8 @@ const AT_CALL: [string, Hostile, number, RegExp][] = [
   ['bad-protobuf', { body: packed(256, 4), extra: '(data (i32.const 256) "\\ff\\ff\\ff\\ff")' }, grpcStatus.INTERNAL, /plugin bad-protobuf: export metadata_agent_get_artist_biography returned bytes that are not a valid GetArtistBiography response/],
   ['bad-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0x7fff0000)' }, grpcStatus.INTERNAL, /plugin bad-malloc: export metadata_agent_get_artist_biography malloc\(\d+\) returned 2147418112, outside/],
   ['huge-response', { body: packed(1024, 100 * 1024 * 1024) }, grpcStatus.RESOURCE_EXHAUSTED, /plugin huge-response: export metadata_agent_get_artist_biography returned 104857600 bytes, over the 16777216-byte response cap/],
+  // 1 MiB of "x" as its error string: the status details are cut, never sent whole in a trailer.
+  ['huge-error', HUGE_ERROR, grpcStatus.UNKNOWN, /^plugin huge-error: x+ \.\.\. \[cut \d+ bytes\]$/],
 ];
 
 /** Refused at load: [id, module, error kind, message]. */
@@ -68,6 +78,19 @@ const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
     { body: '(i64.const 0)', extra: '(import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32))) (func (export "_initialize") (call $exit (i32.const 3)))' },
     'trap',
     /plugin exit-in-init: export metadata_agent_api_version failed: _initialize: proc_exit\(3\)/,
+  ],
+];
+
+/** Plugin entries the scanner cannot use as they are: [id, how to make it, message]. Reported, never passed over. */
+const UNUSABLE: [string, (pluginsFolder: string) => void, RegExp][] = [
+  ['dangling-dev-link', (folder) => symlinkSync(path.join(folder, '..', 'deleted-dev-folder'), path.join(folder, 'dangling-dev-link')), /dangling-dev-link is a link to .*deleted-dev-folder, which does not exist$/],
+  [
+    'link-loop',
+    (folder) => {
+      mkdirSync(path.join(folder, 'link-loop'));
+      for (const file of ['manifest.json', 'plugin.wasm']) symlinkSync(file, path.join(folder, 'link-loop', file));
+    },
+    /link-loop cannot be read: ELOOP/,
   ],
 ];
 
@@ -111,6 +134,7 @@ describe('hostile plugins', () => {
     const build = async (id: string, hostile: Hostile, edit: (wat: string) => string = (wat) => wat) =>
       plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(edit(hostileWat(hostile)), `${id}.wat`) });
     for (const [id, hostile] of AT_CALL) await build(id, hostile);
+    for (const [, make] of UNUSABLE) make(plugins.folder);
     for (const [id, hostile] of AT_LOAD) {
       if (id === 'no-malloc') await build(id, hostile, (wat) => wat.replace('(func (export "malloc")', '(func $malloc'));
       else if (id === 'wrong-signature') await build(id, hostile, (wat) => wat.replace('(export "metadata_agent_get_album_info" (func $empty))', '(func (export "metadata_agent_get_album_info") (param i32) (result i32) (i32.const 0))'));
@@ -148,12 +172,39 @@ describe('hostile plugins', () => {
     await expect(health.check(pluginHealthName(id))).resolves.toBe('NOT_SERVING');
   });
 
+  it.each(UNUSABLE)('%s is listed as failed with the reason and its health is NOT_SERVING', async (id, _make, message) => {
+    expect(s.sidecar.plugins.list().find((status) => status.id === id)).toMatchObject({ state: 'failed', error: { kind: 'bad_package', message: expect.stringMatching(message) } });
+    await expect(health.check(pluginHealthName(id))).resolves.toBe('NOT_SERVING');
+  });
+
   it.each(AT_CALL)('%s fails only its own call, while a healthy plugin answers', async (id, _hostile, code, message) => {
     const hostile = biography(id, 'x');
     const healthy = await Promise.all([1, 2, 3].map((n) => biography('healthy', `n${n}`)));
     expect(healthy.map((response) => response.biography)).toEqual(['fixture:n1:calls=1', 'fixture:n2:calls=1', 'fixture:n3:calls=1']);
     await expect(hostile).rejects.toMatchObject(status(code, message));
     await expect(health.check('')).resolves.toBe('SERVING');
+    await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+  });
+
+  it('a 1 MiB error string comes back at once with bounded details, and other calls on the same connection go on', async () => {
+    // One client, so every call here shares one channel and one HTTP/2 connection.
+    const during = Promise.all([1, 2, 3].map((n) => biography('healthy', `during${n}`)));
+    const error = await biography('huge-error', 'x').then(
+      () => undefined,
+      (failure: { code: number; details: string }) => failure,
+    );
+    expect(error?.code).toBe(grpcStatus.UNKNOWN);
+    expect(Buffer.byteLength(error?.details ?? '')).toBeLessThanOrEqual(4096);
+    expect(error?.details).toMatch(/^plugin huge-error: x+ \.\.\. \[cut \d+ bytes\]$/);
+    expect((await during).map((response) => response.biography)).toEqual(['fixture:during1:calls=1', 'fixture:during2:calls=1', 'fixture:during3:calls=1']);
+    await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+  });
+
+  it.each(['GetPlugin', 'RefreshPlugin'])('admin %s with a 200 KB id is INVALID_ARGUMENT naming the id, cut, and changes nothing', async (method) => {
+    const before = s.sidecar.plugins.list();
+    const call = s.clients.call(s.clients.admin, method, { id: 'a'.repeat(200_000) }, { timeoutMs: 5_000 });
+    await expect(call).rejects.toMatchObject(status(grpcStatus.INVALID_ARGUMENT, /^plugin id "a{64}"\.\.\. \(200000 characters\) is longer than 64 characters$/));
+    expect(s.sidecar.plugins.list()).toEqual(before);
     await expect(biography('healthy', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
   });
 
@@ -198,3 +249,49 @@ describe('quarantine', () => {
     await expect(biography('Ann')).resolves.toEqual({ biography: 'fixture:Ann:calls=1' });
   });
 });
+
+describe('hostile timer use', () => {
+  const plugins = new PluginsFolder().copy('timer-fixture', 'hog').copy('timer-fixture', 'bystander');
+  const dataFolder = path.join(plugins.root, 'data');
+  const running: TestSidecar[] = [];
+
+  afterAll(async () => {
+    await Promise.all(running.map((s) => s.close()));
+    plugins.cleanup();
+  });
+
+  async function start(): Promise<TestSidecar> {
+    const s = await startConfiguredSidecar(plugins.folder, { dataFolder, args: ['--plugins-max-timer-payload-bytes-per-plugin', '200000'] });
+    running.push(s);
+    return s;
+  }
+  const register = async (s: TestSidecar, plugin: string, id: string, payload: string) =>
+    (await s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: `register:${id}:3600:${payload}` }, { plugin })).biography as string;
+
+  it('a payload over the per-timer cap, then over the per-plugin total, is refused in TimerResponse; other plugins register as before', async () => {
+    const s = await start();
+    expect(await register(s, 'hog', 'huge', 'x'.repeat(70_000))).toBe('timer_id=;error=payload is 70000 bytes, over the 65536-byte cap for one timer (Plugins.MaxTimerPayloadBytes)');
+    for (const id of ['a', 'b', 'c']) expect(await register(s, 'hog', id, 'x'.repeat(60_000))).toBe(`timer_id=${id};error=`);
+    expect(await register(s, 'hog', 'd', 'x'.repeat(60_000))).toMatch(/^timer_id=;error=plugin hog's timers would hold 240000 bytes of payload, over the 200000-byte cap per plugin/);
+    expect(await register(s, 'bystander', 'ok', 'small')).toBe('timer_id=ok;error=');
+    expect([s.sidecar.timers.count('hog'), s.sidecar.timers.count('bystander')]).toEqual([3, 1]);
+    await s.close();
+    running.splice(running.indexOf(s), 1);
+  });
+
+  it('while timers.json cannot be written, registrations answer with the reason; a restart shows exactly the acknowledged timers', async () => {
+    const s = await start();
+    const blocker = path.join(dataFolder, 'timers.json.tmp');
+    mkdirSync(blocker);
+    expect(await register(s, 'bystander', 'refused', 'x')).toMatch(/^timer_id=;error=timer refused was not registered: the timer file could not be written \(/);
+    expect(await register(s, 'hog', 'refused', 'x')).toMatch(/could not be written/);
+    rmSync(blocker, { recursive: true });
+    expect(await register(s, 'bystander', 'kept', 'x')).toBe('timer_id=kept;error=');
+    await s.close();
+    running.splice(running.indexOf(s), 1);
+
+    const restarted = await start();
+    expect([restarted.sidecar.timers.count('hog'), restarted.sidecar.timers.count('bystander')]).toEqual([3, 2]);
+  });
+});
+

@@ -30,18 +30,22 @@ export class ApiClients {
   readonly metadataAgent: Client;
   readonly scrobbler: Client;
   readonly timerCallback: Client;
+  /** ndphost.admin.v1.PluginAdmin, what `ndphost plugin` asks a running sidecar. */
+  readonly admin: Client;
 
   constructor(address: string) {
-    const definition = loadSync(path.join(PROTO_ROOT, 'api.proto'), { keepCase: true, longs: Number, defaults: true, includeDirs: [PROTO_ROOT] });
-    const api = loadPackageDefinition(definition).api as GrpcObject;
-    const make = (service: string): Client => {
-      const client = new (api[service] as ServiceClientConstructor)(address, credentials.createInsecure());
+    const load = (file: string) => loadPackageDefinition(loadSync(path.join(PROTO_ROOT, file), { keepCase: true, longs: Number, defaults: true, includeDirs: [PROTO_ROOT] }));
+    const api = load('api.proto').api as GrpcObject;
+    const admin = ((load('ndphost/admin/v1/admin.proto').ndphost as GrpcObject).admin as GrpcObject).v1 as GrpcObject;
+    const make = (services: GrpcObject, service: string): Client => {
+      const client = new (services[service] as ServiceClientConstructor)(address, credentials.createInsecure());
       this.clients.push(client);
       return client;
     };
-    this.metadataAgent = make('MetadataAgent');
-    this.scrobbler = make('Scrobbler');
-    this.timerCallback = make('TimerCallback');
+    this.metadataAgent = make(api, 'MetadataAgent');
+    this.scrobbler = make(api, 'Scrobbler');
+    this.timerCallback = make(api, 'TimerCallback');
+    this.admin = make(admin, 'PluginAdmin');
   }
 
   /** Calls a unary rpc by its method name (`GetArtistBiography`). */

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
+import pino, { type Logger } from 'pino';
 import { loadConfig } from '../../src/config';
 import { startSidecar } from '../../src/sidecar';
 import { ApiClients } from './api-clients';
@@ -17,6 +17,8 @@ export interface ConfiguredSidecarOptions {
    * the caller removes it. Default: a temporary folder removed by `close`.
    */
   readonly dataFolder?: string;
+  /** The sidecar's logger (e.g. a CapturedLog's, to wait for a line); default silent. */
+  readonly log?: Logger;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function startConfiguredSidecar(pluginsFolder: string, options: Con
       configFile,
       args: ['--address', '127.0.0.1:0', '--data-folder', dataFolder, '--plugins-folder', pluginsFolder, ...(options.args ?? [])],
     });
-    const sidecar = await startSidecar(config, pino({ level: 'silent' }));
+    const sidecar = await startSidecar(config, options.log ?? pino({ level: 'silent' }));
     const address = `127.0.0.1:${sidecar.port}`;
     const clients = new ApiClients(address);
     return {

@@ -1,12 +1,14 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import pino from 'pino';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
+import { PluginState, TimerService } from '../../src/host';
 import { PluginManager } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
+import { CapturedLog, WARN } from '../helpers/capture-log';
+import { crashStates } from '../helpers/crash-states';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
-import { CapturedLog } from '../helpers/capture-log';
 import { watFixture, watToWasm } from '../helpers/wat';
 
 /** A MetadataAgent plugin whose version export returns `version`, with every rpc export. */
@@ -129,6 +131,25 @@ describe('PluginManager', () => {
     });
   });
 
+  it('lists an entry it cannot use as failed and logs why: nothing that may be a plugin is passed over silently', async () => {
+    plugins.copy('fixture-two', 'good').copy('wikibio', 'my plugin');
+    symlinkSync(path.join(plugins.root, 'deleted-dev-folder'), path.join(plugins.folder, 'dangling'));
+    mkdirSync(path.join(plugins.folder, 'looped'));
+    for (const file of ['manifest.json', 'plugin.wasm']) symlinkSync(file, path.join(plugins.folder, 'looped', file));
+    const captured = new CapturedLog();
+    const manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 5_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log: captured.log });
+    await manager.loadAll();
+
+    const failures = manager.list().filter((status) => status.state === 'failed').map(({ id, dev, error }) => ({ id, dev, kind: error?.kind, message: error?.message }));
+    expect(failures).toEqual([
+      { id: 'dangling', dev: true, kind: 'bad_package', message: `plugin dangling: ${path.join(plugins.folder, 'dangling')} is a link to ${path.join(plugins.root, 'deleted-dev-folder')}, which does not exist` },
+      { id: 'looped', dev: false, kind: 'bad_package', message: expect.stringMatching(/^plugin looped: .*looped cannot be read: ELOOP/) },
+      { id: 'my plugin', dev: false, kind: 'bad_package', message: expect.stringMatching(/is named "my plugin", which is no plugin id: it may only hold letters, digits, "\.", "_" and "-"; rename the folder$/) },
+    ]);
+    expect(manager.get('good')?.id).toBe('good');
+    for (const { id } of failures) expect(captured.lines.find((line) => line.level === 50 && line.plugin === id)).toMatchObject({ kind: 'bad_package' });
+  });
+
   it('passes over hidden entries and folders that hold no plugin files, and follows symlinks', async () => {
     plugins.copy('fixture-two', '.hidden').copy('wikibio', 'real');
     mkdirSync(path.join(plugins.folder, 'notes'));
@@ -148,6 +169,41 @@ describe('PluginManager', () => {
     expect(manager.forService('Scrobbler').map((plugin) => plugin.id)).toEqual(['b', 'c', 'd']);
     expect(manager.forService('TimerCallback').map((plugin) => plugin.id)).toEqual(['c']);
     expect(manager.forService('LifecycleManagement')).toEqual([]);
+  });
+
+  it('keeps no trace of the ids it was asked to reload once each change has settled', async () => {
+    plugins.copy('fixture-two', 'real');
+    const manager = await loadAll();
+    // Private, read here on purpose: the map is what grew without bound (issue 8, item 7).
+    const changing = (manager as unknown as { changing: Map<string, unknown> }).changing;
+    const ids = Array.from({ length: 2_000 }, (_, i) => `missing-${i}`);
+    const outcomes = await Promise.allSettled([...ids.map((id) => manager.reload(id)), manager.reload('real'), manager.reload('real')]);
+    expect(outcomes.filter((outcome) => outcome.status === 'rejected')).toHaveLength(ids.length);
+    expect(outcomes.slice(-2).map((outcome) => outcome.status)).toEqual(['fulfilled', 'fulfilled']);
+    expect(changing.size).toBe(0);
+    expect(manager.list().map((status) => status.id)).toEqual(['real']);
+  });
+
+  it('at start, puts back a plugin an update cut short had made vanish, and finishes a cut-short removal, releasing its timers', async () => {
+    plugins.copy('wikibio').copy('fixture-two', 'gone');
+    crashStates.updateBetweenRenames(plugins.folder, 'wikibio', '2.0.0');
+    crashStates.removeWhileDeleting(plugins.folder, 'gone');
+    const file = path.join(plugins.root, 'timers.json');
+    const timer = (pluginId: string) => ({ pluginId, timerId: 't', dueAt: Date.now() + 3_600_000, payload: '' });
+    writeFileSync(file, JSON.stringify({ version: 1, timers: [timer('gone'), timer('wikibio')] }));
+    const timers = new TimerService({ file, fire: async () => undefined, log });
+    await timers.start();
+    const captured = new CapturedLog();
+    try {
+      const manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 5_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log: captured.log, state: new PluginState({ timers }) });
+      await manager.loadAll();
+      expect(manager.list().map(({ id, state, plugin }) => ({ id, state, version: plugin?.manifest.version }))).toEqual([{ id: 'wikibio', state: 'ready', version: '1.0.0' }]);
+      expect(readdirSync(plugins.folder)).toEqual(['wikibio']);
+      expect([timers.count('gone'), timers.count('wikibio')]).toEqual([0, 1]);
+      expect(captured.lines.find((line) => line.outcome === 'restored')).toMatchObject({ level: WARN, plugin: 'wikibio', msg: expect.stringMatching(/^restored wikibio from \.ndp-old-/) });
+    } finally {
+      await timers.close();
+    }
   });
 
   it('creates a missing plugins folder, owner-only', async () => {

@@ -8,7 +8,9 @@
  *   labels, so `*.example.com` matches `a.example.com` and `a.b.example.com`, not `example.com`;
  * - port: must match if given, otherwise the scheme's default port (80 or 443);
  * - path: a `*` stands for any characters, `/` included; no path means `/`. The query string is
- *   not part of the match, so patterns cannot contain `?` or `#`.
+ *   not part of the match, so patterns cannot contain `?` or `#`. A request path must match both
+ *   as sent and as a server that decodes `%2F`, `%5C` and `%2E` before resolving dot segments
+ *   would read it, so `/ok/..%2fsecret` does not pass for `/ok/*` (issue 8).
  */
 export interface UrlPattern {
   /** The pattern as the manifest wrote it, for messages. */
@@ -58,9 +60,22 @@ export function parseUrlPattern(source: string): UrlPattern | { problem: string 
       if (url.protocol !== scheme) return false;
       if ((url.port === '' ? DEFAULT_PORTS[url.protocol] : Number(url.port)) !== port) return false;
       if (hostRegex === undefined ? url.hostname !== host : !hostRegex.test(url.hostname)) return false;
-      return pathRegex.test(url.pathname);
+      return pathRegex.test(url.pathname) && pathRegex.test(decodedPath(url.pathname));
     },
   };
+}
+
+const ENCODED_SEPARATOR_OR_DOT = /%(?:2f|5c|2e)/i;
+
+/**
+ * The path as a server that decodes percent-encoded separators and dots would resolve it:
+ * `/ok/..%2fsecret` is `/secret` there. WHATWG URL parsing already resolves `..` and `%2e%2e`
+ * segments, but keeps `%2F` and `%5C` inside a segment, where they can hide a `../`.
+ */
+function decodedPath(pathname: string): string {
+  if (!ENCODED_SEPARATOR_OR_DOT.test(pathname)) return pathname;
+  const decoded = pathname.replace(/%2f|%5c/gi, '/').replace(/%2e/gi, '.');
+  return new URL(`http://h${decoded}`).pathname;
 }
 
 function escapeRegex(text: string): string {

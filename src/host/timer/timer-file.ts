@@ -1,5 +1,5 @@
 /**
- * The persisted timer file. Version 1:
+ * The persisted timer file, `<DataFolder>/timers.json`. Version 1:
  *
  *   { "version": 1,
  *     "timers": [ { "pluginId": "wikibio", "timerId": "refresh", "dueAt": 1767225600000,
@@ -7,66 +7,37 @@
  *
  * `dueAt` is wall-clock ms since the epoch, so time spent with the sidecar down counts.
  */
+import { isObject, type RecordCodec } from '../persist';
 
-/** One timer as it is kept across restarts. */
-export interface StoredTimer {
-  readonly pluginId: string;
-  readonly timerId: string;
+/** The file's name in the data folder. */
+export const TIMERS_FILE = 'timers.json';
+
+/** One timer as it is kept across restarts; its plugin and timer id are the record's owner and id. */
+export interface TimerRecord {
   /** ms since the epoch */
   readonly dueAt: number;
   readonly payload: Uint8Array;
 }
 
-const VERSION = 1;
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
-/** The file's text for a set of timers. */
-export function encodeTimerFile(timers: readonly StoredTimer[]): string {
-  const entries = timers.map((t) => ({
-    pluginId: t.pluginId,
-    timerId: t.timerId,
-    dueAt: t.dueAt,
-    payload: Buffer.from(t.payload.buffer, t.payload.byteOffset, t.payload.byteLength).toString('base64'),
-  }));
-  return `${JSON.stringify({ version: VERSION, timers: entries }, null, 1)}\n`;
-}
-
-/** The timers in a file's text, or what is wrong with it (a fact, not an exception). */
-export type DecodedTimerFile = { ok: true; timers: StoredTimer[] } | { ok: false; problem: string };
-
-/**
- * Reads the file's text. Any bad entry makes the whole file bad: the file is written atomically by
- * this host, so a bad entry means outside damage, and the caller keeps the file aside intact.
- */
-export function decodeTimerFile(text: string): DecodedTimerFile {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(text);
-  } catch (error) {
-    return { ok: false, problem: `not valid JSON (${(error as Error).message})` };
-  }
-  if (!isObject(parsed) || parsed.version !== VERSION || !Array.isArray(parsed.timers)) {
-    return { ok: false, problem: `expected {"version": ${VERSION}, "timers": [...]}` };
-  }
-  const timers: StoredTimer[] = [];
-  for (const [index, entry] of parsed.timers.entries()) {
-    const timer = decodeEntry(entry);
-    if (timer === undefined) {
-      return { ok: false, problem: `timers[${index}] needs string pluginId and timerId, numeric dueAt and base64 payload` };
-    }
-    timers.push(timer);
-  }
-  return { ok: true, timers };
-}
-
-function decodeEntry(entry: unknown): StoredTimer | undefined {
-  if (!isObject(entry)) return undefined;
-  const { pluginId, timerId, dueAt, payload } = entry;
-  if (typeof pluginId !== 'string' || pluginId === '' || typeof timerId !== 'string' || timerId === '') return undefined;
-  if (typeof dueAt !== 'number' || !Number.isFinite(dueAt)) return undefined;
-  if (typeof payload !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(payload)) return undefined;
-  return { pluginId, timerId, dueAt, payload: Buffer.from(payload, 'base64') };
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
+/** How a timer is written in the file, and read back. */
+export const TIMER_CODEC: RecordCodec<TimerRecord> = {
+  list: 'timers',
+  version: 1,
+  encode: ({ owner, id, value }) => ({
+    pluginId: owner,
+    timerId: id,
+    dueAt: value.dueAt,
+    payload: Buffer.from(value.payload.buffer, value.payload.byteOffset, value.payload.byteLength).toString('base64'),
+  }),
+  decode(entry) {
+    if (!isObject(entry)) return { problem: 'is not an object' };
+    const { pluginId, timerId, dueAt, payload } = entry;
+    if (typeof pluginId !== 'string' || pluginId === '') return { problem: 'needs a non-empty string pluginId' };
+    if (typeof timerId !== 'string' || timerId === '') return { problem: 'needs a non-empty string timerId' };
+    if (typeof dueAt !== 'number' || !Number.isFinite(dueAt)) return { problem: 'needs a numeric dueAt (ms since the epoch)' };
+    if (typeof payload !== 'string' || !BASE64.test(payload)) return { problem: 'needs a base64 payload' };
+    return { owner: pluginId, id: timerId, value: { dueAt, payload: Buffer.from(payload, 'base64') } };
+  },
+};

@@ -26,6 +26,13 @@ export {
 } from './remove-plugin';
 export type { RemoveResult } from './remove-plugin';
 export {
+  /** Finishes or undoes the changes a crash cut short in the plugins folder. */
+  recoverLeftovers,
+  /** What recoverLeftovers would do, changing nothing. */
+  describeLeftovers,
+} from './leftovers';
+export type { Recovery } from './leftovers';
+export {
   /** Links a validated development folder into the plugins folder (`plugin dev`). */
   linkDevPlugin,
 } from './link-dev-plugin';
@@ -59,6 +66,10 @@ export type { ModuleRules, ValidatedPlugin, ValidateOptions } from './validate-p
 export {
   /** Throws `invalid_argument` unless a string is safe to use as a plugin id (a folder name). */
   checkPluginId,
+  /** What makes a string unusable as a plugin id, as a fact for callers that raise their own error. */
+  pluginIdProblem,
+  /** An id quoted for a message, cut when long. */
+  quotePluginId,
   /** The id a package installs as: its file name without `.ndp`. */
   pluginIdFromPackage,
 } from './plugin-id';

@@ -32,7 +32,7 @@ export async function installPlugin(pluginsFolder: string, packageFile: string, 
   if (await lstatOrUndefined(folder)) throw alreadyInstalled(id, folder);
   const { files, manifest } = await validatePackage(packageFile, id, options);
   await preparePluginsFolder(pluginsFolder);
-  const staged = await stageFiles(pluginsFolder, files);
+  const staged = await stageFiles(pluginsFolder, id, files);
   let placed = false;
   try {
     placed = await placeNew(staged, folder);

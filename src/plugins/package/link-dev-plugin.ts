@@ -44,7 +44,7 @@ export async function linkDevPlugin(pluginsFolder: string, devFolder: string, op
   const existing = await lstatOrUndefined(link);
   if (existing && !options.replace) throw taken(id, link);
   await preparePluginsFolder(pluginsFolder);
-  const staged = await stageLink(pluginsFolder, target);
+  const staged = await stageLink(pluginsFolder, id, target);
   try {
     if (existing) await placeOver(staged, link);
     else if (!(await placeNew(staged, link))) throw taken(id, link);

@@ -7,7 +7,7 @@ import type { Manifest } from '../manifest';
 import { packageLimits } from './package-layout';
 import { readPackage, type PackageEntry } from './read-package';
 import { readPluginFolder } from './read-plugin-folder';
-import { discard, stagingName } from './stage-entry';
+import { discard, workName } from './stage-entry';
 import { validatePlugin, type ValidateOptions } from './validate-plugin';
 
 /** Options for `plugin pack`. */
@@ -40,7 +40,7 @@ export async function packPlugin(folder: string, options: PackOptions = {}): Pro
   const output = path.resolve(options.output ?? `${id}.ndp`);
   // Written under a hidden name beside the output and renamed over it, so a failed pack never
   // leaves a truncated package where a good one was.
-  const partial = stagingName(path.dirname(output));
+  const partial = workName(path.dirname(output), 'tmp', id);
   try {
     const zip = new yazl.ZipFile();
     for (const entry of entries) {

@@ -2,7 +2,7 @@ import { lstat, rename } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import path from 'node:path';
 import { NdpError } from '../../errors';
-import { asideName, discard } from './stage-entry';
+import { discard, workName } from './stage-entry';
 
 /** The entry at `file` itself (a link is not followed), or undefined when there is none. */
 export async function lstatOrUndefined(file: string): Promise<Stats | undefined> {
@@ -36,7 +36,7 @@ export async function placeNew(staged: string, target: string): Promise<boolean>
  * absent: a scan in that instant misses the plugin; it never sees a half-written one.
  */
 export async function placeOver(staged: string, target: string): Promise<void> {
-  const aside = await moveAside(target);
+  const aside = await moveAside(target, 'old');
   try {
     await rename(staged, target);
   } catch (error) {
@@ -60,10 +60,11 @@ async function restore(aside: string, target: string, cause: unknown): Promise<v
 
 /**
  * Renames an entry to a hidden name beside it, so it leaves the plugin list in one step and a
- * crash while deleting leaves only a hidden entry the scanner skips. Undefined if nothing was there.
+ * crash while deleting leaves only a hidden entry the scanner skips; `old` while it is replaced,
+ * `del` when it is being removed. Undefined if nothing was there.
  */
-export async function moveAside(target: string): Promise<string | undefined> {
-  const aside = asideName(path.dirname(target));
+export async function moveAside(target: string, kind: 'old' | 'del'): Promise<string | undefined> {
+  const aside = workName(path.dirname(target), kind, path.basename(target));
   try {
     await rename(target, aside);
     return aside;

@@ -29,7 +29,7 @@ export async function removePlugin(pluginsFolder: string, id: string): Promise<R
     return { id, folder, keptTarget };
   }
   if (!existing.isDirectory()) throw new NdpError('failed_precondition', `${folder} is not a plugin folder; left as it is`, { pluginId: id, path: folder });
-  const aside = await moveAside(folder);
+  const aside = await moveAside(folder, 'del');
   if (aside) await discard(aside);
   return { id, folder };
 }

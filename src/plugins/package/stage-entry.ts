@@ -1,14 +1,35 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, mkdtemp, open, rm, symlink } from 'node:fs/promises';
+import { chmod, mkdir, open, rm, symlink } from 'node:fs/promises';
 import path from 'node:path';
 import type { PackageFileName } from './package-layout';
+import { pluginIdProblem } from './plugin-id';
 
 /**
  * Work in progress lives inside the plugins folder under a hidden name: the scanner skips hidden
- * names, and being on the same file system is what makes the final rename atomic.
+ * names, and being on the same file system is what makes the final rename atomic. The name says
+ * what the entry is, for which plugin and which process, so the work a crash cut short can be
+ * finished or undone later (leftovers.ts):
+ *
+ *   .ndp-<kind>-<pid>-<8 hex>-<plugin id>
+ *
+ * kind `tmp`: a new entry being staged, never yet published; `old`: an entry set aside while a
+ * new one replaces it (update, dev); `del`: an entry set aside to be deleted (remove).
  */
-const STAGING_PREFIX = '.ndp-tmp-';
-const ASIDE_PREFIX = '.ndp-old-';
+export type WorkKind = 'tmp' | 'old' | 'del';
+
+const WORK_NAME = /^\.ndp-(tmp|old|del)-(\d+)-[0-9a-f]{8}-(.+)$/;
+
+/** A fresh hidden work name in `folder` for plugin `id`; `pid` is the process doing the work. */
+export function workName(folder: string, kind: WorkKind, id: string, pid = process.pid): string {
+  return path.join(folder, `.ndp-${kind}-${pid}-${randomBytes(4).toString('hex')}-${id}`);
+}
+
+/** What a work name says, or undefined when `name` is not one (or names no valid plugin id). */
+export function parseWorkName(name: string): { readonly kind: WorkKind; readonly pid: number; readonly id: string } | undefined {
+  const match = WORK_NAME.exec(name);
+  if (match === null || pluginIdProblem(match[3]) !== undefined) return undefined;
+  return { kind: match[1] as WorkKind, pid: Number(match[2]), id: match[3] };
+}
 
 /** Creates the plugins folder if missing, 0700 (plugin-system.md, "Plugin Security"). */
 export async function preparePluginsFolder(pluginsFolder: string): Promise<void> {
@@ -25,8 +46,9 @@ export async function securePluginsFolder(pluginsFolder: string): Promise<void> 
  * flushed to disk, so the rename that publishes them never exposes a half-written plugin.
  * On failure the folder is removed and the plugins folder is as it was.
  */
-export async function stageFiles(pluginsFolder: string, files: ReadonlyMap<PackageFileName, Buffer>): Promise<string> {
-  const staged = await mkdtemp(path.join(pluginsFolder, STAGING_PREFIX));
+export async function stageFiles(pluginsFolder: string, id: string, files: ReadonlyMap<PackageFileName, Buffer>): Promise<string> {
+  const staged = workName(pluginsFolder, 'tmp', id);
+  await mkdir(staged, { mode: 0o700 });
   try {
     await chmod(staged, 0o700);
     for (const [name, data] of files) {
@@ -49,27 +71,13 @@ export async function stageFiles(pluginsFolder: string, files: ReadonlyMap<Packa
 }
 
 /** Creates a hidden symlink to `target` inside the plugins folder, ready to be renamed into place. */
-export async function stageLink(pluginsFolder: string, target: string): Promise<string> {
-  const staged = stagingName(pluginsFolder);
+export async function stageLink(pluginsFolder: string, id: string, target: string): Promise<string> {
+  const staged = workName(pluginsFolder, 'tmp', id);
   await symlink(target, staged, 'dir');
   return staged;
-}
-
-/** A fresh hidden name in `folder` for an entry being built. */
-export function stagingName(folder: string): string {
-  return hiddenName(folder, STAGING_PREFIX);
-}
-
-/** A fresh hidden name in the plugins folder for an entry being replaced or removed. */
-export function asideName(pluginsFolder: string): string {
-  return hiddenName(pluginsFolder, ASIDE_PREFIX);
 }
 
 /** Deletes a staged or set-aside entry; a link is removed, never followed. */
 export async function discard(entry: string): Promise<void> {
   await rm(entry, { recursive: true, force: true });
-}
-
-function hiddenName(pluginsFolder: string, prefix: string): string {
-  return path.join(pluginsFolder, prefix + randomBytes(6).toString('hex'));
 }

@@ -33,7 +33,7 @@ export async function updatePlugin(pluginsFolder: string, packageFile: string, o
   if (!existing.isDirectory()) throw new NdpError('failed_precondition', `${folder} is not a plugin folder`, { pluginId: id, path: folder });
   const oldVersion = await loadManifest(folder, id).then((manifest) => manifest.version, () => undefined);
   const { files, manifest } = await validatePackage(packageFile, id, options);
-  const staged = await stageFiles(pluginsFolder, files);
+  const staged = await stageFiles(pluginsFolder, id, files);
   try {
     await placeOver(staged, folder);
   } catch (error) {

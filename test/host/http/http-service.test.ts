@@ -226,6 +226,17 @@ describe('HttpService', () => {
       expect((await perform(target, 'GET', server.url('/echo'), { permission: elsewhere })).error).toMatch(/is not permitted: no pattern/);
     });
 
+    it('an encoded ../ out of an allowed path is refused before sending; an encoded / inside it is sent as is', async () => {
+      const target = service();
+      const permission = local({ [server.url('/ok/*')]: ['GET'] });
+      const refused = await perform(target, 'GET', server.url('/ok/..%2fecho'), { permission });
+
+      expect(refused.error).toMatch(/\/ok\/\.\.%2fecho is not permitted: no pattern in permissions\.http\.allowedUrls matches it$/);
+      expect(server.seen).toEqual([]);
+      expect((await perform(target, 'GET', server.url('/ok/AC%2FDC'), { permission })).error).toBe('');
+      expect(server.seen.map((request) => request.path)).toEqual(['/ok/AC%2FDC']);
+    });
+
     it('a permission without allowedUrls allows nothing', async () => {
       const response = await perform(service(), 'GET', server.url('/echo'), { permission: { reason: 'tests', allowLocalNetwork: true } });
 

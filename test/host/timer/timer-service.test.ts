@@ -1,4 +1,5 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
@@ -8,6 +9,16 @@ import { FireRecorder } from './fire-recorder';
 
 const DAY_S = 24 * 60 * 60;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+/** The prototype every FileHandle shares, so a test can make its writes fail as a full disk does. */
+async function fileHandlePrototype(): Promise<FileHandle> {
+  const handle = await open(__filename, 'r');
+  try {
+    return Object.getPrototypeOf(handle) as FileHandle;
+  } finally {
+    await handle.close();
+  }
+}
 
 function request(timerId: string, delay: number, payload = '') {
   return { timerId, delay, payload: Buffer.from(payload) };
@@ -129,7 +140,7 @@ describe('TimerService', () => {
   });
 
   test('the per-plugin cap refuses a new id beyond it, but not a replacement or another plugin', async () => {
-    const service = await startService({ maxTimersPerPlugin: 3 });
+    const service = await startService({ limits: { maxTimers: 3 } });
     for (const id of ['t1', 't2', 't3']) expect((await service.register('a', request(id, DAY_S))).error).toBe('');
     const refused = await service.register('a', request('t4', DAY_S));
     expect(refused.timerId).toBe('');
@@ -139,20 +150,23 @@ describe('TimerService', () => {
     expect([service.count('a'), service.count('b')]).toEqual([3, 1]);
   });
 
-  test('cancelAll cancels every timer of one plugin and persists it', async () => {
+  test('a release drops the timers one plugin held at the mark, sparing later ones and other plugins, and persists it', async () => {
     const service = await startService();
     await service.register('b', request('kept', DAY_S));
-    // Same turn as cancelAll, so none of them can fire first.
-    const registered = ['x', 'y', 'z'].map((id) => service.register('a', request(id, 0)));
-    await service.cancelAll('a');
-    await Promise.all(registered);
-    expect([service.count('a'), service.count('b')]).toEqual([0, 1]);
-    await barrier(service);
-    expect(firedBy('a')).toEqual([]);
+    await Promise.all(['x', 'y'].map((id) => service.register('a', request(id, DAY_S))));
+    const release = service.hold('a');
+    // What a refreshed version's OnInit does while it loads: a new id, and a held id replaced.
+    await service.register('a', request('new', DAY_S));
+    await service.register('a', request('y', DAY_S, 'replaced'));
+    await release();
+    expect([service.count('a'), service.count('b')]).toEqual([2, 1]);
 
     await service.close();
     const restarted = await startService();
-    expect([restarted.count('a'), restarted.count('b')]).toEqual([0, 1]);
+    expect([restarted.count('a'), restarted.count('b')]).toEqual([2, 1]);
+    await restarted.register('a', request('due', 0));
+    await recorder.waitUntil((fired) => fired.some((f) => f.timerId === 'due'));
+    expect(firedBy('a').map((f) => f.timerId)).toEqual(['due']);
   });
 
   test('a rejected callback is logged at error with the plugin id and timer id', async () => {
@@ -239,7 +253,6 @@ describe('TimerService', () => {
     test.each([
       ['not JSON', '{"version": 1, "timers": ['],
       ['an unknown version', '{"version": 2, "timers": []}'],
-      ['a bad entry', '{"version": 1, "timers": [{"pluginId": "a", "timerId": "t", "dueAt": "soon", "payload": ""}]}'],
     ])('a file with %s is logged, moved aside, and start-up goes on', async (_case, text) => {
       writeFileSync(file, text);
       const captured = new CapturedLog();
@@ -255,6 +268,30 @@ describe('TimerService', () => {
       expect(JSON.parse(readFileSync(file, 'utf8')).timers).toHaveLength(1);
     });
 
+    test('a file with one bad entry keeps the good ones, logs the bad one with its entry, and keeps a copy of the file as it was', async () => {
+      const text = JSON.stringify({
+        version: 1,
+        timers: [
+          { pluginId: 'a', timerId: 'good1', dueAt: Date.now() + DAY_S * 1000, payload: Buffer.from('one').toString('base64') },
+          { pluginId: 'a', timerId: 'bad', dueAt: 'soon', payload: '' },
+          { pluginId: 'b', timerId: 'good2', dueAt: Date.now() + DAY_S * 1000, payload: '' },
+        ],
+      });
+      writeFileSync(file, text);
+      const captured = new CapturedLog();
+      const service = await startService({ log: captured.log });
+      expect([service.count('a'), service.count('b')]).toEqual([1, 1]);
+
+      const [copy] = readdirSync(folder).filter((name) => /^timers\.json\.corrupt-\d+$/.test(name));
+      expect(readFileSync(path.join(folder, copy), 'utf8')).toBe(text);
+      const line = captured.lines.find((l) => l.level === 50);
+      expect(line).toMatchObject({ path: file, keptAt: path.join(folder, copy), index: 1, problem: expect.stringMatching(/dueAt/), entry: expect.stringContaining('"timerId":"bad"') });
+      // The file is rewritten without the bad entry, so the next start does not report it again.
+      await service.close();
+      const ids = (JSON.parse(readFileSync(file, 'utf8')) as { timers: { timerId: string }[] }).timers.map((t) => t.timerId);
+      expect(ids.sort()).toEqual(['good1', 'good2']);
+    });
+
     test('an unreadable file (a folder in its place) is moved aside too', async () => {
       mkdirSync(file);
       const captured = new CapturedLog();
@@ -262,6 +299,159 @@ describe('TimerService', () => {
       expect(service.count('a')).toBe(0);
       expect(readdirSync(folder).some((name) => name.startsWith('timers.json.corrupt-'))).toBe(true);
       expect(captured.lines.find((l) => l.level === 50)).toMatchObject({ path: file });
+    });
+  });
+
+  describe('caps', () => {
+    test('a payload over the per-timer cap is refused with an error naming the key, and nothing is kept', async () => {
+      const service = await startService({ limits: { maxPayloadBytes: 10 } });
+      expect(await service.register('a', request('fits', DAY_S, 'x'.repeat(10)))).toEqual({ timerId: 'fits', error: '' });
+      const refused = await service.register('a', request('big', DAY_S, 'x'.repeat(11)));
+      expect(refused).toEqual({ timerId: '', error: 'payload is 11 bytes, over the 10-byte cap for one timer (Plugins.MaxTimerPayloadBytes)' });
+      expect(service.count('a')).toBe(1);
+    });
+
+    test("the per-plugin total counts every live timer's payload, a replacement counts once, other plugins are apart", async () => {
+      const service = await startService({ limits: { maxPayloadBytesPerPlugin: 25 } });
+      for (const id of ['t1', 't2']) expect((await service.register('a', request(id, DAY_S, 'x'.repeat(10)))).error).toBe('');
+      const refused = await service.register('a', request('t3', DAY_S, 'x'.repeat(6)));
+      expect(refused.error).toBe("plugin a's timers would hold 26 bytes of payload, over the 25-byte cap per plugin (Plugins.MaxTimerPayloadBytesPerPlugin)");
+      // Replacing t2 with 15 bytes: 10 + 15 = 25.
+      expect((await service.register('a', request('t2', DAY_S, 'x'.repeat(15)))).error).toBe('');
+      expect((await service.register('b', request('t1', DAY_S, 'x'.repeat(25)))).error).toBe('');
+      await service.cancel('a', { timerId: 't1' });
+      expect((await service.register('a', request('t3', DAY_S, 'x'.repeat(10)))).error).toBe('');
+    });
+
+    test('registrations in flight count against the caps', async () => {
+      const service = await startService({ limits: { maxTimers: 2, maxPayloadBytesPerPlugin: 1000 } });
+      const answers = await Promise.all(['t1', 't2', 't3'].map((id) => service.register('a', request(id, DAY_S))));
+      expect(answers.map((answer) => answer.error === '')).toEqual([true, true, false]);
+      expect(service.count('a')).toBe(2);
+    });
+
+    test('a timer id over 1024 bytes is refused', async () => {
+      const service = await startService();
+      expect((await service.register('a', request('i'.repeat(1025), DAY_S))).error).toBe('timer id is 1025 bytes, over the 1024-byte cap');
+    });
+  });
+
+  describe('when the timer file cannot be written', () => {
+    /** The timer ids in the file, the barrier's left out (its removal may still be on its way). */
+    const savedIds = (): string[] =>
+      (JSON.parse(readFileSync(file, 'utf8')) as { timers: { pluginId: string; timerId: string }[] }).timers
+        .filter((t) => t.pluginId !== 'barrier')
+        .map((t) => t.timerId)
+        .sort();
+
+    test('a real failure (the data folder is a file) is reported to the plugin; the timer is neither kept nor fired; writes work again once it is fixed', async () => {
+      const data = path.join(folder, 'data');
+      writeFileSync(data, 'not a folder');
+      file = path.join(data, 'timers.json');
+      const captured = new CapturedLog();
+      const service = await startService({ log: captured.log });
+
+      const refused = await service.register('a', request('lost', 0));
+      expect(refused.timerId).toBe('');
+      expect(refused.error).toMatch(/^timer lost was not registered: the timer file could not be written \(.*(EEXIST|ENOTDIR).*\)$/);
+      expect(service.count('a')).toBe(0);
+      expect(captured.lines.find((l) => l.level === 50 && 'refused' in l)).toMatchObject({ path: file, refused: 1 });
+
+      rmSync(data);
+      expect(await service.register('a', request('kept', DAY_S))).toEqual({ timerId: 'kept', error: '' });
+      await barrier(service);
+      expect(firedBy('a')).toEqual([]);
+      expect(savedIds()).toEqual(['kept']);
+    });
+
+    test('a temp file replaced by a folder fails a cancel too: the timer stays, armed and saved', async () => {
+      const service = await startService();
+      await service.register('a', request('t', DAY_S));
+      mkdirSync(`${file}.tmp`);
+      expect(await service.cancel('a', { timerId: 't' })).toEqual({ success: false, error: expect.stringMatching(/^timer t was not cancelled: the timer file could not be written \(/) });
+      expect(service.count('a')).toBe(1);
+      rmSync(`${file}.tmp`, { recursive: true });
+      expect(await service.cancel('a', { timerId: 't' })).toEqual({ success: true, error: '' });
+      expect(savedIds()).toEqual([]);
+    });
+
+    test('a timer whose cancel could not be saved still fires when due', async () => {
+      const service = await startService();
+      await service.register('a', request('t', 1));
+      mkdirSync(`${file}.tmp`);
+      expect((await service.cancel('a', { timerId: 't' })).success).toBe(false);
+      rmSync(`${file}.tmp`, { recursive: true });
+      // The cancel held the timer while it was written; refused, it is armed again and fires.
+      await recorder.waitUntil((fired) => fired.some((f) => f.timerId === 't'));
+      expect(firedBy('a')).toEqual([{ pluginId: 'a', timerId: 't', payload: '' }]);
+    });
+
+    test('a full disk (ENOSPC mid-write) is reported, leaves no partial temp file and the old file intact, and later writes succeed', async () => {
+      const service = await startService();
+      await service.register('a', request('before', DAY_S));
+      const before = readFileSync(file, 'utf8');
+      const proto = await fileHandlePrototype();
+      const spy = jest.spyOn(proto, 'writeFile').mockImplementation(async function (this: FileHandle, data: unknown) {
+        // Half the file reaches the disk, then the space runs out, as on a 64 KiB volume.
+        await this.write(String(data).slice(0, 20));
+        throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC', errno: -28, syscall: 'write' });
+      });
+      try {
+        const refused = await Promise.all(['n1', 'n2', 'n3'].map((id) => service.register('a', request(id, DAY_S))));
+        expect(refused.map((answer) => answer.error)).toEqual(Array(3).fill(expect.stringContaining('ENOSPC: no space left on device')));
+      } finally {
+        spy.mockRestore();
+      }
+      expect(readdirSync(folder)).toEqual(['timers.json']);
+      expect(readFileSync(file, 'utf8')).toBe(before);
+      expect((await service.register('a', request('after', DAY_S))).error).toBe('');
+      expect(savedIds()).toEqual(['after', 'before']);
+    });
+
+    test('a write that cannot even be encoded (Invalid string length) does not poison later registers and cancels', async () => {
+      const service = await startService();
+      await service.register('a', request('first', DAY_S));
+      const stringify = JSON.stringify;
+      let failNext = true;
+      const spy = jest.spyOn(JSON, 'stringify').mockImplementation(((value: unknown, ...rest: never[]) => {
+        if (failNext && typeof value === 'object' && value !== null && 'timers' in value) {
+          failNext = false;
+          throw new RangeError('Invalid string length');
+        }
+        return stringify(value, ...rest);
+      }) as typeof JSON.stringify);
+      try {
+        expect((await service.register('a', request('huge', DAY_S))).error).toMatch(/Invalid string length/);
+        expect(await service.register('a', request('next', DAY_S))).toEqual({ timerId: 'next', error: '' });
+        expect(await service.cancel('a', { timerId: 'first' })).toEqual({ success: true, error: '' });
+        expect(await service.register('b', request('other', DAY_S))).toEqual({ timerId: 'other', error: '' });
+      } finally {
+        spy.mockRestore();
+      }
+      expect(savedIds()).toEqual(['next', 'other']);
+    });
+
+    test('after a mix of failed and successful writes, a restart shows exactly the acknowledged timers', async () => {
+      const first = await startService();
+      const acknowledged = new Set<string>();
+      const blocker = `${file}.tmp`;
+      for (let round = 0; round < 6; round++) {
+        const failing = round % 2 === 1;
+        if (failing) mkdirSync(blocker);
+        const registers = await Promise.all([`r${round}a`, `r${round}b`].map((id) => first.register('p', request(id, DAY_S))));
+        const victim = [...acknowledged][0];
+        const cancelled = victim === undefined ? undefined : await first.cancel('p', { timerId: victim });
+        if (failing) rmSync(blocker, { recursive: true });
+        for (const answer of registers) if (answer.error === '') acknowledged.add(answer.timerId);
+        if (cancelled?.success) acknowledged.delete(victim);
+        expect(registers.every((answer) => (answer.error === '') === !failing)).toBe(true);
+        expect(cancelled === undefined || cancelled.success === !failing).toBe(true);
+      }
+      expect(first.count('p')).toBe(acknowledged.size);
+      await first.close();
+      const restarted = await startService();
+      expect(restarted.count('p')).toBe(acknowledged.size);
+      expect(savedIds()).toEqual([...acknowledged].sort());
     });
   });
 });
