@@ -77,7 +77,7 @@ export async function sandboxCurves(ctx: BenchContext): Promise<void> {
     }
     return module;
   };
-  const call = (module: LoadedModule) => () => sandbox.call(module, EXPORT, REQUEST, Date.now() + 60_000);
+  const call = (module: LoadedModule) => () => sandbox.call(module, EXPORT, REQUEST, { timeoutMs: 60_000 });
   try {
     const fixture = await load('fixture', 'fixture');
     const baseline = await measure('17 KB fixture (baseline)', callsFor('fixture', ctx), 1, call(fixture));

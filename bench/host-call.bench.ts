@@ -32,8 +32,8 @@ export async function hostCalls(ctx: BenchContext): Promise<void> {
     const remote = await sandbox.load('remote', await hostCallGuest('env', 'echo', 'i64'));
     const perHostCall = (stats: Stats): Stats => ({ ...stats, p50: stats.p50 / 1000, p99: stats.p99 / 1000, perSecond: stats.perSecond * 1000, cpuPerCall: stats.cpuPerCall / 1000 });
     const calls = ctx.calls(200, 20);
-    const baseline = perHostCall(await measure('import answered in the worker (baseline)', calls, 1, () => sandbox.call(local, 'run', input, Date.now() + 60_000)));
-    const subject = perHostCall(await measure('host call via the main thread', calls, 1, () => sandbox.call(remote, 'run', input, Date.now() + 60_000)));
+    const baseline = perHostCall(await measure('import answered in the worker (baseline)', calls, 1, () => sandbox.call(local, 'run', input, { timeoutMs: 60_000 })));
+    const subject = perHostCall(await measure('host call via the main thread', calls, 1, () => sandbox.call(remote, 'run', input, { timeoutMs: 60_000 })));
     heading('Host call round trip (per host call, from 1,000 per rpc)');
     row(baseline.name, baseline);
     row(subject.name, subject);

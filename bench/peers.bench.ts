@@ -68,7 +68,7 @@ export async function peers(ctx: BenchContext): Promise<void> {
   const extismOutput = async (plugin: Plugin) => (await plugin.call('run', INPUT))?.bytes();
   try {
     const loaded = await sandbox.load('echo', ours);
-    check(await sandbox.call(loaded, 'run', INPUT, Date.now() + 10_000), 'ndphost Sandbox.call');
+    check(await sandbox.call(loaded, 'run', INPUT, { timeoutMs: 10_000 }), 'ndphost Sandbox.call');
     check(await extismOutput(extismReused), 'Extism reused plugin');
     check(await extismOutput(extismWorker), 'Extism worker plugin');
 
@@ -90,7 +90,7 @@ export async function peers(ctx: BenchContext): Promise<void> {
       await plugin.close();
     });
     await add('Extism reused plugin, this thread', calls, () => extismReused.call('run', INPUT));
-    const ourWorker = await add('ndphost Sandbox.call (worker, fresh instance)', calls, () => sandbox.call(loaded, 'run', INPUT, Date.now() + 10_000));
+    const ourWorker = await add('ndphost Sandbox.call (worker, fresh instance)', calls, () => sandbox.call(loaded, 'run', INPUT, { timeoutMs: 10_000 }));
     const extismInWorker = await add('Extism runInWorker, reused plugin', calls, () => extismWorker.call('run', INPUT));
     await add('Extism runInWorker, fresh plugin per call', ctx.calls(30, 5), async () => {
       const plugin = await createPlugin(manifest, { useWasi: false, runInWorker: true });

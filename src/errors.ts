@@ -17,8 +17,10 @@ export type ErrorKind =
   | 'trap'
   /** The guest broke the binary interface: bad pointer, length, result type or protobuf. */
   | 'bad_abi'
-  /** The call's budget ran out. */
+  /** The caller's deadline passed, or no worker freed up in time: never the plugin's fault. */
   | 'deadline'
+  /** The plugin ran for its whole own time limit (CallTimeout, InitTimeout, ...) without finishing. */
+  | 'plugin_timeout'
   | 'invalid_argument'
   | 'resource_exhausted'
   | 'shutting_down'

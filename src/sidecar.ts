@@ -49,6 +49,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     maxWorkers: settings.maxWorkers,
     instancePolicy: settings.instancePolicy,
     maxMemoryMiB: settings.maxMemoryMiB,
+    maxTableEntries: settings.maxTableEntries,
     maxResponseBytes: settings.maxResponseBytes,
     hostFunctions: HOST_FUNCTIONS,
     hostCall: createHostBroker({ http, timers, httpPermission: (pluginId) => plugins.manifest(pluginId)?.permissions?.http, pluginConfig: (pluginId) => config.pluginConfig[pluginId] ?? {} }),

@@ -84,7 +84,7 @@ function createContext(command: Command): CliContext {
   const config = loadConfig({ configFile, args: configArgs(command) });
   return {
     config,
-    moduleRules: { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: config.plugins.maxMemoryMiB },
+    moduleRules: { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: config.plugins.maxMemoryMiB, maxTableEntries: config.plugins.maxTableEntries },
     print: (...lines) => process.stdout.write(lines.map((line) => `${line}\n`).join('')),
     printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
     warn: (...lines) => process.stderr.write(lines.map((line) => `ndphost: ${line}\n`).join('')),

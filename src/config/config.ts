@@ -42,6 +42,8 @@ export interface PluginsConfig {
   /** Budget of OnTimerCallback. */
   readonly timerCallbackTimeoutMs: number;
   readonly maxMemoryMiB: number;
+  /** Entries of all of one instance's tables together. */
+  readonly maxTableEntries: number;
   readonly maxResponseBytes: number;
   /** Quarantine: this many traps or timeouts within the window take a plugin out for the backoff. */
   readonly quarantine: { readonly failures: number; readonly windowMs: number; readonly backoffMs: number };

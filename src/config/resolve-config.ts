@@ -53,6 +53,7 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
       initTimeoutMs: raw.Plugins.InitTimeout,
       timerCallbackTimeoutMs: raw.Plugins.TimerCallbackTimeout,
       maxMemoryMiB: raw.Plugins.MaxMemoryMiB,
+      maxTableEntries: raw.Plugins.MaxTableEntries,
       maxResponseBytes: raw.Plugins.MaxResponseBytes,
       quarantine: { failures: raw.Plugins.QuarantineFailures, windowMs: raw.Plugins.QuarantineWindow, backoffMs: raw.Plugins.QuarantineBackoff },
       autoReload: raw.Plugins.AutoReload,

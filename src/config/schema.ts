@@ -34,6 +34,7 @@ export interface RawConfig {
     InitTimeout: number;
     TimerCallbackTimeout: number;
     MaxMemoryMiB: number;
+    MaxTableEntries: number;
     MaxResponseBytes: number;
     QuarantineFailures: number;
     QuarantineWindow: number;
@@ -116,7 +117,7 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-instance-policy',
     },
     CallTimeout: {
-      doc: 'Time limit for one plugin call: milliseconds, or a duration like "500ms", "10s", "1m"',
+      doc: 'Time limit for one plugin call, from when a worker starts it (it also waits at most this long for one): milliseconds, or a duration like "500ms", "10s", "1m"',
       format: FORMAT.duration,
       default: 10_000,
       env: 'NDPHOST_PLUGINS_CALLTIMEOUT',
@@ -165,7 +166,7 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-max-timer-payload-bytes-per-plugin',
     },
     InitTimeout: {
-      doc: 'Time limit for OnInit and the load-time checks (a duration, like CallTimeout)',
+      doc: 'Time limit for OnInit and each load-time check, from when it starts running (a duration, like CallTimeout)',
       format: FORMAT.duration,
       default: 30_000,
       env: 'NDPHOST_PLUGINS_INITTIMEOUT',
@@ -184,6 +185,13 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 128,
       env: 'NDPHOST_PLUGINS_MAXMEMORYMIB',
       arg: 'plugins-max-memory-mib',
+    },
+    MaxTableEntries: {
+      doc: 'Most entries the tables of one plugin instance may hold, all tables together, whatever the module declares',
+      format: FORMAT.positiveInt,
+      default: 100_000,
+      env: 'NDPHOST_PLUGINS_MAXTABLEENTRIES',
+      arg: 'plugins-max-table-entries',
     },
     MaxResponseBytes: {
       doc: 'Largest response a plugin call may return, in bytes',

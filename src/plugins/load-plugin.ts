@@ -11,7 +11,7 @@ import type { PluginFolder } from './scan-plugins';
 /** What loading needs besides the folder. */
 export interface LoadContext {
   readonly sandbox: Sandbox;
-  /** Budget for each load-time call (version checks, OnInit). */
+  /** Time limit of each load-time call (version checks, OnInit), from when a worker starts it. */
   readonly initTimeoutMs: number;
   /** `[PluginConfig.<id>]` of each plugin, for OnInit. */
   readonly pluginConfig: Readonly<Record<string, Readonly<Record<string, string>>>>;
@@ -39,8 +39,8 @@ export async function loadPlugin(location: PluginFolder, context: LoadContext): 
   });
   const module = await sandbox.load(id, new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) as Uint8Array<ArrayBuffer>);
   try {
-    await checkServices(manifest, module, sandbox, Date.now() + initTimeoutMs);
-    if (manifest.services.includes('LifecycleManagement')) await initialize(module, sandbox, context.pluginConfig[id] ?? {}, Date.now() + initTimeoutMs);
+    await checkServices(manifest, module, sandbox, initTimeoutMs);
+    if (manifest.services.includes('LifecycleManagement')) await initialize(module, sandbox, context.pluginConfig[id] ?? {}, initTimeoutMs);
   } catch (error) {
     sandbox.unload(module);
     throw error;
@@ -63,21 +63,23 @@ export function checkServiceExports(manifest: Manifest, functions: ReadonlyMap<s
   }
 }
 
-async function checkServices(manifest: Manifest, module: LoadedModule, sandbox: Sandbox, deadline: number): Promise<void> {
+/**
+ * One check at a time: each is a fresh instance, well under a millisecond, so a plugin's load
+ * holds at most one worker, and a plugin whose start function spins fails at its first check.
+ */
+async function checkServices(manifest: Manifest, module: LoadedModule, sandbox: Sandbox, timeoutMs: number): Promise<void> {
   checkServiceExports(manifest, module.functions, module.pluginId);
-  await Promise.all(
-    manifest.services.map(async (service) => {
-      const exportName = apiVersionExport(service);
-      const version = await sandbox.apiVersion(module, exportName, deadline);
-      if (version !== API_VERSION) throw notServed(module.pluginId, service, exportName, `returns ${version}, expected ${API_VERSION}`);
-    }),
-  );
+  for (const service of manifest.services) {
+    const exportName = apiVersionExport(service);
+    const version = await sandbox.apiVersion(module, exportName, timeoutMs);
+    if (version !== API_VERSION) throw notServed(module.pluginId, service, exportName, `returns ${version}, expected ${API_VERSION}`);
+  }
 }
 
 /** Runs OnInit once; a non-empty `error` (or a trap) fails the load. */
-async function initialize(module: LoadedModule, sandbox: Sandbox, config: Readonly<Record<string, string>>, deadline: number): Promise<void> {
+async function initialize(module: LoadedModule, sandbox: Sandbox, config: Readonly<Record<string, string>>, timeoutMs: number): Promise<void> {
   const rpc = RPCS.LifecycleManagement.onInit;
-  const reply = await sandbox.call(module, rpc.exportName, rpc.encodeRequest({ config: { ...config } }), deadline);
+  const reply = await sandbox.call(module, rpc.exportName, rpc.encodeRequest({ config: { ...config } }), { timeoutMs, loadTime: true });
   let error: string;
   try {
     error = rpc.decodeResponse(reply).error;

@@ -1,5 +1,5 @@
 import type { ServiceName } from '../contract';
-import type { LoadedModule, Sandbox, StartFunction } from '../runtime';
+import type { CallLimits, LoadedModule, Sandbox, StartFunction } from '../runtime';
 import { NdpError } from '../errors';
 import type { Manifest } from './manifest';
 import type { Quarantine } from './quarantine';
@@ -54,11 +54,11 @@ export class Plugin {
   }
 
   /** Calls an rpc export in a fresh instance with an encoded request; failures count towards quarantine. */
-  async invoke(exportName: string, request: Uint8Array, deadline: number): Promise<Uint8Array> {
+  async invoke(exportName: string, request: Uint8Array, limits: CallLimits): Promise<Uint8Array> {
     if (!this.available) throw new NdpError('unavailable', `plugin ${this.id} is quarantined after repeated failures`, { pluginId: this.id });
     this.active++;
     try {
-      return await this.sandbox.call(this.module, exportName, request, deadline);
+      return await this.sandbox.call(this.module, exportName, request, limits);
     } catch (error) {
       if (error instanceof NdpError) this.quarantine.record(this.id, error.kind, error.message);
       throw error;

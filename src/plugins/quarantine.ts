@@ -10,8 +10,13 @@ export interface QuarantineOptions {
   readonly onChange: (pluginId: string, out: boolean, reason: string) => void;
 }
 
-/** Failures that say the plugin itself is broken or hostile, as opposed to answers it chose. */
-const COUNTED: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['trap', 'bad_abi', 'deadline', 'resource_exhausted', 'internal']);
+/**
+ * Failures that say the plugin itself is broken or hostile, as opposed to answers it chose. A
+ * `deadline` (the caller's, or a wait for a worker) is not one: only a plugin that ran for its
+ * whole own time limit failed (`plugin_timeout`), or any caller could quarantine a healthy
+ * plugin with a tiny grpc-timeout (issue 8, item 4).
+ */
+const COUNTED: ReadonlySet<ErrorKind> = new Set<ErrorKind>(['trap', 'bad_abi', 'plugin_timeout', 'resource_exhausted', 'internal']);
 
 /**
  * Takes a plugin that keeps failing (traps, timeouts, broken ABI) out of service for a back-off

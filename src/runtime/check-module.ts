@@ -1,13 +1,15 @@
 import { NdpError } from '../errors';
 import { providedImports } from './host-imports';
-import { withMemoryMaximum, type ModuleLayout, type Signature } from './wasm-sections';
+import { withMaximums, type LimitsEdit, type ModuleLayout, type Signature } from './wasm-sections';
 
-/** What the sandbox allows a module: host functions it may import and a memory cap. */
+/** What the sandbox allows a module: host functions it may import, and caps on memory and tables. */
 export interface ModuleRules {
   /** Host functions offered as `env.<name>` besides WASI and AssemblyScript's env. */
   readonly hostFunctions: readonly string[];
   /** The most linear memory one instance may have (Plugins.MaxMemoryMiB). */
   readonly maxMemoryMiB: number;
+  /** The most entries one instance's tables may hold, all together (Plugins.MaxTableEntries). */
+  readonly maxTableEntries: number;
 }
 
 /** Every module's ABI exports and their signatures (abi.md, "What a plugin exports"). */
@@ -20,24 +22,65 @@ const ABI_EXPORTS: ReadonlyArray<readonly [string, Signature, boolean]> = [
 
 export const PAGE_BYTES = 64 * 1024;
 export const DEFAULT_MAX_MEMORY_MIB = 128;
+/**
+ * A Go-built plugin has about 20,000 table entries (one table, fixed size); five times that
+ * leaves room. An entry costs about 45 bytes of worker memory (1M entries: 44 MiB RSS), so the
+ * default bounds an instance's tables near 4.5 MiB.
+ */
+export const DEFAULT_MAX_TABLE_ENTRIES = 100_000;
+/**
+ * Toolchains emit one table; reference types allow more. Each costs instantiation time and
+ * memory even when empty (100,000 empty tables: 290 ms and 42 MiB per instance), so a few
+ * dozen is plenty.
+ */
+export const MAX_TABLES = 100;
 
 /**
- * Fits the module's own memory under the cap: a copy with the cap as its declared maximum is
- * returned, so V8 enforces it on every instance; an initial size over the cap is `bad_module`.
+ * Fits the module's own memory and tables under the caps: a copy with lowered maximums is
+ * returned, so V8 enforces them on every instance. A shared memory, an initial size over a cap,
+ * or too many tables is `bad_module`.
  */
-export function capMemory(bytes: Uint8Array<ArrayBuffer>, layout: ModuleLayout, pluginId: string, rules: ModuleRules): Uint8Array<ArrayBuffer> {
+export function capModule(bytes: Uint8Array<ArrayBuffer>, layout: ModuleLayout, pluginId: string, rules: ModuleRules): Uint8Array<ArrayBuffer> {
+  const edits = [...memoryEdits(layout, pluginId, rules), ...tableEdits(layout, pluginId, rules)];
+  return edits.length === 0 ? bytes : withMaximums(bytes, edits);
+}
+
+function memoryEdits({ memory, memoryExport }: ModuleLayout, pluginId: string, rules: ModuleRules): LimitsEdit[] {
+  if (!memory) return [];
+  const name = memoryExport === undefined ? 'its memory' : `its memory "${memoryExport}"`;
+  // A shared memory's buffer is a SharedArrayBuffer, which cannot be handed back to the main
+  // thread as a reply; plugins run single-threaded in a fresh instance per call anyway (issue 8, item 12).
+  if (memory.shared) throw new NdpError('bad_module', `plugin ${pluginId}: declares ${name} as shared (threads); plugins run one thread per call, so shared memory is refused`, { pluginId, export: memoryExport });
   const capPages = Math.floor((rules.maxMemoryMiB * 1024 * 1024) / PAGE_BYTES);
-  const memory = layout.memory;
-  if (!memory) return bytes;
-  if (memory.initialPages > capPages) {
-    const mib = (memory.initialPages * PAGE_BYTES) / (1024 * 1024);
+  if (memory.initial > capPages) {
+    const mib = (memory.initial * PAGE_BYTES) / (1024 * 1024);
     throw new NdpError('bad_module', `plugin ${pluginId}: declares ${mib} MiB of initial memory, over the cap of ${rules.maxMemoryMiB} MiB (Plugins.MaxMemoryMiB)`, {
       pluginId,
       export: 'memory',
     });
   }
-  if (memory.maximumPages !== undefined && memory.maximumPages <= capPages) return bytes;
-  return withMemoryMaximum(bytes, memory, capPages);
+  return memory.maximum !== undefined && memory.maximum <= capPages ? [] : [{ at: memory, maximum: capPages }];
+}
+
+/**
+ * The cap holds for all tables together (issue 8, item 9: 8 tables grown to 10M entries took
+ * 2 GiB): initial sizes over it are refused, and the room left for table.grow is shared out
+ * equally, so whatever the guest grows, its tables never hold more than the cap.
+ */
+function tableEdits({ tables }: ModuleLayout, pluginId: string, rules: ModuleRules): LimitsEdit[] {
+  if (tables.length === 0) return [];
+  if (tables.length > MAX_TABLES) throw new NdpError('bad_module', `plugin ${pluginId}: defines ${tables.length} tables; at most ${MAX_TABLES} are allowed`, { pluginId });
+  const cap = rules.maxTableEntries;
+  const initial = tables.reduce((total, table) => total + table.initial, 0);
+  if (initial > cap) {
+    const what = tables.length === 1 ? `table 0 with ${initial} initial entries` : `${initial} initial table entries (${tables.map((table, index) => `table ${index}: ${table.initial}`).join(', ')})`;
+    throw new NdpError('bad_module', `plugin ${pluginId}: declares ${what}, over the cap of ${cap} (Plugins.MaxTableEntries)`, { pluginId });
+  }
+  const room = Math.floor((cap - initial) / tables.length);
+  return tables.flatMap((table) => {
+    const maximum = table.initial + room;
+    return table.maximum !== undefined && table.maximum <= maximum ? [] : [{ at: table, maximum }];
+  });
 }
 
 /** Throws `bad_module` naming an ABI export that is missing or has the wrong signature. */

@@ -5,31 +5,42 @@
  *
  * One SharedArrayBuffer per worker:
  *
- *   byte 0          4          8          12         16                      16 + capacity
- *        +----------+----------+----------+----------+-----------------------+
- *        |  STATE   |  LENGTH  |  TOTAL   |   KIND   |  payload chunk        |
- *        +----------+----------+----------+----------+-----------------------+
+ *   byte 0          4          8          12         16         20                      20 + capacity
+ *        +----------+----------+----------+----------+----------+-----------------------+
+ *        |  STATE   |   SEQ    |  LENGTH  |  TOTAL   |   KIND   |  payload chunk        |
+ *        +----------+----------+----------+----------+----------+-----------------------+
  *
- * STATE says whose turn it is. A message of TOTAL bytes travels in chunks of at most
- * `capacity` bytes (LENGTH each): the sender writes a chunk and hands the turn over; the
- * receiver copies it and, while bytes are missing, hands the turn back for the next one. So no
- * message is ever truncated, whatever its size. KIND is the host function's index in a request,
- * and OK or FAILED in a reply.
+ * STATE says whose turn it is, and whoever holds the turn owns every other byte: the guest
+ * writes only while it is not HOST_TURN, the host only while it is. SEQ numbers the exchange
+ * (one request and its reply): the guest counts its calls, the host copies the number of the
+ * request into every frame it writes back, and the guest takes a frame only when STATE is
+ * GUEST_TURN *and* SEQ is its current call's number. A message of TOTAL bytes travels in chunks
+ * of at most `capacity` bytes (LENGTH each): the sender writes a chunk and hands the turn over;
+ * the receiver copies it and, while bytes are missing, hands the turn back for the next one.
+ * So no message is ever truncated, whatever its size. KIND is the host function's index in a
+ * request, and OK or a fault in a reply.
  *
  * The worker waits with Atomics.wait (it has nothing else to do); the main thread waits with
- * Atomics.waitAsync so its event loop keeps serving.
+ * Atomics.waitAsync so its event loop keeps serving. A wake-up is never taken as an answer:
+ * each side re-reads STATE after every wake, because a notify can arrive late (the host stores
+ * the turn, the guest sees it while spinning and moves on, and the notify then lands in the
+ * guest's next wait) or come from anyone sharing the word (issue 8, item 1).
  */
 
 const STATE = 0;
-const LENGTH = 1;
-const TOTAL = 2;
-const KIND = 3;
-const HEADER_BYTES = 16;
+const SEQ = 1;
+const LENGTH = 2;
+const TOTAL = 3;
+const KIND = 4;
+const HEADER_BYTES = 20;
 
 const IDLE = 0;
 const HOST_TURN = 1;
 const GUEST_TURN = 2;
 const CLOSED = 3;
+
+/** The frame's slots and turns, for tests that play a broken host or a stray notifier. */
+export const FRAME = { STATE, SEQ, HOST_TURN, GUEST_TURN } as const;
 
 /** Reply kinds: the response, or a failure that is the host's fault or the guest's. */
 const OK = 0;
@@ -68,9 +79,10 @@ class Frames {
   }
 
   /** Writes the chunk of `bytes` starting at `offset`; returns the offset after it. */
-  protected writeChunk(bytes: Uint8Array, offset: number, kind: number): number {
+  protected writeChunk(seq: number, bytes: Uint8Array, offset: number, kind: number): number {
     const length = Math.min(this.payload.length, bytes.length - offset);
     this.payload.set(bytes.subarray(offset, offset + length));
+    this.header[SEQ] = seq;
     this.header[LENGTH] = length;
     this.header[TOTAL] = bytes.length;
     this.header[KIND] = kind;
@@ -79,47 +91,67 @@ class Frames {
 
   /** Copies the current chunk into `into` at `offset`; returns the offset after it. */
   protected readChunk(into: Uint8Array, offset: number): number {
-    const length = this.header[LENGTH];
+    const length = Math.min(this.header[LENGTH], into.length - offset);
     into.set(this.payload.subarray(0, length), offset);
     return offset + length;
   }
 
+  /** Stores the turn (which publishes every plain write before it), then wakes the other side. */
   protected handTo(turn: number): void {
     Atomics.store(this.header, STATE, turn);
     Atomics.notify(this.header, STATE);
   }
 }
 
+/** Why the guest's wait ended: its own reply frame, a closed channel, or a frame of another exchange. */
+const REPLIED = 0;
+const GONE = 1;
+const OUT_OF_STEP = 2;
+
 /** The worker's end: a blocking call. */
 export class GuestChannel extends Frames {
+  /** The number of the current exchange; it only grows, so a frame of any earlier one is refused. */
+  private seq = 0;
+
   /** Sends a request to host function `index` and blocks until the whole reply has arrived. */
   call(index: number, request: Uint8Array): HostReply {
+    const seq = (this.seq = (this.seq + 1) | 0);
     let offset = 0;
+    let outcome: number;
     do {
-      offset = this.writeChunk(request, offset, index);
-      if (!this.handToHostAndWait()) return CHANNEL_CLOSED;
+      offset = this.writeChunk(seq, request, offset, index);
+      if ((outcome = this.handToHostAndWait(seq)) !== REPLIED) return failure(outcome, seq, this.header[SEQ]);
     } while (offset < request.length);
     const reply = new Uint8Array(this.header[TOTAL]);
     const kind = this.header[KIND];
     for (let received = this.readChunk(reply, 0); received < reply.length; received = this.readChunk(reply, received)) {
-      if (!this.handToHostAndWait()) return CHANNEL_CLOSED;
+      if ((outcome = this.handToHostAndWait(seq)) !== REPLIED) return failure(outcome, seq, this.header[SEQ]);
     }
     Atomics.store(this.header, STATE, IDLE);
     if (kind === OK) return { ok: true, bytes: reply };
     return { ok: false, fault: kind === GUEST_FAULT ? 'guest' : 'host', message: new TextDecoder().decode(reply) };
   }
 
-  /** Hands the turn to the host and blocks until it hands it back; false if it closed instead. */
-  private handToHostAndWait(): boolean {
+  /** Hands the turn to the host and blocks until the host hands it back for exchange `seq`. */
+  private handToHostAndWait(seq: number): number {
     this.handTo(HOST_TURN);
     const spinUntil = performance.now() + SPIN_MS;
-    while (Atomics.load(this.header, STATE) === HOST_TURN && performance.now() < spinUntil);
-    Atomics.wait(this.header, STATE, HOST_TURN);
-    return Atomics.load(this.header, STATE) !== CLOSED;
+    let state: number;
+    while ((state = Atomics.load(this.header, STATE)) === HOST_TURN && performance.now() < spinUntil);
+    // Waking up proves nothing (see the top of this file): only a changed state word ends the wait.
+    while (state === HOST_TURN) {
+      Atomics.wait(this.header, STATE, HOST_TURN);
+      state = Atomics.load(this.header, STATE);
+    }
+    if (state === CLOSED) return GONE;
+    return state === GUEST_TURN && this.header[SEQ] === seq ? REPLIED : OUT_OF_STEP;
   }
 }
 
-const CHANNEL_CLOSED: HostReply = { ok: false, fault: 'host', message: 'the host closed the channel' };
+function failure(outcome: number, seq: number, got: number): HostReply {
+  const message = outcome === GONE ? 'the host closed the channel' : `the host channel is out of step: a frame of exchange ${got} came back for exchange ${seq}, and was refused`;
+  return { ok: false, fault: 'host', message };
+}
 
 /** What the main thread does with one request: resolve to a reply (never reject). */
 export type ChannelHandler = (index: number, request: Uint8Array) => Promise<HostReply>;
@@ -127,10 +159,34 @@ export type ChannelHandler = (index: number, request: Uint8Array) => Promise<Hos
 /** The main thread's end: serves requests until closed. */
 export class HostChannel extends Frames {
   private closed = false;
+  /** Bumped by reset(): a serving loop of an earlier epoch stops at its next step, writing nothing. */
+  private epoch = 0;
+  /** True from reading a request until its reply is fully handed over. */
+  private inExchange = false;
+  private handle: ChannelHandler | undefined;
 
   /** Starts serving; each request is handled to completion before the next is read. */
   serve(handle: ChannelHandler): void {
-    void this.loop(handle);
+    this.handle = handle;
+    void this.loop(this.epoch);
+  }
+
+  /** True while an exchange is open: a request read and its reply not yet fully handed over. */
+  get busy(): boolean {
+    return this.inExchange;
+  }
+
+  /**
+   * Abandons an open exchange before the worker runs another job (its guest gave up on it):
+   * whatever its handler answers later is dropped, and a fresh loop serves the next request at
+   * once instead of waiting for that handler. Only while the worker runs no guest code.
+   */
+  reset(): void {
+    if (this.closed || !this.handle) return;
+    this.epoch++;
+    this.inExchange = false;
+    Atomics.store(this.header, STATE, IDLE);
+    void this.loop(this.epoch);
   }
 
   /** Stops serving and wakes a guest blocked on the channel. */
@@ -139,34 +195,55 @@ export class HostChannel extends Frames {
     this.handTo(CLOSED);
   }
 
-  private async loop(handle: ChannelHandler): Promise<void> {
-    while (await this.turn()) {
-      const request = new Uint8Array(this.header[TOTAL]);
+  /**
+   * Serves requests one exchange at a time. Every step re-checks that this loop is still the
+   * current one (else it stops, writing nothing) and that the frame still belongs to the
+   * exchange it serves, `seq` (else the exchange is dropped unwritten and the loop serves
+   * whatever request the frame holds now). One async function, no per-exchange promise: this is
+   * the hot path of every host call.
+   */
+  private async loop(epoch: number): Promise<void> {
+    const handle = this.handle as ChannelHandler;
+    serving: while (await this.turn(epoch)) {
+      const seq = this.header[SEQ];
       const index = this.header[KIND];
-      let received = this.readChunk(request, 0);
-      while (received < request.length) {
+      const request = new Uint8Array(this.header[TOTAL]);
+      this.inExchange = true;
+      for (let received = this.readChunk(request, 0); received < request.length; received = this.readChunk(request, received)) {
         this.handTo(GUEST_TURN);
-        if (!(await this.turn())) return;
-        received = this.readChunk(request, received);
+        if (!(await this.turn(epoch))) return;
+        if (this.header[SEQ] !== seq) continue serving;
       }
       const reply = await handle(index, request);
-      if (this.closed) return;
+      if (!this.current(epoch)) return;
+      // The guest must still be waiting for this very exchange: never write into another one's frame.
+      if (Atomics.load(this.header, STATE) !== HOST_TURN || this.header[SEQ] !== seq) {
+        this.inExchange = false;
+        continue;
+      }
       const [kind, bytes] = reply.ok ? [OK, reply.bytes] : [reply.fault === 'guest' ? GUEST_FAULT : HOST_FAULT, new TextEncoder().encode(reply.message)];
-      let offset = this.writeChunk(bytes, 0, kind);
+      let offset = this.writeChunk(seq, bytes, 0, kind);
       this.handTo(GUEST_TURN);
       while (offset < bytes.length) {
-        if (!(await this.turn())) return;
-        offset = this.writeChunk(bytes, offset, kind);
+        if (!(await this.turn(epoch))) return;
+        if (this.header[SEQ] !== seq) continue serving;
+        offset = this.writeChunk(seq, bytes, offset, kind);
         this.handTo(GUEST_TURN);
       }
+      this.inExchange = false;
     }
   }
 
-  /** Waits until it is the host's turn; false once the channel is closed. */
-  private async turn(): Promise<boolean> {
+  private current(epoch: number): boolean {
+    return !this.closed && epoch === this.epoch;
+  }
+
+  /** Waits until it is the host's turn; false once the channel is closed or this loop was replaced. */
+  private async turn(epoch: number): Promise<boolean> {
     for (;;) {
+      if (!this.current(epoch)) return false;
       const state = Atomics.load(this.header, STATE);
-      if (this.closed || state === CLOSED) return false;
+      if (state === CLOSED) return false;
       if (state === HOST_TURN) return true;
       const waiting = Atomics.waitAsync(this.header, STATE, state);
       if (waiting.async) await waiting.value;

@@ -12,8 +12,11 @@ export type { ModuleRules } from './check-module';
 export {
   /** The memory cap when none is configured (Plugins.MaxMemoryMiB's default). */
   DEFAULT_MAX_MEMORY_MIB,
+  /** The table cap when none is configured (Plugins.MaxTableEntries's default). */
+  DEFAULT_MAX_TABLE_ENTRIES,
 } from './check-module';
 export type { HostCaller, HostCallHandler } from './worker-pool';
+export type { CallLimits } from './call-limits';
 export type { GuestOutput } from './guest-context';
 export type { StartFunction } from './start-function';
 export type { InstancePolicy } from './instance-source';

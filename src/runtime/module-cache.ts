@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { NdpError } from '../errors';
-import { capMemory, checkAbiExports, checkImports, type ModuleRules } from './check-module';
+import { capModule, checkAbiExports, checkImports, type ModuleRules } from './check-module';
 import type { WorkerModule } from './protocol';
 import { analyseForRecycling } from './recyclable-module';
 import { readModuleLayout, type ModuleLayout, type Signature } from './wasm-sections';
@@ -46,14 +46,17 @@ export class ModuleCache {
 
 /** Compiles a module under the sandbox's rules and checks its imports and ABI exports, keeping it nowhere. */
 export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, rules: ModuleRules, hash = contentHash(bytes)): Promise<CompiledModule> {
-  let layout: ModuleLayout | undefined;
+  let layout: ModuleLayout;
   try {
     layout = readModuleLayout(bytes);
-  } catch {
-    // Bytes the section reader cannot follow are not a module: the compiler below says why.
+  } catch (unreadable) {
+    // Bytes the section reader cannot follow are usually not a module, and the compiler says
+    // why. If they compile all the same, the caps cannot be applied: refuse rather than run it uncapped.
+    await compileOrRefuse(bytes, pluginId);
+    throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm uses a form the sandbox cannot check: ${(unreadable as Error).message}`, { pluginId, cause: unreadable });
   }
-  const capped = layout ? capMemory(bytes, layout, pluginId, rules) : bytes;
-  const analysis = layout ? analyseForRecycling(capped) : { recyclable: false as const, reason: 'its sections cannot be read' };
+  const capped = capModule(bytes, layout, pluginId, rules);
+  const analysis = analyseForRecycling(capped);
   let module: WorkerModule | undefined;
   if (analysis.recyclable) {
     // The variant of a module that compiles always compiles; the original below says why not.
@@ -62,15 +65,18 @@ export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
       () => undefined,
     );
   }
+  module ??= { module: await compileOrRefuse(capped, pluginId) };
+  checkImports(module.module, pluginId, rules);
+  checkAbiExports(layout.functionSignatures, pluginId);
+  return { hash, module, functions: layout.functionSignatures, notRecyclable: analysis.recyclable ? undefined : analysis.reason };
+}
+
+async function compileOrRefuse(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<WebAssembly.Module> {
   try {
-    module ??= { module: await WebAssembly.compile(capped) };
+    return await WebAssembly.compile(bytes);
   } catch (error) {
     throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm does not compile: ${(error as Error).message}`, { pluginId, cause: error });
   }
-  const functions = layout?.functionSignatures ?? new Map<string, Signature>();
-  checkImports(module.module, pluginId, rules);
-  checkAbiExports(functions, pluginId);
-  return { hash, module, functions, notRecyclable: analysis.recyclable ? undefined : analysis.reason };
 }
 
 function contentHash(bytes: Uint8Array): string {

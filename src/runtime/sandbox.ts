@@ -1,5 +1,6 @@
 import { NdpError } from '../errors';
-import { DEFAULT_MAX_MEMORY_MIB } from './check-module';
+import type { CallLimits } from './call-limits';
+import { DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES } from './check-module';
 import { ModuleCache } from './module-cache';
 import type { GuestOutput } from './guest-context';
 import type { FromWorker } from './protocol';
@@ -23,6 +24,8 @@ const DEFAULT_MAX_RESPONSE_BYTES = 16 * 1024 * 1024;
 export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
   /** Linear memory cap per instance, enforced by rewriting each module's declared maximum (default 128). */
   readonly maxMemoryMiB?: number;
+  /** Cap on all of an instance's table entries together, enforced the same way (default 100,000). */
+  readonly maxTableEntries?: number;
   /** The largest response a plugin may return (default 16 MiB). */
   readonly maxResponseBytes?: number;
   /** Receives what a guest printed during a call that did not trap (a trap's error carries it). */
@@ -36,7 +39,7 @@ export interface SandboxOptions extends Omit<WorkerPoolOptions, 'limits'> {
  * @example
  *   const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 16 });
  *   const module = await sandbox.load(pluginId, await fs.readFile('plugin.wasm'));
- *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, Date.now() + 1000);
+ *   const reply = await sandbox.call(module, 'metadata_agent_get_artist_biography', request, { deadline: callersDeadline, timeoutMs: 10_000 });
  */
 export class Sandbox {
   private readonly cache: ModuleCache;
@@ -44,9 +47,9 @@ export class Sandbox {
   private readonly users = new Map<string, number>();
 
   constructor(private readonly options: SandboxOptions) {
-    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
+    const { maxMemoryMiB = DEFAULT_MAX_MEMORY_MIB, maxTableEntries = DEFAULT_MAX_TABLE_ENTRIES, maxResponseBytes = DEFAULT_MAX_RESPONSE_BYTES } = options;
     this.pool = new WorkerPool({ ...options, limits: { maxResponseBytes, maxMemoryBytes: maxMemoryMiB * 1024 * 1024 } });
-    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB });
+    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB, maxTableEntries });
   }
 
   /** The number of live workers. */
@@ -73,16 +76,16 @@ export class Sandbox {
   }
 
   /** Calls an rpc export with an encoded request in a fresh instance; resolves to the encoded response. */
-  async call(module: LoadedModule, exportName: string, input: Uint8Array, deadline: number): Promise<Uint8Array> {
-    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, deadline);
+  async call(module: LoadedModule, exportName: string, input: Uint8Array, limits: CallLimits): Promise<Uint8Array> {
+    const reply = await this.pool.run({ type: 'rpc', hash: module.hash, pluginId: module.pluginId, exportName, input }, limits);
     if ('printed' in reply && reply.printed) this.options.onGuestOutput?.(module.pluginId, exportName, reply.printed);
     if (!('output' in reply)) return fail(reply);
     return reply.output;
   }
 
-  /** Calls a `<service>_api_version` export in a fresh instance. */
-  async apiVersion(module: LoadedModule, exportName: string, deadline: number): Promise<number> {
-    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, deadline);
+  /** Calls a `<service>_api_version` export in a fresh instance, as a load-time check. */
+  async apiVersion(module: LoadedModule, exportName: string, timeoutMs: number): Promise<number> {
+    const reply = await this.pool.run({ type: 'version', hash: module.hash, pluginId: module.pluginId, exportName }, { timeoutMs, loadTime: true });
     return 'version' in reply ? reply.version : fail(reply);
   }
 

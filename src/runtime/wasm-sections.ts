@@ -1,23 +1,26 @@
 /**
  * Just enough of the WebAssembly binary format to check a module before it runs: the signature
- * of every exported function, the limits of the module's own memory, and a copy of the module
- * with that memory's maximum lowered to a cap. V8 enforces a memory's declared maximum (worker
- * resourceLimits do not limit wasm memory, field-notes.md), so setting it at load caps every
- * instance whatever the module declared.
+ * of every exported function, the limits of the module's own memory and tables, and a copy of
+ * the module with those maximums lowered to caps. V8 enforces a declared maximum on every
+ * instance (worker resourceLimits limit neither wasm memory nor, safely, tables: RATIONALE.md),
+ * so setting it at load caps every instance whatever the module declared.
  *
  * Binary layout (WebAssembly core spec, 5.5): `\0asm` version, then sections of
  * (id: u8, size: u32 LEB128, payload). Type section (1): func types `0x60 params results`.
  * Import section (2): imports count towards the function and memory index spaces. Function
- * section (3): a type index per defined function. Memory section (5): limits
- * `flags min [max]`. Export section (7): `name kind index`.
+ * section (3): a type index per defined function. Table section (4): `reftype limits` per
+ * table. Memory section (5): limits. Export section (7): `name kind index`. Limits are
+ * `flags min [max]`: bit 0 says a maximum follows, bit 1 marks a shared memory (threads).
  *
  * Parsing runs on bytes WebAssembly.compile has already accepted, so the module is well formed;
- * every read is still bounds-checked, and a short read is reported, never trusted.
+ * every read is still bounds-checked, and a short read or a form this reader does not know is
+ * reported, never trusted.
  */
 
 const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
 const SECTION_FUNCTION = 3;
+const SECTION_TABLE = 4;
 const SECTION_MEMORY = 5;
 const SECTION_EXPORT = 7;
 const KIND_FUNCTION = 0;
@@ -26,22 +29,30 @@ const KIND_MEMORY = 2;
 const KIND_GLOBAL = 3;
 const KIND_TAG = 4;
 const LIMITS_HAS_MAX = 0x01;
+const LIMITS_SHARED = 0x02;
+const REF_TYPES = new Set([0x70, 0x6f]);
 
 const VALUE_TYPES: Record<number, string> = { 0x7f: 'i32', 0x7e: 'i64', 0x7d: 'f32', 0x7c: 'f64', 0x7b: 'v128', 0x70: 'funcref', 0x6f: 'externref' };
 
 /** A function signature as text, e.g. `(i32, i32) -> i64`. */
 export type Signature = string;
 
-/** The limits of the memory a module defines itself, in 64 KiB pages. */
-export interface MemoryLimits {
-  readonly initialPages: number;
-  readonly maximumPages?: number;
+/** The limits of a memory (in 64 KiB pages) or a table (in entries) the module defines itself. */
+export interface Limits {
+  readonly initial: number;
+  readonly maximum?: number;
   /** Byte range of the limits inside the module, for rewriting. */
   readonly start: number;
   readonly end: number;
-  /** Byte range of the memory section (its size field and payload), for rewriting. */
+  /** The section holding them: its size field, its payload, its end. */
   readonly sectionSizeStart: number;
+  readonly payloadStart: number;
   readonly sectionEnd: number;
+}
+
+export interface MemoryLimits extends Limits {
+  /** Declared shared (the threads proposal). */
+  readonly shared: boolean;
 }
 
 export interface ModuleLayout {
@@ -49,6 +60,10 @@ export interface ModuleLayout {
   readonly functionSignatures: ReadonlyMap<string, Signature>;
   /** The module's own memory; undefined when it imports its memory or has none. */
   readonly memory?: MemoryLimits;
+  /** The name the module's own memory is exported under, if any. */
+  readonly memoryExport?: string;
+  /** The tables the module defines itself, in index order. */
+  readonly tables: readonly Limits[];
 }
 
 /** Reads a module's bytes from `offset`; every read is bounds-checked (a RangeError when short). */
@@ -90,46 +105,58 @@ export class Reader {
     return new TextDecoder().decode(this.bytes.subarray(start, start + length));
   }
 
-  limits(): { min: number; max?: number } {
+  limits(): { flags: number; min: number; max?: number } {
     const flags = this.byte();
+    if (flags & ~(LIMITS_HAS_MAX | LIMITS_SHARED)) throw new RangeError(`unsupported limits flags 0x${flags.toString(16)}`);
     const min = this.u32();
-    return { min, max: flags & LIMITS_HAS_MAX ? this.u32() : undefined };
+    return { flags, min, max: flags & LIMITS_HAS_MAX ? this.u32() : undefined };
   }
 }
 
-/** Reads export signatures and memory limits from a module's bytes. */
+/** Reads export signatures and the limits of the module's own memory and tables from its bytes. */
 export function readModuleLayout(bytes: Uint8Array): ModuleLayout {
   const types: Signature[] = [];
   const functionTypes: number[] = [];
   const exports: [string, number][] = [];
+  const tables: Limits[] = [];
   let memory: MemoryLimits | undefined;
+  let memoryExport: string | undefined;
   if (bytes.length < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) throw new RangeError('not a WebAssembly module');
   const reader = new Reader(bytes, 8);
   while (reader.offset < bytes.length) {
     const id = reader.byte();
     const sectionSizeStart = reader.offset;
     const size = reader.u32();
-    const end = reader.offset + size;
-    const section = new Reader(bytes.subarray(0, end), reader.offset);
-    if (id === SECTION_TYPE) readTypes(section, types);
-    else if (id === SECTION_IMPORT) readImports(section, functionTypes);
-    else if (id === SECTION_FUNCTION) for (let n = section.u32(); n > 0; n--) functionTypes.push(section.u32());
-    else if (id === SECTION_MEMORY && section.u32() > 0) {
-      const start = section.offset;
-      const { min, max } = section.limits();
-      memory = { initialPages: min, maximumPages: max, start, end: section.offset, sectionSizeStart, sectionEnd: end };
+    const section = { sectionSizeStart, payloadStart: reader.offset, sectionEnd: reader.offset + size };
+    const payload = new Reader(bytes.subarray(0, section.sectionEnd), reader.offset);
+    if (id === SECTION_TYPE) readTypes(payload, types);
+    else if (id === SECTION_IMPORT) readImports(payload, functionTypes);
+    else if (id === SECTION_FUNCTION) for (let n = payload.u32(); n > 0; n--) functionTypes.push(payload.u32());
+    else if (id === SECTION_TABLE) {
+      for (let n = payload.u32(); n > 0; n--) {
+        // 0x40 starts a table with an initial value (function references), off by default in Node 20.
+        if (!REF_TYPES.has(payload.byte())) throw new RangeError('unsupported table form');
+        const start = payload.offset;
+        const { min, max } = payload.limits();
+        tables.push({ initial: min, maximum: max, start, end: payload.offset, ...section });
+      }
+    } else if (id === SECTION_MEMORY && payload.u32() > 0) {
+      const start = payload.offset;
+      const { flags, min, max } = payload.limits();
+      memory = { initial: min, maximum: max, shared: (flags & LIMITS_SHARED) !== 0, start, end: payload.offset, ...section };
     } else if (id === SECTION_EXPORT) {
-      for (let n = section.u32(); n > 0; n--) {
-        const name = section.name();
-        const kind = section.byte();
-        const index = section.u32();
+      for (let n = payload.u32(); n > 0; n--) {
+        const name = payload.name();
+        const kind = payload.byte();
+        const index = payload.u32();
         if (kind === KIND_FUNCTION) exports.push([name, index]);
+        else if (kind === KIND_MEMORY && index === 0) memoryExport ??= name;
       }
     }
     reader.skip(size);
   }
   const functionSignatures = new Map(exports.map(([name, index]) => [name, types[functionTypes[index]] ?? '?']));
-  return { functionSignatures, memory };
+  return { functionSignatures, memory, memoryExport, tables };
 }
 
 function readTypes(section: Reader, types: Signature[]): void {
@@ -156,19 +183,38 @@ function readImports(section: Reader, functionTypes: number[]): void {
   }
 }
 
-/** A copy of the module whose memory section declares `maximumPages` as its maximum. */
-export function withMemoryMaximum(bytes: Uint8Array, memory: MemoryLimits, maximumPages: number): Uint8Array<ArrayBuffer> {
-  const limits = [LIMITS_HAS_MAX, ...leb128(memory.initialPages), ...leb128(maximumPages)];
-  const payload = [
-    ...bytes.subarray(memory.start - 1, memory.start), // the count of memories (always 1 here: multi-memory is not enabled)
-    ...limits,
-    ...bytes.subarray(memory.end, memory.sectionEnd),
-  ];
-  const section = [...leb128(payload.length), ...payload];
-  const out = new Uint8Array(bytes.length - (memory.sectionEnd - memory.sectionSizeStart) + section.length);
-  out.set(bytes.subarray(0, memory.sectionSizeStart), 0);
-  out.set(section, memory.sectionSizeStart);
-  out.set(bytes.subarray(memory.sectionEnd), memory.sectionSizeStart + section.length);
+/** A new maximum for one memory's or table's limits. */
+export interface LimitsEdit {
+  readonly at: Limits;
+  readonly maximum: number;
+}
+
+/**
+ * A copy of the module with each edited limits declaring its new maximum (shared memories keep
+ * their flag); every section holding an edit is re-encoded with its new size.
+ */
+export function withMaximums(bytes: Uint8Array, edits: readonly LimitsEdit[]): Uint8Array<ArrayBuffer> {
+  const ordered = [...edits].sort((a, b) => a.at.start - b.at.start);
+  const parts: Uint8Array[] = [];
+  let copied = 0;
+  for (let i = 0; i < ordered.length; ) {
+    const section = ordered[i].at;
+    parts.push(bytes.subarray(copied, section.sectionSizeStart));
+    const payload: number[] = [];
+    let from = section.payloadStart;
+    for (; i < ordered.length && ordered[i].at.sectionSizeStart === section.sectionSizeStart; i++) {
+      const { at, maximum } = ordered[i];
+      const shared = bytes[at.start] & LIMITS_SHARED;
+      payload.push(...bytes.subarray(from, at.start), LIMITS_HAS_MAX | shared, ...leb128(at.initial), ...leb128(maximum));
+      from = at.end;
+    }
+    payload.push(...bytes.subarray(from, section.sectionEnd));
+    parts.push(new Uint8Array([...leb128(payload.length), ...payload]));
+    copied = section.sectionEnd;
+  }
+  parts.push(bytes.subarray(copied));
+  const out = new Uint8Array(parts.reduce((total, part) => total + part.length, 0));
+  parts.reduce((offset, part) => (out.set(part, offset), offset + part.length), 0);
   return out;
 }
 

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { NdpError } from '../errors';
+import { timeLimit, timeUpError, type CallLimits, type Phase, type TimeLimit } from './call-limits';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { InstancePolicy } from './instance-source';
@@ -11,7 +12,7 @@ import type { FromWorker, Job, JobRequest, ToWorker, WorkerModule, WorkerStart }
 export interface HostCaller {
   readonly pluginId: string;
   readonly exportName: string;
-  /** The plugin call's deadline (epoch ms): it bounds every host call the plugin makes. */
+  /** When the running call must be done (epoch ms): it bounds every host call the plugin makes. */
   readonly deadline: number;
 }
 
@@ -40,10 +41,14 @@ export interface WorkerPoolOptions {
 
 interface PendingJob {
   readonly job: Job;
-  readonly deadline: number;
+  readonly limits: CallLimits;
   readonly resolve: (reply: FromWorker) => void;
   readonly reject: (error: NdpError) => void;
+  /** The end of the wait for a worker, then of the run: set when either starts. */
+  limit?: TimeLimit;
   timer?: NodeJS.Timeout;
+  /** A load-time job's grace before it gets a worker of its own. */
+  grace?: NodeJS.Timeout;
   slot?: Slot;
 }
 
@@ -68,11 +73,21 @@ const DEFAULT_IDLE_MS = 30_000;
 const EMPTY = new Uint8Array(0);
 // setTimeout fires at once for delays past 2^31-1 ms; such a deadline is as good as none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
+/**
+ * How long a load-time job (api version check, OnInit) waits for a busy pool before it gets a
+ * worker of its own. Load checks take well under a millisecond, so at start-up they queue
+ * briefly behind each other and no thread is added; a plugin whose start function spins holds
+ * its worker for InitTimeout, and another plugin's load must not wait behind that (issue 8,
+ * item 4). Each plugin runs its checks one at a time, so this adds at most one worker per
+ * plugin loading, and such workers retire once idle like any above MinWorkers.
+ */
+const LOAD_GRACE_MS = 100;
 
 /**
  * Worker threads that run guest calls off the thread serving gRPC. Each worker runs one job at
  * a time; calls wait in a FIFO queue for an idle worker. A worker that overruns a call's
- * deadline is terminated (the only way to stop a guest stuck in a loop) and replaced.
+ * time limit or its caller's deadline is terminated (the only way to stop a guest stuck in a
+ * loop) and replaced.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -110,17 +125,19 @@ export class WorkerPool {
     if (this.modules.delete(hash)) this.broadcast({ type: 'drop', hash });
   }
 
-  /** Runs a job on a worker; rejects with a `deadline` error if it is not done by `deadline` (epoch ms). */
-  run(job: JobRequest, deadline: number): Promise<FromWorker> {
+  /**
+   * Runs a job on a worker within its limits; rejects with `plugin_timeout` when the plugin ran
+   * for its whole time limit, and with `deadline` when the caller's deadline passed or no worker
+   * freed up in time (see call-limits.ts).
+   */
+  run(job: JobRequest, limits: CallLimits): Promise<FromWorker> {
     if (this.closed) return Promise.reject(new NdpError('shutting_down', 'the sandbox is shutting down'));
     return new Promise((resolve, reject) => {
-      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, deadline, resolve, reject };
-      const delay = deadline - Date.now();
-      if (delay <= 0) return reject(deadlineError(pending.job));
-      // unref: a call's deadline is no reason to keep the process alive; whoever awaits the call is.
-      if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), delay).unref();
+      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, limits, resolve, reject };
+      if ((limits.deadline ?? Infinity) <= Date.now()) return reject(timeUpError(pending.job, limits, 'before-start'));
       this.queue.push(pending);
       this.dispatch();
+      if (!pending.slot) this.wait(pending);
     });
   }
 
@@ -139,12 +156,42 @@ export class WorkerPool {
     while (this.queue.length > 0) {
       const slot = this.slots.find((candidate) => !candidate.pending) ?? this.grow();
       if (!slot) return;
-      const pending = this.queue.shift() as PendingJob;
-      clearTimeout(slot.idleTimer);
-      slot.pending = pending;
-      pending.slot = slot;
-      this.send(slot, pending.job);
+      this.assign(this.queue.shift() as PendingJob, slot);
     }
+  }
+
+  /** Starts the job on the slot; from now on its own time limit runs. */
+  private assign(pending: PendingJob, slot: Slot): void {
+    clearTimeout(pending.timer);
+    clearTimeout(pending.grace);
+    clearTimeout(slot.idleTimer);
+    slot.pending = pending;
+    pending.slot = slot;
+    this.arm(pending);
+    this.send(slot, pending.job);
+  }
+
+  /** A job that found no free worker waits in the queue, at most until its limit. */
+  private wait(pending: PendingJob): void {
+    this.arm(pending);
+    if (pending.limits.loadTime) pending.grace = setTimeout(() => this.lend(pending), LOAD_GRACE_MS).unref();
+  }
+
+  /** Sets the timer that ends the current phase (waiting or running) of a job. */
+  private arm(pending: PendingJob): void {
+    const now = Date.now();
+    pending.limit = timeLimit(pending.limits, now);
+    const delay = pending.limit.at - now;
+    // unref: a call's deadline is no reason to keep the process alive; whoever awaits the call is.
+    if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), Math.max(0, delay)).unref();
+  }
+
+  /** A load-time job still queued after its grace gets a worker of its own (see LOAD_GRACE_MS). */
+  private lend(pending: PendingJob): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued < 0 || this.closed) return;
+    this.queue.splice(queued, 1);
+    this.assign(pending, this.enlist());
   }
 
   /** Writes a job into the worker's slot, sending its target first if the worker lacks it. */
@@ -209,6 +256,9 @@ export class WorkerPool {
     const pending = slot.pending;
     if (!pending || pending.job.id !== reply.id) return;
     slot.pending = undefined;
+    // A guest that gave up on a host call (a refused reply) left its exchange open: whatever
+    // the host answers for it later must not reach the next job on this worker.
+    if (slot.channel.busy) slot.channel.reset();
     this.settle(pending, reply);
     if (this.queue.length > 0) return this.dispatch();
     if (this.slots.length > this.options.minWorkers) {
@@ -217,13 +267,14 @@ export class WorkerPool {
   }
 
   private async hostCall(slot: Slot, index: number, request: Uint8Array): Promise<HostReply> {
-    const job = slot.pending?.job;
+    const pending = slot.pending;
+    const job = pending?.job;
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
     if (!job || !name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
     this.setBlocked(slot, true);
     try {
-      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: slot.pending?.deadline ?? 0 }, name, request);
+      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending?.limit?.at ?? 0 }, name, request);
     } catch (error) {
       return { ok: false, fault: 'host', message: error instanceof Error ? error.message : String(error) };
     } finally {
@@ -241,10 +292,11 @@ export class WorkerPool {
   private expire(pending: PendingJob): void {
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) this.queue.splice(queued, 1);
-    this.settle(pending, deadlineError(pending.job));
+    const phase: Phase = pending.slot ? 'running' : 'queued';
+    this.settle(pending, timeUpError(pending.job, pending.limits, phase, pending.limit));
     if (pending.slot) {
       // A guest cannot be interrupted inside its worker; terminating it is the only way out.
-      this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} past its deadline`);
+      this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} out of time`);
       this.remove(pending.slot);
       void pending.slot.worker.terminate();
       this.replenish();
@@ -274,12 +326,16 @@ export class WorkerPool {
 
   private replenish(): void {
     if (this.closed) return;
-    if (this.slots.length < this.options.minWorkers && this.spare) {
-      this.slots.push(this.spare);
-      this.spare = this.start();
-    }
-    while (this.slots.length < this.options.minWorkers) this.spawn();
+    while (this.slots.length < this.options.minWorkers) this.enlist();
     this.dispatch();
+  }
+
+  /** Adds a worker to the pool: the warm spare when there is one, and a new spare starts behind it. */
+  private enlist(): Slot {
+    const slot = this.spare ?? this.start();
+    if (slot === this.spare) this.spare = this.start();
+    this.slots.push(slot);
+    return slot;
   }
 
   /** Forgets a slot; false when it was already gone. */
@@ -297,6 +353,7 @@ export class WorkerPool {
 
   private settle(pending: PendingJob, outcome: FromWorker | NdpError): void {
     clearTimeout(pending.timer);
+    clearTimeout(pending.grace);
     if (outcome instanceof NdpError) pending.reject(outcome);
     else pending.resolve(outcome);
   }
@@ -308,11 +365,4 @@ export class WorkerPool {
       slot.jobs.mail();
     }
   }
-}
-
-function deadlineError(job: Job): NdpError {
-  return new NdpError('deadline', `plugin ${job.pluginId}: export ${job.exportName} did not finish before the deadline`, {
-    pluginId: job.pluginId,
-    export: job.exportName,
-  });
 }

@@ -10,6 +10,7 @@ const CODES: Record<ErrorKind, status> = {
   trap: status.INTERNAL,
   bad_abi: status.INTERNAL,
   deadline: status.DEADLINE_EXCEEDED,
+  plugin_timeout: status.DEADLINE_EXCEEDED,
   invalid_argument: status.INVALID_ARGUMENT,
   resource_exhausted: status.RESOURCE_EXHAUSTED,
   shutting_down: status.UNAVAILABLE,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { RpcTable } from '../contract';
 import type { Plugin } from '../plugins';
+import type { CallLimits } from '../runtime';
 
 /** What a service needs to know about one incoming call; the server builds it from grpc-js. */
 export interface CallContext {
@@ -18,7 +19,7 @@ export interface PluginDirectory {
 
 export interface ServiceDeps {
   readonly plugins: PluginDirectory;
-  /** Every call's budget is the smaller of this and the caller's deadline. */
+  /** Each plugin call's own time limit once a worker runs it; the caller's deadline bounds the whole call. */
   readonly callTimeoutMs: number;
   /** The same for OnTimerCallback, which may do more work. */
   readonly timerCallbackTimeoutMs: number;
@@ -33,9 +34,9 @@ type ResponseOf<R> = R extends { decodeResponse(bytes: Uint8Array): infer Res } 
 /** One handler per rpc, keyed like the ts-proto service definition. */
 export type ServiceHandlers<T> = { readonly [K in keyof T]: Handler<RequestOf<T[K]>, ResponseOf<T[K]>> };
 
-/** The epoch ms by which a call must finish. */
-export function budget(context: CallContext, callTimeoutMs: number): number {
-  return Math.min(context.deadline, Date.now() + callTimeoutMs);
+/** The limits of each plugin call an incoming call makes: the caller's deadline, and the plugin's own time limit. */
+export function limitsOf(context: CallContext, timeoutMs: number): CallLimits {
+  return { deadline: context.deadline, timeoutMs };
 }
 
 /** Builds a handler for every rpc of a service with one routing rule. */

@@ -1,11 +1,12 @@
 import type { RpcContract, ServiceName } from '../contract';
 import { NdpError } from '../errors';
 import { pluginIdProblem, quotePluginId, type Plugin } from '../plugins';
+import type { CallLimits } from '../runtime';
 import type { CallContext, PluginDirectory } from './call-context';
 
 /** Calls one plugin with an already encoded request and decodes its answer. */
-export async function callPlugin<Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, deadline: number): Promise<Res> {
-  const bytes = await plugin.invoke(rpc.exportName, request, deadline);
+export async function callPlugin<Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, limits: CallLimits): Promise<Res> {
+  const bytes = await plugin.invoke(rpc.exportName, request, limits);
   try {
     return rpc.decodeResponse(bytes);
   } catch (error) {

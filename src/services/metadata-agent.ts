@@ -1,7 +1,7 @@
 import { RPCS, type RpcContract } from '../contract';
 import { isKind, NdpError } from '../errors';
 import type { Plugin } from '../plugins';
-import { budget, handlersFor, type Handler, type ServiceDeps } from './call-context';
+import { handlersFor, limitsOf, type Handler, type ServiceDeps } from './call-context';
 import { callPlugin, selectPlugins } from './call-plugin';
 
 /**
@@ -24,10 +24,10 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): H
   return async (request, context) => {
     const plugins = selectPlugins(deps.plugins, rpc.service, context);
     const input = rpc.encodeRequest(request);
-    const deadline = budget(context, deps.callTimeoutMs);
-    if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, deadline);
+    const limits = limitsOf(context, deps.callTimeoutMs);
+    if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
     // Settled at once, so a failure of a plugin nobody waits for is never an unhandled rejection.
-    const outcomes = plugins.map((plugin) => callPlugin(plugin, rpc, input, deadline).then((response): Outcome<Res> => ({ response }), (error: unknown): Outcome<Res> => ({ error })));
+    const outcomes = plugins.map((plugin) => callPlugin(plugin, rpc, input, limits).then((response): Outcome<Res> => ({ response }), (error: unknown): Outcome<Res> => ({ error })));
     const misses: string[] = [];
     for (const [index, plugin] of plugins.entries()) {
       const outcome = await outcomes[index];
@@ -42,8 +42,10 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): H
   };
 }
 
-/** Why a plugin gave no answer; a deadline or shutdown ends the whole call. */
+/** Why a plugin gave no answer; the caller's deadline or a shutdown ends the whole call. */
 function miss<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, plugin: Plugin, error: unknown): string {
+  // The caller's time is up (or the sidecar's): no later plugin can answer in time. A plugin
+  // that ran out of its own time limit (plugin_timeout) is skipped like any broken one.
   if (isKind(error, 'deadline', 'shutting_down')) throw error;
   if (isKind(error, 'not_found', 'not_implemented')) return `${plugin.id}: ${error.kind}`;
   deps.log.warn({ plugin: plugin.id, rpc: rpc.method, err: error }, 'plugin failed; asking the next');

@@ -1,6 +1,6 @@
 import { RPCS, type RpcContract } from '../contract';
 import type { ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse } from '../../generated/ts/api';
-import { budget, type Handler, type ServiceDeps } from './call-context';
+import { limitsOf, type Handler, type ServiceDeps } from './call-context';
 import { callPlugin, selectPlugins } from './call-plugin';
 
 /**
@@ -25,9 +25,9 @@ interface Outcome<Res> {
 async function askAll<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, request: Req, context: Parameters<Handler<Req, Res>>[1]): Promise<Outcome<Res>[] | Res> {
   const plugins = selectPlugins(deps.plugins, rpc.service, context);
   const input = rpc.encodeRequest(request);
-  const deadline = budget(context, deps.callTimeoutMs);
-  if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, deadline);
-  const settled = await Promise.allSettled(plugins.map((plugin) => callPlugin(plugin, rpc, input, deadline)));
+  const limits = limitsOf(context, deps.callTimeoutMs);
+  if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
+  const settled = await Promise.allSettled(plugins.map((plugin) => callPlugin(plugin, rpc, input, limits)));
   return settled.map((result, index) => {
     const pluginId = plugins[index].id;
     if (result.status === 'fulfilled') return { pluginId, response: result.value };

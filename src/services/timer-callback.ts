@@ -1,7 +1,7 @@
 import { RPCS } from '../contract';
 import { NdpError } from '../errors';
 import type { TimerCallbackRequest, TimerCallbackResponse } from '../../generated/ts/api';
-import { budget, type Handler, type ServiceDeps } from './call-context';
+import { limitsOf, type Handler, type ServiceDeps } from './call-context';
 import { callPlugin, selectPlugins } from './call-plugin';
 
 /** TimerCallback: a timer belongs to one plugin, so the caller must name it with `x-plugin`. */
@@ -28,6 +28,6 @@ function onTimerCallback(deps: ServiceDeps): Handler<TimerCallbackRequest, Timer
       throw new NdpError('invalid_argument', 'TimerCallback calls need the x-plugin metadata naming the plugin that owns the timer', { key: 'x-plugin' });
     }
     const [plugin] = selectPlugins(deps.plugins, rpc.service, context);
-    return callPlugin(plugin, rpc, rpc.encodeRequest(request), budget(context, deps.timerCallbackTimeoutMs));
+    return callPlugin(plugin, rpc, rpc.encodeRequest(request), limitsOf(context, deps.timerCallbackTimeoutMs));
   };
 }

@@ -3,6 +3,7 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { ArtistBiographyRequest } from '../../generated/ts/api';
 import { HttpRequest } from '../../generated/ts/host/http/http';
 import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
@@ -11,6 +12,7 @@ import { status } from '../helpers/api-clients';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { HealthClient } from '../helpers/health-client';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { rawUnaryCall } from '../helpers/raw-grpc';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 import { watToWasm } from '../helpers/wat';
 
@@ -44,6 +46,17 @@ function hostileWat({ body, extra = '', pages = 1, malloc }: Hostile): string {
 
 const packed = (ptr: number, len: number) => `(i64.const ${(BigInt(ptr) << 32n) | BigInt(len >>> 0)})`;
 
+/** Declares `count` tables without a maximum and grows each by 10M entries (V8's own limit). */
+function tableBomb(count: number): Hostile {
+  const tables = Array.from({ length: count }, (_, i) => `(table $t${i} 1 funcref)`).join(' ');
+  const grows = Array.from({ length: count }, (_, i) => `(drop (table.grow $t${i} (ref.null func) (i32.const 9999999)))`).join(' ');
+  const capped = 'the tables stayed under the cap';
+  return {
+    extra: `${tables} (data (i32.const 256) "${capped}")`,
+    body: `${grows} (if (i32.gt_u (table.size $t${count - 1}) (i32.const 100000)) (then unreachable)) ${packed(256, 0x8000_0000 | capped.length)}`,
+  };
+}
+
 const MiB = 1024 * 1024;
 
 /** Fills 1 MiB with "x" and returns it as an error string (bit 31 of the length set). */
@@ -51,7 +64,7 @@ const HUGE_ERROR: Hostile = { body: `(memory.fill (i32.const 1024) (i32.const 12
 
 /** Misbehaviour at call time: [id, module, status code, message]. */
 const AT_CALL: [string, Hostile, number, RegExp][] = [
-  ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish before the deadline/],
+  ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish within its 500 ms time limit/],
   ['grow-bomb', { body: '(loop $grow (br_if $grow (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) unreachable' }, grpcStatus.RESOURCE_EXHAUSTED, /plugin grow-bomb: export metadata_agent_get_artist_biography ran out of memory: \d+ of its 8 MiB cap/],
   ['unreachable', { body: 'unreachable' }, grpcStatus.INTERNAL, /plugin unreachable: export metadata_agent_get_artist_biography failed: unreachable/],
   ['recursion', { body: '(drop (call $deep (i32.const 0))) (i64.const 0)' }, grpcStatus.INTERNAL, /plugin recursion: export metadata_agent_get_artist_biography failed: stack overflow/],
@@ -62,6 +75,9 @@ const AT_CALL: [string, Hostile, number, RegExp][] = [
   ['bad-protobuf', { body: packed(256, 4), extra: '(data (i32.const 256) "\\ff\\ff\\ff\\ff")' }, grpcStatus.INTERNAL, /plugin bad-protobuf: export metadata_agent_get_artist_biography returned bytes that are not a valid GetArtistBiography response/],
   ['bad-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0x7fff0000)' }, grpcStatus.INTERNAL, /plugin bad-malloc: export metadata_agent_get_artist_biography malloc\(\d+\) returned 2147418112, outside/],
   ['huge-response', { body: packed(1024, 100 * 1024 * 1024) }, grpcStatus.RESOURCE_EXHAUSTED, /plugin huge-response: export metadata_agent_get_artist_biography returned 104857600 bytes, over the 16777216-byte response cap/],
+  // Issue 8, item 9: 8 tables grown to 10M entries each took 2 GiB. Capped at load, every grow
+  // fails and the plugin says so; uncapped, it would trap at the end (and the memory check below fails).
+  ['table-bomb', tableBomb(8), grpcStatus.UNKNOWN, /^plugin table-bomb: the tables stayed under the cap$/],
   // 1 MiB of "x" as its error string: the status details are cut, never sent whole in a trailer.
   ['huge-error', HUGE_ERROR, grpcStatus.UNKNOWN, /^plugin huge-error: x+ \.\.\. \[cut \d+ bytes\]$/],
 ];
@@ -72,6 +88,10 @@ const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
   ['no-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0)' }, 'bad_module', /plugin no-malloc: does not export malloc/],
   ['unknown-import', { body: '(i64.const 0)', extra: '(import "env" "launch_missiles" (func))' }, 'bad_module', /plugin unknown-import: imports function env.launch_missiles, which the host does not provide/],
   ['wrong-signature', { body: '(i64.const 0)' }, 'bad_module', /plugin wrong-signature declares MetadataAgent, but export metadata_agent_get_album_info has signature \(i32\) -> i32, expected \(i32, i32\) -> i64/],
+  // Issue 8, item 9: tables are capped like memory (Plugins.MaxTableEntries, default 100,000).
+  ['huge-table', { body: '(i64.const 0)', extra: '(table 150000 funcref)' }, 'bad_module', /^plugin huge-table: declares table 0 with 150000 initial entries, over the cap of 100000 \(Plugins.MaxTableEntries\)$/],
+  // Issue 8, item 12: its every answer crashed its worker (a SharedArrayBuffer cannot travel back).
+  ['shared-memory', { body: '(i64.const 0)' }, 'bad_module', /^plugin shared-memory: declares its memory "memory" as shared \(threads\); plugins run one thread per call, so shared memory is refused$/],
   // _initialize runs in every fresh instance, the load-time version check's included.
   [
     'exit-in-init',
@@ -137,6 +157,7 @@ describe('hostile plugins', () => {
     for (const [, make] of UNUSABLE) make(plugins.folder);
     for (const [id, hostile] of AT_LOAD) {
       if (id === 'no-malloc') await build(id, hostile, (wat) => wat.replace('(func (export "malloc")', '(func $malloc'));
+      else if (id === 'shared-memory') await build(id, hostile, (wat) => wat.replace('(memory (export "memory") 1)', '(memory (export "memory") 1 1 shared)'));
       else if (id === 'wrong-signature') await build(id, hostile, (wat) => wat.replace('(export "metadata_agent_get_album_info" (func $empty))', '(func (export "metadata_agent_get_album_info") (param i32) (result i32) (i32.const 0))'));
       else await build(id, hostile);
     }
@@ -162,7 +183,7 @@ describe('hostile plugins', () => {
   it('a plugin looping in host calls that block is stopped at its deadline, while a healthy plugin answers', async () => {
     const hostile = biography('host-call-loop', 'x');
     await expect(biography('healthy', 'meanwhile')).resolves.toEqual({ biography: 'fixture:meanwhile:calls=1' });
-    await expect(hostile).rejects.toMatchObject(status(grpcStatus.DEADLINE_EXCEEDED, /plugin host-call-loop: export metadata_agent_get_artist_biography did not finish before the deadline/));
+    await expect(hostile).rejects.toMatchObject(status(grpcStatus.DEADLINE_EXCEEDED, /plugin host-call-loop: export metadata_agent_get_artist_biography did not finish within its 500 ms time limit/));
     await expect(health.check('')).resolves.toBe('SERVING');
   });
 
@@ -247,6 +268,88 @@ describe('quarantine', () => {
     await expect(biography('Ann', 'flaky')).rejects.toMatchObject(status(grpcStatus.UNAVAILABLE, 'plugin flaky is quarantined'));
     await health.waitFor(pluginHealthName('flaky'), 'SERVING');
     await expect(biography('Ann')).resolves.toEqual({ biography: 'fixture:Ann:calls=1' });
+  });
+});
+
+describe('quarantine and load checks cannot be turned against healthy plugins (issue 8, item 4)', () => {
+  const SPIN = '(loop $forever (br $forever)) (i64.const 0)';
+
+  describe('at call time', () => {
+    const plugins = new PluginsFolder().copy('fixture', 'healthy-a').copy('fixture', 'healthy-b');
+    let s: TestSidecar;
+    let health: HealthClient;
+
+    beforeAll(async () => {
+      plugins.write('spin', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(hostileWat({ body: SPIN }), 'spin.wat') });
+      s = await startTestSidecar(plugins.folder, [
+        '--plugins-min-workers', '1',
+        '--plugins-max-workers', '1',
+        '--plugins-call-timeout', '1s',
+        '--plugins-quarantine-failures', '3',
+        '--plugins-quarantine-window', '1m',
+        '--plugins-quarantine-backoff', '1m',
+        '--plugins-order', 'spin',
+      ]);
+      health = new HealthClient(s.address);
+    });
+    afterAll(async () => {
+      health.close();
+      await s.close();
+      plugins.cleanup();
+    });
+
+    const biography = (plugin: string, name: string, timeoutMs?: number) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin, timeoutMs });
+
+    it('six calls with grpc-timeout 1n leave a healthy plugin in service', async () => {
+      const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
+      for (let i = 0; i < 6; i++) {
+        const answer = await rawUnaryCall(s.address, '/api.MetadataAgent/GetArtistBiography', request, { 'grpc-timeout': '1n', 'x-plugin': 'healthy-a' });
+        expect(answer.code).toBe(grpcStatus.DEADLINE_EXCEEDED);
+      }
+      await expect(health.check(pluginHealthName('healthy-a'))).resolves.toBe('SERVING');
+      await expect(biography('healthy-a', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+    });
+
+    it('calls that expire queued behind a spinning plugin leave the plugin they were for in service', async () => {
+      const spinning = biography('spin', 'x').catch((error: unknown) => error);
+      const queued = await Promise.allSettled([1, 2, 3, 4].map((n) => biography('healthy-b', `q${n}`, 300)));
+      expect(queued.map((outcome) => outcome.status === 'rejected' && (outcome.reason as { code: number }).code)).toEqual(Array(4).fill(grpcStatus.DEADLINE_EXCEEDED));
+      await expect(health.check(pluginHealthName('healthy-b'))).resolves.toBe('SERVING');
+      await expect(biography('healthy-b', 'after')).resolves.toEqual({ biography: 'fixture:after:calls=1' });
+      // The spinning plugin itself ran for its whole time limit: that one is its own failure.
+      await expect(spinning).resolves.toMatchObject(status(grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish within its 1000 ms time limit/));
+    });
+
+    it('fan-out skips a plugin that used up its own time limit and asks the next one', async () => {
+      // spin comes first (Plugins.Order); each plugin gets its own time limit, so healthy-a still answers.
+      await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: 'fan' })).resolves.toEqual({ biography: 'fixture:fan:calls=1' });
+    });
+  });
+
+  describe('at load time', () => {
+    // Named to sort (and so start loading) before the healthy plugin.
+    const plugins = new PluginsFolder().copy('fixture', 'z-healthy');
+    let s: TestSidecar;
+
+    beforeAll(async () => {
+      const spinsAtStart = hostileWat({ body: '(i64.const 0)', extra: '(func $spin (loop $forever (br $forever))) (start $spin)' });
+      for (const id of ['a-spin-start-1', 'a-spin-start-2']) plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(spinsAtStart, `${id}.wat`) });
+      s = await startTestSidecar(plugins.folder, ['--plugins-min-workers', '2', '--plugins-max-workers', '2', '--plugins-init-timeout', '2s']);
+    });
+    afterAll(async () => {
+      await s.close();
+      plugins.cleanup();
+    });
+
+    it('two plugins whose start function spins hold both workers, and a healthy plugin still loads', async () => {
+      const states = Object.fromEntries(s.sidecar.plugins.list().map(({ id, state, error }) => [id, { state, kind: error?.kind, message: error?.message }]));
+      expect(states).toEqual({
+        'a-spin-start-1': { state: 'failed', kind: 'plugin_timeout', message: 'plugin a-spin-start-1: export metadata_agent_api_version did not finish within its 2000 ms time limit' },
+        'a-spin-start-2': { state: 'failed', kind: 'plugin_timeout', message: 'plugin a-spin-start-2: export metadata_agent_api_version did not finish within its 2000 ms time limit' },
+        'z-healthy': { state: 'ready', kind: undefined, message: undefined },
+      });
+      await expect(s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name: 'Ann' }, { plugin: 'z-healthy' })).resolves.toEqual({ biography: 'fixture:Ann:calls=1' });
+    });
   });
 });
 

@@ -8,6 +8,7 @@ import { PluginManager } from '../../src/plugins';
 import { Sandbox } from '../../src/runtime';
 import { CapturedLog, WARN } from '../helpers/capture-log';
 import { crashStates } from '../helpers/crash-states';
+import { defer } from '../helpers/defer';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { watFixture, watToWasm } from '../helpers/wat';
 
@@ -212,5 +213,50 @@ describe('PluginManager', () => {
     expect(manager.list()).toEqual([]);
     const { statSync } = await import('node:fs');
     expect(statSync(plugins.folder).mode & 0o777).toBe(0o700);
+  });
+});
+
+describe('PluginManager load checks (issue 8, item 4)', () => {
+  const log = pino({ level: 'silent' });
+  const plugins = new PluginsFolder();
+  const started = new Map([
+    ['spin-1', defer()],
+    ['spin-2', defer()],
+  ]);
+  let sandbox: Sandbox;
+  beforeAll(() => {
+    // Every instance of a spinner tells the host it started, then spins in its start function.
+    sandbox = new Sandbox({
+      minWorkers: 2,
+      maxWorkers: 2,
+      hostFunctions: ['started'],
+      hostCall: async (caller) => {
+        started.get(caller.pluginId)?.resolve();
+        return { ok: true, bytes: new Uint8Array(0) };
+      },
+    });
+  });
+  afterAll(async () => {
+    await sandbox.close();
+    plugins.cleanup();
+  });
+
+  it("a plugin's load does not wait behind two plugins whose start function spins on both workers", async () => {
+    const spinning = metadataAgentWat(1).replace(
+      '(module',
+      '(module (import "env" "started" (func $started (param i32 i32) (result i64))) (func (export "_initialize") (drop (call $started (i32.const 0) (i32.const 0))) (loop $spin (br $spin)))',
+    );
+    for (const id of started.keys()) plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(spinning, `${id}.wat`) });
+    plugins.write('healthy', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(metadataAgentWat(1)) });
+    // InitTimeout far beyond the test's own timeout: the healthy load must not wait for it.
+    const manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 600_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log });
+    const spinners = [...started.keys()].map((id) => manager.reload(id).then(() => 'loaded', (error: unknown) => error));
+    await Promise.all([...started.values()].map((event) => event.promise));
+    const { status } = await manager.reload('healthy');
+    expect(status).toMatchObject({ id: 'healthy', state: 'ready' });
+    const stillLoading = Symbol('still loading');
+    await expect(Promise.race([...spinners, Promise.resolve(stillLoading)])).resolves.toBe(stillLoading);
+    await sandbox.close();
+    await expect(Promise.all(spinners)).resolves.toEqual([expect.objectContaining({ kind: 'shutting_down' }), expect.objectContaining({ kind: 'shutting_down' })]);
   });
 });

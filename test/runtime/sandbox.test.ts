@@ -8,7 +8,7 @@ import { FIXTURE_PLUGINS } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
 import { defer } from '../helpers/defer';
 
-const SOON = () => Date.now() + 5_000;
+const SOON = () => ({ timeoutMs: 5_000 });
 const fixtureWasm = () => new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm')));
 const biographyRequest = (name: string) => ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish();
 const BIOGRAPHY = 'metadata_agent_get_artist_biography';
@@ -67,19 +67,39 @@ describe('Sandbox', () => {
     await expect(sandbox.call(module, 'run', new Uint8Array(0), SOON())).resolves.toEqual(new Uint8Array(0));
   });
 
-  it('a call past its deadline is a deadline error, and the next call runs', async () => {
+  it('a plugin running past its own time limit is a plugin_timeout, and the next call runs', async () => {
     const module = await load(guestWat('(loop $spin (br $spin)) (i64.const 0)'));
-    const error = await sandbox.call(module, 'run', new Uint8Array([1]), Date.now() + 100).catch((e: unknown) => e);
-    expect(isKind(error, 'deadline')).toBe(true);
-    expect(error).toMatchObject({ pluginId: 'wat', export: 'run' });
+    const error = await sandbox.call(module, 'run', new Uint8Array([1]), { timeoutMs: 100 }).catch((e: unknown) => e);
+    expect(isKind(error, 'plugin_timeout')).toBe(true);
+    expect(error).toMatchObject({ pluginId: 'wat', export: 'run', message: 'plugin wat: export run did not finish within its 100 ms time limit' });
     const fixture = await sandbox.load('fixture', fixtureWasm());
     const output = await sandbox.call(fixture, BIOGRAPHY, biographyRequest('next'), SOON());
     expect(ArtistBiographyResponse.decode(output).biography).toBe('fixture:next:calls=1');
   });
 
+  it("a caller's deadline shorter than the time limit is a deadline, not the plugin's failure", async () => {
+    const module = await load(guestWat('(loop $spin (br $spin)) (i64.const 0)'));
+    const error = await sandbox.call(module, 'run', new Uint8Array([1]), { deadline: Date.now() + 100, timeoutMs: 60_000 }).catch((e: unknown) => e);
+    expect(error).toMatchObject({ kind: 'deadline', pluginId: 'wat', message: "plugin wat: export run did not finish before the caller's deadline" });
+  });
+
+  it('a call that waits for a busy worker past its time limit is a deadline, not the plugin timing out', async () => {
+    const spinner = await load(guestWat('(loop $spin (br $spin)) (i64.const 0)'));
+    const fixture = await sandbox.load('fixture', fixtureWasm());
+    const spinning = sandbox.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 2_000 }).catch((e: unknown) => e);
+    await expect(sandbox.call(fixture, BIOGRAPHY, biographyRequest('x'), { timeoutMs: 100 })).rejects.toMatchObject({
+      kind: 'deadline',
+      message: 'plugin fixture: export metadata_agent_get_artist_biography did not start: every worker was busy and it waited 100 ms',
+    });
+    await expect(spinning).resolves.toMatchObject({ kind: 'plugin_timeout', pluginId: 'wat' });
+  });
+
   it('a deadline already passed never reaches a worker', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
-    await expect(sandbox.call(module, BIOGRAPHY, biographyRequest('x'), Date.now() - 1)).rejects.toMatchObject({ kind: 'deadline' });
+    await expect(sandbox.call(module, BIOGRAPHY, biographyRequest('x'), { deadline: Date.now() - 1, timeoutMs: 5_000 })).rejects.toMatchObject({
+      kind: 'deadline',
+      message: "plugin fixture: export metadata_agent_get_artist_biography was not called: the caller's deadline had already passed",
+    });
   });
 
   describe('a failing guest fails only its call, with an error naming plugin, export and cause', () => {
@@ -135,9 +155,32 @@ describe('Sandbox', () => {
       ['an imported memory', '(module (import "env" "memory" (memory 1)))', /imports memory env.memory/],
       ['no exported memory', '(module (func (export "malloc") (param i32) (result i32) (i32.const 0)) (func (export "free") (param i32)))', /does not export its memory/],
       ['no malloc', '(module (memory (export "memory") 1) (func (export "free") (param i32)))', /does not export malloc/],
+      ['a table over the cap', '(module (memory (export "memory") 1) (table 200000 funcref))', /^plugin wat: declares table 0 with 200000 initial entries, over the cap of 100000 \(Plugins.MaxTableEntries\)$/],
+      [
+        'tables over the cap together',
+        '(module (memory (export "memory") 1) (table 60000 funcref) (table 50000 externref))',
+        /^plugin wat: declares 110000 initial table entries \(table 0: 60000, table 1: 50000\), over the cap of 100000 \(Plugins.MaxTableEntries\)$/,
+      ],
+      ['too many tables', `(module (memory (export "memory") 1) ${'(table 0 funcref) '.repeat(101)})`, /^plugin wat: defines 101 tables; at most 100 are allowed$/],
+      ['a shared memory', '(module (memory (export "memory") 1 1 shared))', /^plugin wat: declares its memory "memory" as shared \(threads\); plugins run one thread per call, so shared memory is refused$/],
     ];
     it.each(cases)('rejects %s', async (_name, wat, message) => {
       await expect(load(wat)).rejects.toMatchObject({ kind: 'bad_module', pluginId: 'wat', message: expect.stringMatching(message) });
+    });
+
+    it('lowers every table maximum so that all tables together never grow past the cap', async () => {
+      const capped = new Sandbox({ minWorkers: 1, maxWorkers: 1, maxTableEntries: 1_000 });
+      try {
+        // 30 initial entries leave 970 to grow, 323 per table, whatever each declared (none, or 5M).
+        const growsTo = (table: string, type: string) =>
+          `(if (i32.ne (table.grow ${table} (ref.null ${type}) (i32.const 323)) (i32.const 10)) (then unreachable))
+           (if (i32.ne (table.grow ${table} (ref.null ${type}) (i32.const 1)) (i32.const -1)) (then unreachable))`;
+        const wat = guestWat(`${growsTo('$a', 'func')} ${growsTo('$b', 'extern')} ${growsTo('$c', 'func')} (i64.const 0)`, '(table $a 10 funcref) (table $b 10 externref) (table $c 10 5000000 funcref)');
+        const module = await capped.load('tables', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+        await expect(capped.call(module, 'run', new Uint8Array(0), SOON())).resolves.toHaveLength(0);
+      } finally {
+        await capped.close();
+      }
     });
 
     it('rejects bytes that are not WebAssembly', async () => {
@@ -200,7 +243,7 @@ describe('Sandbox', () => {
     it('runs _start before every call of a command module shaped like TinyGo\'s, taking proc_exit(0) as success', async () => {
       const module = await sandbox.load('tinygo', (await watFixture('tinygo-shaped')) as Uint8Array<ArrayBuffer>);
       expect(module.start).toBe('_start');
-      await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', SOON())).resolves.toBe(1);
+      await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', 5_000)).resolves.toBe(1);
       for (const name of ['Nirvana', 'Björk']) {
         const reply = await sandbox.call(module, BIOGRAPHY, ArtistBiographyRequest.encode({ id: name, name: '', mbid: '' }).finish(), SOON());
         expect(ArtistBiographyResponse.decode(reply).biography).toBe(name);
@@ -234,7 +277,7 @@ describe('Sandbox', () => {
 
   it('apiVersion calls the version export in a fresh instance', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
-    await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', SOON())).resolves.toBe(1);
+    await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', 5_000)).resolves.toBe(1);
   });
 });
 
@@ -293,7 +336,7 @@ describe('Sandbox host calls', () => {
   it('a deadline passing during a host call ends the call, and the pool recovers', async () => {
     entered.expected = 1;
     const module = await load('waiter', guestWat('(call $wait (local.get $ptr) (local.get $len))', '(import "env" "wait" (func $wait (param i32 i32) (result i64)))'));
-    const stuck = sandbox.call(module, 'run', new Uint8Array([1]), Date.now() + 100);
+    const stuck = sandbox.call(module, 'run', new Uint8Array([1]), { deadline: Date.now() + 100, timeoutMs: 5_000 });
     await expect(stuck).rejects.toMatchObject({ kind: 'deadline', pluginId: 'waiter' });
     gate.resolve();
     const echoer = await load('echoer', ECHO_WAT);

@@ -11,7 +11,7 @@ describe('WorkerPool', () => {
     const pool = new WorkerPool({ minWorkers: 2, maxWorkers: 2, workerScript: EXITING_WORKER, onWorkerLost: (reason) => lost.push(reason) });
     try {
       const job = { type: 'rpc' as const, hash: 'h', pluginId: 'victim', exportName: 'metadata_agent_get_artist_biography', input: new Uint8Array(0) };
-      const error = await pool.run(job, Date.now() + 5_000).catch((e: unknown) => e);
+      const error = await pool.run(job, { timeoutMs: 5_000 }).catch((e: unknown) => e);
       expect(isKind(error, 'internal')).toBe(true);
       expect(error).toMatchObject({ pluginId: 'victim', message: 'plugin victim: export metadata_agent_get_artist_biography failed: worker exited with code 3' });
       expect(lost).toEqual(['worker exited with code 3']);

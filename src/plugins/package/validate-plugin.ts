@@ -1,6 +1,6 @@
 import { NdpError } from '../../errors';
 import { HOST_FUNCTIONS } from '../../host';
-import { compileModule, DEFAULT_MAX_MEMORY_MIB, type ModuleRules } from '../../runtime';
+import { compileModule, DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES, type ModuleRules } from '../../runtime';
 import { checkServiceExports } from '../load-plugin';
 import { parseManifest, type Manifest } from '../manifest';
 import { packageLimits, type PackageFileName, type PackageLimits } from './package-layout';
@@ -26,8 +26,8 @@ export interface ValidateOptions {
 
 export type { ModuleRules };
 
-/** The sidecar's defaults: the host functions it offers, and the default memory cap. */
-const DEFAULT_MODULE_RULES: ModuleRules = { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: DEFAULT_MAX_MEMORY_MIB };
+/** The sidecar's defaults: the host functions it offers, and the default memory and table caps. */
+const DEFAULT_MODULE_RULES: ModuleRules = { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: DEFAULT_MAX_MEMORY_MIB, maxTableEntries: DEFAULT_MAX_TABLE_ENTRIES };
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 
