@@ -92,6 +92,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const sandbox = new Sandbox<HostGrant>({
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
+    instancePolicy: settings.instancePolicy,
     maxMemoryMiB: settings.maxMemoryMiB,
     maxTableEntries: settings.maxTableEntries,
     maxResponseBytes: settings.maxResponseBytes,

@@ -22,6 +22,8 @@ export interface PluginsConfig {
   /** At least 1 and at most `maxWorkers`. */
   readonly minWorkers: number;
   readonly maxWorkers: number;
+  /** `fresh`: every call sees a fresh instance; `pooled`: instances are reused as calls left them. */
+  readonly instancePolicy: 'fresh' | 'pooled';
   /** Whole milliseconds, above 0 and within Node's timer range. */
   readonly callTimeoutMs: number;
   /** HTTP access for plugins whose manifest has no `permissions.http`. */

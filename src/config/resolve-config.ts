@@ -42,6 +42,7 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
       order: raw.Plugins.Order,
       minWorkers,
       maxWorkers,
+      instancePolicy: raw.Plugins.InstancePolicy,
       callTimeoutMs: raw.Plugins.CallTimeout,
       defaultHttp: raw.Plugins.DefaultHttp,
       allowLocalNetwork: raw.Plugins.AllowLocalNetwork,

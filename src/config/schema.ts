@@ -23,6 +23,7 @@ export interface RawConfig {
     Order: string[];
     MinWorkers: number;
     MaxWorkers: number;
+    InstancePolicy: 'fresh' | 'pooled';
     CallTimeout: number;
     DefaultHttp: 'deny' | 'allow';
     AllowLocalNetwork: boolean;
@@ -117,6 +118,13 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 16,
       env: 'NDPHOST_PLUGINS_MAXWORKERS',
       arg: 'plugins-max-workers',
+    },
+    InstancePolicy: {
+      doc: 'Instances per call: "fresh" (every call sees a fresh instance) or "pooled" (instances are reused as calls left them: plugins are no longer stateless)',
+      format: ['fresh', 'pooled'],
+      default: 'fresh',
+      env: 'NDPHOST_PLUGINS_INSTANCEPOLICY',
+      arg: 'plugins-instance-policy',
     },
     CallTimeout: {
       doc: 'Time limit for one plugin call, from when a worker starts it (it also waits at most this long for one): milliseconds, or a duration like "500ms", "10s", "1m"',

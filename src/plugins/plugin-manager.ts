@@ -187,7 +187,9 @@ export class PluginManager {
       await releaseOld?.();
       const { name, version, services } = plugin.manifest;
       const start = plugin.start ?? 'none';
-      log.info({ plugin: location.id, name, version, services, start, ms: Math.round(performance.now() - started) }, previous ? 'plugin reloaded' : 'plugin ready');
+      // Whether fresh instances can be recycled (restored between calls) or must be made anew.
+      const instances = plugin.notRecyclable ? `not recyclable: ${plugin.notRecyclable}` : 'recyclable';
+      log.info({ plugin: location.id, name, version, services, start, instances, ms: Math.round(performance.now() - started) }, previous ? 'plugin reloaded' : 'plugin ready');
       this.quarantine.forget(location.id);
       return this.publish({ ...location, state: 'ready', plugin, fingerprint });
     } catch (cause) {

@@ -34,6 +34,11 @@ export class Plugin {
     return this.module.start;
   }
 
+  /** Why its instances are not recycled between calls, if they are not (src/runtime/recyclable-module.ts). */
+  get notRecyclable(): string | undefined {
+    return this.module.notRecyclable;
+  }
+
   /** The content hash of plugin.wasm. */
   get hash(): string {
     return this.module.hash;

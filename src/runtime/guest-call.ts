@@ -1,15 +1,8 @@
-import { NdpError } from '../errors';
+import { isKind, NdpError } from '../errors';
 import { GuestAbort, GuestExit, type GuestContext } from './guest-context';
 import { copyOut, inBounds, readUtf8 } from './guest-memory';
+import type { InstanceSource } from './instance-source';
 import type { StartFunction } from './start-function';
-
-/** A compiled plugin module with the import object its fresh instances are made with. */
-export interface GuestModule {
-  readonly module: WebAssembly.Module;
-  readonly imports: WebAssembly.Imports;
-  /** Run in each fresh instance before the call (start-function.ts). */
-  readonly start: StartFunction | undefined;
-}
 
 /** Who is being called, for error messages. */
 export interface CallTarget {
@@ -28,12 +21,12 @@ const EXHAUSTED_SHARE = 0.75;
 
 /**
  * One rpc call, abi.md "One call, host -> plugin", top to bottom: fresh instance, malloc, write,
- * call, unpack, bounds check, copy out. The instance is dropped on return; nothing of it
- * survives the call.
+ * call, unpack, bounds check, copy out. Nothing the call did reaches the next one: the instance
+ * comes from `instances` (instance-source.ts), which restores or drops it afterwards.
  */
-export function callRpc(guest: GuestModule, context: GuestContext, target: CallTarget, input: Uint8Array): Uint8Array<ArrayBuffer> {
-  return guarded(context, target, () => {
-    const exports = instantiate(guest, context, target);
+export function callRpc(instances: InstanceSource, context: GuestContext, target: CallTarget, input: Uint8Array): Uint8Array<ArrayBuffer> {
+  return guarded(instances, context, target, () => {
+    const exports = instantiate(instances, context, target);
     const ptr = input.length === 0 ? 0 : writeToGuest(context, input);
     const result = exportFunction(exports, target)(ptr, input.length);
     if (typeof result !== 'bigint') throw badAbi(target, `returned ${typeof result}, not an i64`);
@@ -42,30 +35,33 @@ export function callRpc(guest: GuestModule, context: GuestContext, target: CallT
 }
 
 /** Calls a `<service>_api_version` export in a fresh instance. */
-export function callVersion(guest: GuestModule, context: GuestContext, target: CallTarget): number {
-  return guarded(context, target, () => {
-    const result = exportFunction(instantiate(guest, context, target), target)();
+export function callVersion(instances: InstanceSource, context: GuestContext, target: CallTarget): number {
+  return guarded(instances, context, target, () => {
+    const result = exportFunction(instantiate(instances, context, target), target)();
     if (typeof result !== 'bigint') throw badAbi(target, `returned ${typeof result}, not an i64`);
     return Number(result);
   });
 }
 
-function instantiate(guest: GuestModule, context: GuestContext, target: CallTarget): WebAssembly.Exports {
+function instantiate(instances: InstanceSource, context: GuestContext, target: CallTarget): WebAssembly.Exports {
   context.reset(target.pluginId, target.exportName);
-  const instance = new WebAssembly.Instance(guest.module, guest.imports);
-  const { memory, malloc } = instance.exports;
+  return instances.acquire((exports, start) => bindInstance(exports, context, target, start));
+}
+
+/** Makes `exports` the context's current instance and runs `start` in it, if given. */
+export function bindInstance(exports: WebAssembly.Exports, context: GuestContext, target: CallTarget, start: StartFunction | undefined): void {
+  const { memory, malloc } = exports;
   if (!(memory instanceof WebAssembly.Memory)) throw badAbi(target, 'the module exports no memory');
   context.memory = memory;
   context.malloc = typeof malloc === 'function' ? (malloc as (size: number) => unknown) : undefined;
-  if (guest.start) {
+  if (start) {
     try {
-      (instance.exports[guest.start] as () => void)();
+      (exports[start] as () => void)();
     } catch (error) {
       // Exit code 0 from a start function is success, as in wazero (docs/abi.md, "Start functions").
-      if (!(error instanceof GuestExit && error.code === 0)) throw new StartFailed(guest.start, error);
+      if (!(error instanceof GuestExit && error.code === 0)) throw new StartFailed(start, error);
     }
   }
-  return instance.exports;
 }
 
 function exportFunction(exports: WebAssembly.Exports, target: CallTarget): (...args: number[]) => unknown {
@@ -84,6 +80,7 @@ export function writeToGuest(context: GuestContext, bytes: Uint8Array): number {
     throw badAbi(target, `malloc(${bytes.length}) returned ${ptr}, outside the ${memory.buffer.byteLength}-byte memory`);
   }
   new Uint8Array(memory.buffer, ptr, bytes.length).set(bytes);
+  context.wrote(ptr, bytes.length);
   return ptr;
 }
 
@@ -102,9 +99,9 @@ function unpackResult(result: bigint, context: GuestContext, target: CallTarget)
   if (!inBounds(memory, ptr, length)) outOfBounds(memory, ptr, length, target);
   const message = readUtf8(memory, ptr, length);
   if (message === undefined) throw badAbi(target, `returned an error string that is not valid UTF-8 (ptr=${ptr} len=${length})`);
-  if (message === NOT_FOUND) throw new NdpError('not_found', `plugin ${target.pluginId}: not found`, where(target));
-  if (message === NOT_IMPLEMENTED) throw new NdpError('not_implemented', `plugin ${target.pluginId} does not implement ${target.exportName}`, where(target));
-  throw new NdpError('plugin_error', `plugin ${target.pluginId}: ${message}`, where(target));
+  if (message === NOT_FOUND) throw NdpError.withoutStack('not_found', `plugin ${target.pluginId}: not found`, where(target));
+  if (message === NOT_IMPLEMENTED) throw NdpError.withoutStack('not_implemented', `plugin ${target.pluginId} does not implement ${target.exportName}`, where(target));
+  throw NdpError.withoutStack('plugin_error', `plugin ${target.pluginId}: ${message}`, where(target));
 }
 
 function outOfBounds(memory: WebAssembly.Memory, ptr: number, length: number, target: CallTarget): never {
@@ -120,10 +117,15 @@ export function badAbi(target: CallTarget, what: string): NdpError {
 }
 
 /** Turns whatever the guest threw into one NdpError naming plugin, export and cause. */
-function guarded<T>(context: GuestContext, target: CallTarget, run: () => T): T {
+function guarded<T>(instances: InstanceSource, context: GuestContext, target: CallTarget, run: () => T): T {
   try {
-    return run();
+    const result = run();
+    instances.finish(true);
+    return result;
   } catch (error) {
+    // The instance of a call that failed is never used again; a plugin's own answer
+    // (not_found, an error string) is not a failure of the instance.
+    instances.finish(isKind(error, 'not_found', 'not_implemented', 'plugin_error'));
     if (error instanceof NdpError) throw error;
     const memoryBytes = context.memory?.buffer.byteLength ?? 0;
     if (memoryBytes >= EXHAUSTED_SHARE * context.limits.maxMemoryBytes) {

@@ -22,6 +22,11 @@ export class GuestContext {
   /** The tail of what the guest wrote to stdout and stderr during this call (a panic message ends it). */
   stdout = '';
   stderr = '';
+  /**
+   * Told of every range the host writes into guest memory outside the WASI shim (the request,
+   * host function replies), so a recycled instance knows which pages to restore.
+   */
+  wrote: (ptr: number, length: number) => void = () => undefined;
 
   constructor(readonly limits: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity }) {}
 

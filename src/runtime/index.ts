@@ -18,4 +18,5 @@ export {
 export type { CallLimits } from './call-limits';
 export type { GuestOutput } from './guest-context';
 export type { StartFunction } from './start-function';
+export type { InstancePolicy } from './instance-source';
 export type { HostReply } from './host-channel';

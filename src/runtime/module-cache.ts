@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto';
 import { NdpError } from '../errors';
 import { capModule, checkAbiExports, checkImports, hostFunctionImports, type ModuleRules } from './check-module';
+import type { WorkerModule } from './protocol';
+import { analyseForRecycling } from './recyclable-module';
 import { readModuleLayout, type ModuleLayout, type Signature } from './wasm-sections';
 
 /** A module compiled from one content hash, with what the loader checks about it. */
 export interface CompiledModule {
   readonly hash: string;
-  readonly module: WebAssembly.Module;
+  /** What the workers run: the recyclable variant when there is one (recyclable-module.ts). */
+  readonly module: WorkerModule;
   /** Exported function name -> signature, e.g. `(i32, i32) -> i64`. */
   readonly functions: ReadonlyMap<string, Signature>;
   /** The host functions (`env.<name>` among the rules' host functions) it imports. */
   readonly hostImports: readonly string[];
+  /** Why instances of this module cannot be recycled (each call then gets a new instance). */
+  readonly notRecyclable?: string;
 }
 
 /**
@@ -52,10 +57,26 @@ export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
     await compileOrRefuse(bytes, pluginId);
     throw new NdpError('bad_module', `plugin ${pluginId}: plugin.wasm uses a form the sandbox cannot check: ${(unreadable as Error).message}`, { pluginId, cause: unreadable });
   }
-  const module = await compileOrRefuse(capModule(bytes, layout, pluginId, rules), pluginId);
-  checkImports(module, pluginId, rules);
+  const capped = capModule(bytes, layout, pluginId, rules);
+  const analysis = analyseForRecycling(capped);
+  let module: WorkerModule | undefined;
+  if (analysis.recyclable) {
+    // The variant of a module that compiles always compiles; the original below says why not.
+    module = await WebAssembly.compile(analysis.bytes).then(
+      (compiled) => ({ module: compiled, recycle: { globalExports: analysis.globalExports, dirtyExports: analysis.dirtyExports, lastPageExport: analysis.lastPageExport } }),
+      () => undefined,
+    );
+  }
+  module ??= { module: await compileOrRefuse(capped, pluginId) };
+  checkImports(module.module, pluginId, rules);
   checkAbiExports(layout.functionSignatures, pluginId);
-  return { hash, module, functions: layout.functionSignatures, hostImports: hostFunctionImports(module, rules) };
+  return {
+    hash,
+    module,
+    functions: layout.functionSignatures,
+    hostImports: hostFunctionImports(module.module, rules),
+    notRecyclable: analysis.recyclable ? undefined : analysis.reason,
+  };
 }
 
 async function compileOrRefuse(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<WebAssembly.Module> {

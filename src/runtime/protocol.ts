@@ -1,7 +1,9 @@
+import type { MessagePort } from 'node:worker_threads';
 import type { ErrorData } from '../errors';
 import type { GuestLimits, GuestOutput } from './guest-context';
+import type { InstancePolicy } from './instance-source';
 
-/** Messages between the pool (main thread) and a worker. Structured clone carries them. */
+/** What the pool (main thread) and a worker tell each other. */
 
 /** Run an rpc export with the encoded request. */
 export interface RpcJob {
@@ -27,13 +29,37 @@ export type Job = RpcJob | VersionJob;
 /** A job before the pool numbers it. */
 export type JobRequest = Omit<RpcJob, 'id'> | Omit<VersionJob, 'id'>;
 
-/** Install a compiled module (sent once per worker, never per call), or forget one. */
-export type ModuleMessage =
-  | { readonly type: 'module'; readonly hash: string; readonly module: WebAssembly.Module }
-  | { readonly type: 'drop'; readonly hash: string };
+/** A compiled module as the workers run it. */
+export interface WorkerModule {
+  readonly module: WebAssembly.Module;
+  /** Set when the module's instances can be restored between calls (recyclable-module.ts). */
+  readonly recycle?: RecycleExports;
+}
 
-export type ToWorker = Job | ModuleMessage;
+/** The exports a recycled instance is restored through. */
+export interface RecycleExports {
+  readonly globalExports: readonly string[];
+  readonly dirtyExports: readonly string[];
+  readonly lastPageExport: string;
+}
 
+/** What a job calls; sent to a worker once, then named by its index in the job slot. */
+export interface JobTarget {
+  readonly hash: string;
+  readonly pluginId: string;
+  readonly exportName: string;
+}
+
+/** Messages on a worker's port; jobs and replies travel in its job slot (job-slot.ts). */
+export type ToWorker =
+  /** Install a compiled module (sent once per worker, never per call). */
+  | { readonly type: 'module'; readonly hash: string; readonly module: WorkerModule }
+  | { readonly type: 'drop'; readonly hash: string }
+  | { readonly type: 'target'; readonly index: number; readonly target: JobTarget }
+  /** The input of job `id`, too large for the slot. */
+  | { readonly type: 'input'; readonly id: number; readonly input: Uint8Array };
+
+/** A job's outcome, as the pool hands it to the sandbox. */
 export type FromWorker =
   | { readonly id: number; readonly output: Uint8Array; readonly printed?: GuestOutput }
   | { readonly id: number; readonly version: number }
@@ -43,10 +69,15 @@ export type FromWorker =
 /** What a new worker starts with. */
 export interface WorkerStart {
   /** Every module loaded so far, by hash. */
-  readonly modules: ReadonlyArray<readonly [string, WebAssembly.Module]>;
+  readonly modules: ReadonlyArray<readonly [string, WorkerModule]>;
   /** The buffer of its host channel (host-channel.ts). */
   readonly channel: SharedArrayBuffer;
+  /** The buffer of its job slot (job-slot.ts). */
+  readonly slot: SharedArrayBuffer;
+  /** The worker's end of its port (messages above, and replies too large for the slot). */
+  readonly port: MessagePort;
   /** Host functions provided as `env.<name>`; the index is the function's number on the channel. */
   readonly hostFunctions: readonly string[];
   readonly limits: GuestLimits;
+  readonly instancePolicy: InstancePolicy;
 }

@@ -16,6 +16,8 @@ export interface LoadedModule<G = unknown> {
   readonly functions: ReadonlyMap<string, string>;
   /** What each fresh instance runs before its call, for the load log. */
   readonly start: StartFunction | undefined;
+  /** Why its instances are not recycled between calls (each call then instantiates anew), for the load log. */
+  readonly notRecyclable?: string;
   /** The host functions it imports from `env`, so the caller can check them against what it grants. */
   readonly hostImports: readonly string[];
   /** Given at load; reaches the host-call handler with every host call of every call of this module. */
@@ -84,7 +86,15 @@ export class Sandbox<G = unknown> {
     const users = this.users.get(compiled.hash) ?? 0;
     if (users === 0) this.pool.addModule(compiled.hash, compiled.module);
     this.users.set(compiled.hash, users + 1);
-    return { pluginId, hash: compiled.hash, functions: compiled.functions, start: startFunction(compiled.functions.keys()), hostImports: compiled.hostImports, grant };
+    return {
+      pluginId,
+      hash: compiled.hash,
+      functions: compiled.functions,
+      start: startFunction(compiled.functions.keys()),
+      notRecyclable: compiled.notRecyclable,
+      hostImports: compiled.hostImports,
+      grant,
+    };
   }
 
   /** Releases a module; the workers drop it once no plugin uses it. */

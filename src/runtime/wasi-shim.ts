@@ -42,6 +42,7 @@ type WasiFunction = (...args: never[]) => number | void;
 export function wasiImports(context: GuestContext): Record<string, WasiFunction> {
   const utf8 = new TextDecoder();
   const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const random = new RandomBytes();
 
   // Each function reads through a fresh DataView: memory.grow detaches the old buffer. A guest
   // pointer outside memory is EFAULT for the guest, never an exception in the host.
@@ -112,7 +113,7 @@ export function wasiImports(context: GuestContext): Record<string, WasiFunction>
     random_get: (ptr: number, len: number) =>
       withMemory((_view, memory) => {
         if (!inBounds(memory, ptr, len)) return EFAULT;
-        randomFillSync(new Uint8Array(memory.buffer, ptr, len));
+        random.fill(new Uint8Array(memory.buffer, ptr, len));
         return SUCCESS;
       }),
     poll_oneoff: (inPtr: number, outPtr: number, count: number, eventsPtr: number) =>
@@ -124,6 +125,26 @@ export function wasiImports(context: GuestContext): Record<string, WasiFunction>
   };
   for (const name of UNSUPPORTED) functions[name] = () => ENOSYS;
   return functions;
+}
+
+/**
+ * Cryptographic random bytes, drawn from the system in 4 KiB batches: Go's and TinyGo's start-up
+ * asks random_get for 8-16 bytes on every fresh instance, and one randomFillSync costs several
+ * microseconds whatever its size (issue 10's profile). Every byte is handed out once.
+ */
+class RandomBytes {
+  private readonly batch = new Uint8Array(4096);
+  private used = this.batch.length;
+
+  fill(target: Uint8Array): void {
+    if (target.length > this.batch.length / 4) return void randomFillSync(target);
+    if (this.used + target.length > this.batch.length) {
+      randomFillSync(this.batch);
+      this.used = 0;
+    }
+    target.set(this.batch.subarray(this.used, this.used + target.length));
+    this.used += target.length;
+  }
 }
 
 function realtimeNanos(): bigint {

@@ -66,7 +66,8 @@ export interface ModuleLayout {
   readonly tables: readonly Limits[];
 }
 
-class Reader {
+/** Reads a module's bytes from `offset`; every read is bounds-checked (a RangeError when short). */
+export class Reader {
   constructor(
     readonly bytes: Uint8Array,
     public offset: number,
@@ -85,6 +86,11 @@ class Reader {
       if ((byte & 0x80) === 0) return result;
     }
     throw new RangeError('LEB128 value too long');
+  }
+
+  /** Any LEB128 (s32, s33, s64), skipped: only its length matters. */
+  skipLeb(): void {
+    for (let n = 0; this.byte() & 0x80; n++) if (n > 10) throw new RangeError('LEB128 value too long');
   }
 
   skip(count: number): void {
@@ -212,7 +218,8 @@ export function withMaximums(bytes: Uint8Array, edits: readonly LimitsEdit[]): U
   return out;
 }
 
-function leb128(value: number): number[] {
+/** Unsigned LEB128. */
+export function leb128(value: number): number[] {
   const out: number[] = [];
   do {
     let byte = value & 0x7f;

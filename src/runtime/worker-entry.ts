@@ -1,73 +1,99 @@
 /**
- * A pool worker. It holds the compiled modules it was sent and runs one job at a time, each in
- * a fresh instance. Loaded by path from worker-pool.ts, never imported.
+ * A pool worker. It holds the compiled modules it was sent and runs one job at a time from its
+ * job slot (job-slot.ts), each in an instance its InstanceSource hands out: under the default
+ * policy one that is fresh or restored to fresh. After replying it tidies (restores the
+ * instance) before it looks for the next job, so restoring is never on a reply's path. It never
+ * returns to its event loop: between jobs it sleeps in Atomics.wait, and reads its port when the
+ * pool says there is mail. Loaded by path from worker-pool.ts, never imported.
  */
-import { parentPort, receiveMessageOnPort, workerData, type MessagePort, type Transferable } from 'node:worker_threads';
+import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NdpError } from '../errors';
-import { callRpc, callVersion, type GuestModule } from './guest-call';
+import { bindInstance, callRpc, callVersion, type CallTarget } from './guest-call';
 import { GuestContext } from './guest-context';
 import { GuestChannel } from './host-channel';
 import { hostImports } from './host-imports';
-import type { FromWorker, Job, ToWorker, WorkerStart } from './protocol';
+import { InstanceSource, trackedImports } from './instance-source';
+import { KIND_VERSION, PORTED, WorkerSlot, type SlotJob } from './job-slot';
+import type { JobTarget, ToWorker, WorkerModule, WorkerStart } from './protocol';
 import { startFunction } from './start-function';
 
-const port = parentPort;
-if (!port) throw new Error('worker-entry.js must run in a worker thread');
-
 const start = workerData as WorkerStart;
-/**
- * How long a worker polls for its next job before returning to its event loop. Waking an idle
- * thread costs tens of microseconds (field-notes.md); when calls follow each other the next job
- * arrives well within this window (bench section 2: 77 -> 50 us per call). Only this worker's
- * own idle time is spent.
- */
-const NEXT_JOB_SPIN_MS = 0.03;
+
 const context = new GuestContext(start.limits);
 const imports = hostImports(context, new GuestChannel(start.channel), start.hostFunctions);
-const modules = new Map<string, GuestModule>();
-for (const [hash, module] of start.modules) modules.set(hash, guestModule(module));
+const tracked = trackedImports(imports);
+context.wrote = (ptr, length) => tracked.tracker.wrote(ptr, length);
+const modules = new Map<string, WorkerModule>(start.modules);
+/** Per module and plugin: where its instances come from (a pooled instance's state is one plugin's own). */
+const sources = new Map<string, InstanceSource>();
+const targets: JobTarget[] = [];
+const inputs = new Map<number, Uint8Array>();
+const slot = new WorkerSlot(start.slot);
+const port = start.port;
 
-port.on('message', (first: ToWorker) => {
-  for (let message: ToWorker | undefined = first; message; message = nextMessage()) handle(message);
-});
-
-function handle(message: ToWorker): void {
-  switch (message.type) {
-    case 'module':
-      modules.set(message.hash, guestModule(message.module));
-      return;
-    case 'drop':
+function readMail(): void {
+  for (let received = receiveMessageOnPort(port); received; received = receiveMessageOnPort(port)) {
+    const message = received.message as ToWorker;
+    if (message.type === 'module') modules.set(message.hash, message.module);
+    else if (message.type === 'drop') {
       modules.delete(message.hash);
-      return;
-    default:
-      port?.postMessage(...run(message));
+      for (const key of [...sources.keys()]) if (key.startsWith(`${message.hash}\0`)) sources.delete(key);
+    } else if (message.type === 'target') targets[message.index] = message.target;
+    else inputs.set(message.id, message.input);
   }
 }
 
-/** Decides once per module, as it arrives, which start function its fresh instances run. */
-function guestModule(module: WebAssembly.Module): GuestModule {
-  return { module, imports, start: startFunction(WebAssembly.Module.exports(module).map((entry) => entry.name)) };
+function sourceFor(target: JobTarget): InstanceSource {
+  const key = `${target.hash}\0${target.pluginId}`;
+  let source = sources.get(key);
+  if (!source) {
+    const module = modules.get(target.hash);
+    if (!module) throw new NdpError('internal', `plugin ${target.pluginId}: module ${target.hash} is not loaded in this worker`);
+    const startName = startFunction(WebAssembly.Module.exports(module.module).map((entry) => entry.name));
+    source = new InstanceSource(module, imports, tracked, start.instancePolicy, startName);
+    sources.set(key, source);
+  }
+  return source;
 }
 
-function nextMessage(): ToWorker | undefined {
-  const until = performance.now() + NEXT_JOB_SPIN_MS;
-  do {
-    const received = receiveMessageOnPort(port as MessagePort);
-    if (received) return received.message as ToWorker;
-  } while (performance.now() < until);
-  return undefined;
-}
-
-function run(job: Job): [FromWorker, Transferable[]?] {
+/** Runs a job and writes its reply into the slot; returns the source whose instance to tidy. */
+function run(job: SlotJob, target: JobTarget | undefined, input: Uint8Array): InstanceSource | undefined {
+  let source: InstanceSource | undefined;
   try {
-    const guest = modules.get(job.hash);
-    if (!guest) throw new NdpError('internal', `plugin ${job.pluginId}: module ${job.hash} is not loaded in this worker`);
-    if (job.type === 'version') return [{ id: job.id, version: callVersion(guest, context, job) }];
-    const output = callRpc(guest, context, job, job.input);
-    return [{ id: job.id, output, printed: context.output() }, output.byteLength > 0 ? [output.buffer] : []];
+    if (!target) throw new NdpError('internal', `job ${job.id} names target ${job.target}, which this worker was never sent`);
+    source = sourceFor(target);
+    if ((job.kind & ~PORTED) === KIND_VERSION) {
+      slot.replyVersion(job.id, callVersion(source, context, target));
+    } else {
+      const output = callRpc(source, context, target, input);
+      const printed = context.output();
+      slot.replyOutput(job.id, output, printed, () => port.postMessage({ id: job.id, output, printed }, output.byteLength > 0 ? [output.buffer] : []));
+    }
   } catch (error) {
     const data = error instanceof NdpError ? error.toData() : { kind: 'internal' as const, message: String(error) };
     // A trap's message already ends with what the guest printed (guest-call.ts).
-    return [{ id: job.id, error: data, printed: data.kind === 'trap' ? undefined : context.output() }];
+    const printed = data.kind === 'trap' ? undefined : context.output();
+    slot.replyError(job.id, data, printed, () => port.postMessage({ id: job.id, error: data, printed }));
   }
+  return source;
+}
+
+/** After the reply: restore the instance for the next call, and run its start function ahead. */
+function tidy(source: InstanceSource, target: CallTarget): void {
+  context.reset(target.pluginId, target.exportName);
+  source.tidy((exports, startName) => bindInstance(exports, context, target, startName));
+  context.memory = undefined;
+  context.malloc = undefined;
+}
+
+for (;;) {
+  const job = slot.next(readMail);
+  if (!job) break;
+  // The pool posts a new target, or an input too large for the slot, before the job.
+  if (!targets[job.target] || job.kind & PORTED) readMail();
+  const target = targets[job.target];
+  const input = job.kind & PORTED ? (inputs.get(job.id) ?? job.input) : job.input;
+  inputs.delete(job.id);
+  const source = run(job, target, input);
+  if (source && target) tidy(source, target);
 }

@@ -1,10 +1,12 @@
 import path from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { NdpError } from '../errors';
 import { timeLimit, timeUpError, type CallLimits, type Phase, type TimeLimit } from './call-limits';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
-import type { FromWorker, Job, JobRequest, ModuleMessage, WorkerStart } from './protocol';
+import type { InstancePolicy } from './instance-source';
+import { createSlotBuffer, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
+import type { FromWorker, Job, JobRequest, ToWorker, WorkerModule, WorkerStart } from './protocol';
 
 /** Who is making a host call: taken from the job the worker runs, never from the request. */
 export interface HostCaller {
@@ -39,6 +41,8 @@ export interface WorkerPoolOptions {
   readonly workerScript?: string;
   /** Called when a worker dies or is terminated for overrunning a deadline, for logging. */
   readonly onWorkerLost?: (reason: string) => void;
+  /** Fresh instances for every call (default), or instances reused as calls left them. */
+  readonly instancePolicy?: InstancePolicy;
 }
 
 interface PendingJob {
@@ -59,6 +63,12 @@ interface PendingJob {
 interface Slot {
   readonly worker: Worker;
   readonly channel: HostChannel;
+  /** Where jobs go in and replies come out (job-slot.ts). */
+  readonly jobs: PoolSlot;
+  /** The pool's end of the worker's port: modules, targets, and what does not fit the slot. */
+  readonly port: MessagePort;
+  /** The indices of the job targets this worker has been sent. */
+  readonly known: Set<number>;
   pending?: PendingJob;
   /** Blocked in a host call: holds no CPU, so another worker may run meanwhile. */
   blocked: boolean;
@@ -68,6 +78,7 @@ interface Slot {
 const WORKER_SCRIPT = path.join(__dirname, 'worker-entry.js');
 const NO_LIMITS: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity };
 const DEFAULT_IDLE_MS = 30_000;
+const EMPTY = new Uint8Array(0);
 // setTimeout fires at once for delays past 2^31-1 ms; such a deadline is as good as none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
@@ -89,7 +100,9 @@ const LOAD_GRACE_MS = 100;
 export class WorkerPool {
   private readonly slots: Slot[] = [];
   private readonly queue: PendingJob[] = [];
-  private readonly modules = new Map<string, WebAssembly.Module>();
+  private readonly modules = new Map<string, WorkerModule>();
+  /** Every job target so far (module, plugin, export), numbered for the job slots. */
+  private readonly targets = new Map<string, number>();
   /**
    * A started worker kept out of rotation: when a worker is terminated for overrunning its
    * deadline, the spare takes its place at once instead of the next calls waiting 25-35 ms for a
@@ -111,7 +124,7 @@ export class WorkerPool {
   }
 
   /** Sends a compiled module to every worker once; jobs then name it by hash. */
-  addModule(hash: string, module: WebAssembly.Module): void {
+  addModule(hash: string, module: WorkerModule): void {
     this.modules.set(hash, module);
     this.broadcast({ type: 'module', hash, module });
   }
@@ -164,7 +177,7 @@ export class WorkerPool {
     slot.pending = pending;
     pending.slot = slot;
     this.arm(pending);
-    slot.worker.postMessage(pending.job);
+    this.send(slot, pending.job);
   }
 
   /** A job that found no free worker waits in the queue, at most until its limit. */
@@ -190,6 +203,33 @@ export class WorkerPool {
     this.assign(pending, this.enlist());
   }
 
+  /** Writes a job into the worker's slot, sending its target first if the worker lacks it. */
+  private send(slot: Slot, job: Job): void {
+    const key = `${job.hash}\0${job.pluginId}\0${job.exportName}`;
+    let index = this.targets.get(key);
+    if (index === undefined) {
+      index = this.targets.size;
+      this.targets.set(key, index);
+    }
+    if (!slot.known.has(index)) {
+      slot.known.add(index);
+      slot.port.postMessage({ type: 'target', index, target: { hash: job.hash, pluginId: job.pluginId, exportName: job.exportName } } satisfies ToWorker);
+    }
+    const input = job.type === 'rpc' ? job.input : EMPTY;
+    slot.jobs.send(job.id, job.type === 'rpc' ? KIND_RPC : KIND_VERSION, index, input, () => slot.port.postMessage({ type: 'input', id: job.id, input } satisfies ToWorker));
+    void this.awaitReply(slot, job.id);
+  }
+
+  private async awaitReply(slot: Slot, id: number): Promise<void> {
+    if (!(await slot.jobs.replied())) return;
+    const reply = slot.jobs.take(() => {
+      // Posted before the slot said REPLY, so it is already in the port's queue.
+      const received = receiveMessageOnPort(slot.port);
+      return received ? (received.message as FromWorker) : { id, error: { kind: 'internal', message: 'the worker\'s reply was not on its port' } };
+    });
+    this.complete(slot, reply);
+  }
+
   /**
    * A new worker only when fewer than minWorkers can run guest code: the others are blocked in
    * host calls (an HTTP request holds no CPU). CPU-bound calls queue instead, since more
@@ -209,11 +249,13 @@ export class WorkerPool {
   /** Starts a worker with every module loaded so far; it joins no list yet. */
   private start(): Slot {
     const channel = createChannelBuffer();
-    const { hostFunctions = [], limits = NO_LIMITS } = this.options;
-    const workerData: WorkerStart = { modules: [...this.modules], channel, hostFunctions, limits };
-    const slot: Slot = { worker: new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData }), channel: new HostChannel(channel), blocked: false };
+    const jobs = createSlotBuffer();
+    const { port1, port2 } = new MessageChannel();
+    const { hostFunctions = [], limits = NO_LIMITS, instancePolicy = 'fresh' } = this.options;
+    const workerData: WorkerStart = { modules: [...this.modules], channel, slot: jobs, port: port2, hostFunctions, limits, instancePolicy };
+    const worker = new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData, transferList: [port2] });
+    const slot: Slot = { worker, channel: new HostChannel(channel), jobs: new PoolSlot(jobs), port: port1, known: new Set(), blocked: false };
     slot.channel.serve((index, request) => this.hostCall(slot, index, request));
-    slot.worker.on('message', (reply: FromWorker) => this.complete(slot, reply));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
     slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
     return slot;
@@ -309,6 +351,8 @@ export class WorkerPool {
   private remove(slot: Slot): boolean {
     const index = this.slots.indexOf(slot);
     slot.channel.close();
+    slot.jobs.close();
+    slot.port.close();
     if (index < 0) return false;
     this.setBlocked(slot, false);
     this.slots.splice(index, 1);
@@ -323,8 +367,11 @@ export class WorkerPool {
     else pending.resolve(outcome);
   }
 
-  private broadcast(message: ModuleMessage): void {
-    for (const slot of this.slots) slot.worker.postMessage(message);
-    this.spare?.worker.postMessage(message);
+  /** Tells every worker, waking those asleep between jobs to read it. */
+  private broadcast(message: ToWorker): void {
+    for (const slot of [...this.slots, ...(this.spare ? [this.spare] : [])]) {
+      slot.port.postMessage(message);
+      slot.jobs.mail();
+    }
   }
 }

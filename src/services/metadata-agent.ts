@@ -1,16 +1,24 @@
 import { RPCS, type RpcContract } from '../contract';
 import { isKind, NdpError } from '../errors';
+import type { Plugin } from '../plugins';
 import { handlersFor, limitsOf, type Handler, type ServiceDeps } from './call-context';
 import { callPlugin, selectPlugins } from './call-plugin';
 
 /**
- * MetadataAgent: with `x-plugin`, that plugin's answer as is; otherwise the plugins in order,
- * and the first answer that is not not_found / not_implemented / empty. A plugin that fails in
- * another way is logged and skipped, as a music server skips a broken agent.
+ * MetadataAgent: with `x-plugin`, that plugin's answer as is; otherwise the first answer in
+ * plugin order that is not not_found / not_implemented / empty. A plugin that fails in another
+ * way is logged and skipped, as a music server skips a broken agent.
+ *
+ * Every plugin is asked at once and the answers are read in order, so the call takes about as
+ * long as the slowest plugin it has to wait for, not the sum of all (issue 10: 16 plugins
+ * answering not_found one after another added ~0.6 ms each). The answer is the same as asking
+ * one by one; the difference is that plugins after the one that answers are asked too.
  */
 export function metadataAgentHandlers(deps: ServiceDeps) {
   return handlersFor(RPCS.MetadataAgent, (rpc) => firstAnswer(deps, rpc as RpcContract<unknown, unknown>));
 }
+
+type Outcome<Res> = { readonly response: Res } | { readonly error: unknown };
 
 function firstAnswer<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
   return async (request, context) => {
@@ -18,20 +26,28 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): H
     const input = rpc.encodeRequest(request);
     const limits = limitsOf(context, deps.callTimeoutMs);
     if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
+    // Settled at once, so a failure of a plugin nobody waits for is never an unhandled rejection.
+    const outcomes = plugins.map((plugin) => callPlugin(plugin, rpc, input, limits).then((response): Outcome<Res> => ({ response }), (error: unknown): Outcome<Res> => ({ error })));
     const misses: string[] = [];
-    for (const plugin of plugins) {
-      try {
-        const response = await callPlugin(plugin, rpc, input, limits);
-        if (!rpc.isEmptyResponse(response)) return response;
+    for (const [index, plugin] of plugins.entries()) {
+      const outcome = await outcomes[index];
+      if ('response' in outcome) {
+        if (!rpc.isEmptyResponse(outcome.response)) return outcome.response;
         misses.push(`${plugin.id}: empty`);
-      } catch (error) {
-        // The caller's time is up (or the sidecar's): no later plugin can answer in time. A
-        // plugin that ran out of its own time limit is skipped like any broken one.
-        if (isKind(error, 'deadline', 'shutting_down')) throw error;
-        if (!isKind(error, 'not_found', 'not_implemented')) deps.log.warn({ plugin: plugin.id, rpc: rpc.method, err: error }, 'plugin failed; asking the next');
-        misses.push(`${plugin.id}: ${isKind(error, 'not_found', 'not_implemented') ? error.kind : (error as Error).message}`);
+      } else {
+        misses.push(miss(deps, rpc, plugin, outcome.error));
       }
     }
     throw new NdpError('not_found', `no MetadataAgent plugin answered ${rpc.method} (${misses.join('; ')})`);
   };
+}
+
+/** Why a plugin gave no answer; the caller's deadline or a shutdown ends the whole call. */
+function miss<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, plugin: Plugin, error: unknown): string {
+  // The caller's time is up (or the sidecar's): no later plugin can answer in time. A plugin
+  // that ran out of its own time limit (plugin_timeout) is skipped like any broken one.
+  if (isKind(error, 'deadline', 'shutting_down')) throw error;
+  if (isKind(error, 'not_found', 'not_implemented')) return `${plugin.id}: ${error.kind}`;
+  deps.log.warn({ plugin: plugin.id, rpc: rpc.method, err: error }, 'plugin failed; asking the next');
+  return `${plugin.id}: ${(error as Error).message}`;
 }

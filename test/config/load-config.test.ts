@@ -52,6 +52,7 @@ describe('loadConfig', () => {
         order: [],
         minWorkers: Math.min(availableParallelism(), 16),
         maxWorkers: 16,
+        instancePolicy: 'fresh',
         callTimeoutMs: 10_000,
         defaultHttp: 'deny',
         allowLocalNetwork: false,
@@ -88,6 +89,7 @@ describe('loadConfig', () => {
       Order = ["wikibio", "lastfm"]
       MinWorkers = 2
       MaxWorkers = 4
+      InstancePolicy = "pooled"
       CallTimeout = "1m30s"
       DefaultHttp = "allow"
       AllowLocalNetwork = true
@@ -117,6 +119,7 @@ describe('loadConfig', () => {
         order: ['wikibio', 'lastfm'],
         minWorkers: 2,
         maxWorkers: 4,
+        instancePolicy: 'pooled',
         callTimeoutMs: 90_000,
         defaultHttp: 'allow',
         allowLocalNetwork: true,
@@ -323,6 +326,7 @@ describe('loadConfig', () => {
       { name: 'empty DataFolder', toml: 'DataFolder = ""\n', key: 'DataFolder', says: [/non-empty/], fromFile: true },
       { name: 'MaxWorkers below MinWorkers', toml: '[Plugins]\nMinWorkers = 8\nMaxWorkers = 4\n', key: 'Plugins.MaxWorkers', says: [/Plugins\.MinWorkers \(8/], fromFile: true },
       { name: 'MaxWorkers of 0', toml: '[Plugins]\nMaxWorkers = 0\n', key: 'Plugins.MaxWorkers', says: [/>= 1/], fromFile: true },
+      { name: 'unknown instance policy', toml: '[Plugins]\nInstancePolicy = "shared"\n', key: 'Plugins.InstancePolicy', says: [/one of/, /shared/], fromFile: true },
       { name: 'negative MinWorkers', toml: '[Plugins]\nMinWorkers = -1\n', key: 'Plugins.MinWorkers', says: [/whole number/], fromFile: true },
       { name: 'zero call timeout', toml: '[Plugins]\nCallTimeout = 0\n', key: 'Plugins.CallTimeout', says: [/greater than 0/], fromFile: true },
       { name: 'negative call timeout', toml: '[Plugins]\nCallTimeout = "-5s"\n', key: 'Plugins.CallTimeout', says: [/greater than 0/], fromFile: true },

@@ -7,7 +7,8 @@ const toolkit = wabt();
 
 /** Compiles WebAssembly text at test time, so a fixture's source and binary cannot drift. */
 export async function watToWasm(text: string, name = 'fixture.wat'): Promise<Uint8Array> {
-  const module = (await toolkit).parseWat(name, text, {});
+  // threads: atomic instructions, which Node runs (the other proposals wabt enables by default).
+  const module = (await toolkit).parseWat(name, text, { threads: true });
   try {
     return module.toBinary({}).buffer;
   } finally {

@@ -1,0 +1,87 @@
+/**
+ * Starting the bench's child processes: servers (bare grpc-js or the sidecar) and the load
+ * client, each in its own process so /proc can tell their CPU apart.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import type { LoadRequest, LoadResult, ServerReady, SidecarProcessOptions } from './child-messages';
+import { cpuSeconds, rssBytes } from './proc-stats';
+
+export interface ServerProcess {
+  readonly name: string;
+  readonly pid: number;
+  readonly port: number;
+  /** Milliseconds from spawning the process to its ready message (every plugin loaded). */
+  readonly startMs: number;
+  close(): Promise<void>;
+}
+
+function startServer(name: string, script: string, args: string[]): Promise<ServerProcess> {
+  const started = performance.now();
+  const child = fork(path.join(__dirname, script), args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  return new Promise((resolve, reject) => {
+    const exited = (code: number | null) => reject(new Error(`${name} exited with code ${code} before it was ready`));
+    child.once('exit', exited);
+    child.once('message', (message: ServerReady) => {
+      child.off('exit', exited);
+      resolve({ name, pid: child.pid as number, port: message.port, startMs: performance.now() - started, close: () => stop(child) });
+    });
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.send({ type: 'close' });
+    // A server that does not close within 10 s is killed: the bench must end.
+    setTimeout(() => child.kill('SIGKILL'), 10_000).unref();
+  });
+}
+
+/** A grpc-js server with the same service definition that answers without any plugin. */
+export const startBareServer = (): Promise<ServerProcess> => startServer('grpc-js, no plugin', 'bare-server.js', []);
+
+/** The sidecar serving the given plugins folder. */
+export const startSidecarServer = (options: SidecarProcessOptions, name = 'sidecar'): Promise<ServerProcess> =>
+  startServer(name, 'sidecar-server.js', [JSON.stringify(options)]);
+
+/** One measured run against a server: what the client saw and what the server's process used. */
+export interface ServerRun {
+  readonly server: string;
+  readonly load: LoadResult;
+  /** Server CPU (all threads, user + system) per call, microseconds. */
+  readonly cpuPerCall: number;
+  readonly rssBytes: number;
+}
+
+/** The load generator process. */
+export class LoadClient {
+  private readonly child = fork(path.join(__dirname, 'load-client.js'), [], { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  private nextId = 1;
+
+  /** Runs `calls` calls at `concurrency` against the server; rejects if any call failed. */
+  async run(server: ServerProcess, concurrency: number, calls: number): Promise<ServerRun> {
+    const cpuBefore = cpuSeconds(server.pid);
+    const load = await this.request({ type: 'run', id: this.nextId++, port: server.port, concurrency, calls });
+    const cpuPerCall = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / calls;
+    if (load.errors > 0) throw new Error(`${server.name}: ${load.errors} of ${calls} calls failed, e.g. ${load.firstError}`);
+    return { server: server.name, load, cpuPerCall, rssBytes: rssBytes(server.pid) };
+  }
+
+  close(): void {
+    this.child.disconnect();
+  }
+
+  private request(job: LoadRequest): Promise<LoadResult> {
+    return new Promise((resolve, reject) => {
+      const exited = (code: number | null) => reject(new Error(`the load client exited with code ${code}`));
+      this.child.once('exit', exited);
+      this.child.once('message', (result: LoadResult) => {
+        this.child.off('exit', exited);
+        resolve(result);
+      });
+      this.child.send(job);
+    });
+  }
+}

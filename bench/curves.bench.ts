@@ -1,0 +1,110 @@
+/**
+ * Goal 2 and the per-call cost curves of a fresh instance: Sandbox.call (hand-off to a pool
+ * worker, fresh instance, call, reply) on generated modules that each vary one knob of the
+ * small one, then a Go-sized module with all of them. Every figure is read against the 17 KB
+ * fixture measured in the same run.
+ */
+import { ArtistBiographyRequest } from '../generated/ts/api';
+import { Sandbox, type LoadedModule } from '../src/runtime';
+import { EXPORT, type BenchContext } from './context';
+import { generatePlugin, GO_SIZED, SMALL, type PluginShape } from './generated-plugins';
+import { heading, measure, median, row, type Stats } from './measure';
+
+const REQUEST = ArtistBiographyRequest.encode({ id: '', name: 'bench', mbid: '' }).finish();
+
+interface Curve {
+  readonly title: string;
+  readonly points: ReadonlyArray<readonly [string, PluginShape | 'fixture']>;
+}
+
+const CURVES: readonly Curve[] = [
+  {
+    title: 'module size (code only: filler functions never called)',
+    points: [
+      ['17 KB fixture (AssemblyScript)', 'fixture'],
+      ['1 MB generated', { ...SMALL, fillerFunctions: 5_000, fillerBodyBytes: 200 }],
+      ['4 MB generated', { ...SMALL, fillerFunctions: 20_000, fillerBodyBytes: 200 }],
+    ],
+  },
+  {
+    title: 'function table entries (one active element segment, distinct functions)',
+    points: [
+      ['0 entries', SMALL],
+      ['1,000 entries', { ...SMALL, fillerFunctions: 1_000, fillerBodyBytes: 8, tableEntries: 1_000 }],
+      ['20,000 entries', { ...SMALL, fillerFunctions: 20_000, fillerBodyBytes: 8, tableEntries: 20_000 }],
+    ],
+  },
+  {
+    title: 'initial memory',
+    points: [
+      ['1 page', SMALL],
+      ['16 pages (1 MiB)', { ...SMALL, memoryPages: 16 }],
+      ['256 pages (16 MiB), no data', { ...SMALL, memoryPages: 256 }],
+      ['256 pages, 1.5 MB data segment', { ...SMALL, memoryPages: 256, dataBytes: 1_500_000 }],
+    ],
+  },
+  {
+    title: '_initialize work (heap bytes written from a random seed)',
+    points: [
+      ['none', SMALL],
+      ['256 KB', { ...SMALL, memoryPages: 8, initBytes: 256 * 1024 }],
+    ],
+  },
+  {
+    title: 'response size',
+    points: [
+      ['1 KB', { ...SMALL, responseBytes: 1_000 }],
+      ['100 KB', { ...SMALL, responseBytes: 100_000 }],
+      ['1 MB', { ...SMALL, responseBytes: 1_000_000 }],
+    ],
+  },
+];
+
+/** Calls per measurement: fewer for the expensive shapes, so the section stays within a minute. */
+function callsFor(shape: PluginShape | 'fixture', ctx: BenchContext): number {
+  const heavy = shape !== 'fixture' && (shape.memoryPages >= 256 || shape.tableEntries >= 20_000 || shape.fillerFunctions >= 20_000 || shape.responseBytes >= 1_000_000);
+  return ctx.calls(heavy ? 300 : 2_000, heavy ? 30 : 200);
+}
+
+export async function sandboxCurves(ctx: BenchContext): Promise<void> {
+  const sandbox = new Sandbox({ minWorkers: 2, maxWorkers: 2 });
+  const modules = new Map<string, LoadedModule>();
+  const load = async (label: string, shape: PluginShape | 'fixture') => {
+    let module = modules.get(label);
+    if (!module) {
+      module = await sandbox.load(label, shape === 'fixture' ? ctx.fixture : generatePlugin(shape));
+      modules.set(label, module);
+    }
+    return module;
+  };
+  const call = (module: LoadedModule) => () => sandbox.call(module, EXPORT, REQUEST, { timeoutMs: 60_000 });
+  try {
+    const fixture = await load('fixture', 'fixture');
+    const baseline = await measure('17 KB fixture (baseline)', callsFor('fixture', ctx), 1, call(fixture));
+    heading('Sandbox.call per-call curves, concurrency 1 (ratio: p50 over the 17 KB fixture in this run)');
+    row(baseline.name, baseline);
+    for (const curve of CURVES) {
+      console.log(`  ${curve.title}:`);
+      for (const [label, shape] of curve.points) {
+        const stats = await measure(`  ${label}`, callsFor(shape, ctx), 1, call(await load(label, shape)));
+        row(stats.name, stats, `   ${(stats.p50 / baseline.p50).toFixed(2)}x`);
+      }
+    }
+
+    const goBytes = generatePlugin(GO_SIZED);
+    heading(`Goal 2: a Go-sized module (${(goBytes.length / 1e6).toFixed(1)} MB, 20k table entries, 16 MiB memory, 1.5 MB data, 256 KB of _initialize work) vs the fixture, ABAB x${ctx.options.repeats}`);
+    const goSized = await sandbox.load('go-sized', goBytes);
+    const pairs: [Stats, Stats][] = [];
+    for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
+      const a = await measure('17 KB fixture', callsFor('fixture', ctx), 1, call(fixture));
+      const b = await measure('Go-sized', callsFor(GO_SIZED, ctx), 1, call(goSized));
+      row(`#${repeat + 1} ${a.name}`, a);
+      row(`#${repeat + 1} ${b.name}`, b);
+      pairs.push([a, b]);
+    }
+    console.log(`  Go-sized CPU per call / fixture: ${median(pairs.map(([a, b]) => b.cpuPerCall / a.cpuPerCall)).toFixed(2)}x`);
+    ctx.goals.add({ goal: '2 Go-sized per-call p50 / 17 KB fixture (Sandbox.call, c=1)', values: pairs.map(([a, b]) => b.p50 / a.p50), unit: 'x', limit: 3, direction: '<=' });
+  } finally {
+    await sandbox.close();
+  }
+}

@@ -1,0 +1,31 @@
+/**
+ * Start-up time (spawn to every plugin loaded and the server listening) and resident memory of
+ * the sidecar with 1, 10 and 100 plugins, each a copy of the fixture with its own bytes (so
+ * each is compiled), against a bare grpc-js server process started the same way.
+ */
+import { startBareServer, startSidecarServer, type ServerProcess } from './child-processes';
+import type { BenchContext } from './context';
+import { withTag } from './generated-plugins';
+import { heading, median, mib, num } from './measure';
+import { rssBytes } from './proc-stats';
+
+export async function startUp(ctx: BenchContext): Promise<void> {
+  heading(`Start-up to serving, and RSS once serving (median of ${ctx.options.repeats})`);
+  const report = async (name: string, start: () => Promise<ServerProcess>) => {
+    const times: number[] = [];
+    const rss: number[] = [];
+    for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
+      const server = await start();
+      times.push(server.startMs);
+      rss.push(rssBytes(server.pid));
+      await server.close();
+    }
+    console.log(`  ${name.padEnd(34)} start ${num(median(times), 7, 0)} ms   rss ${mib(median(rss))} MiB`);
+  };
+  await report('grpc-js, no plugin (baseline)', startBareServer);
+  for (const count of [1, 10, 100]) {
+    const plugins = Array.from({ length: count }, (_, k) => ({ id: `fixture-${String(k + 1).padStart(3, '0')}`, wasm: withTag(ctx.fixture, `copy-${k}`) }));
+    const pluginsFolder = ctx.folders.plugins(`startup-${count}`, plugins);
+    await report(`sidecar, ${count} plugin${count > 1 ? 's' : ''}`, () => startSidecarServer({ pluginsFolder, dataFolder: ctx.folders.folder(`startup-${count}-data`) }));
+  }
+}

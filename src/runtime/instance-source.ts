@@ -1,0 +1,116 @@
+/**
+ * Where the instance for a call comes from, per module and worker, under the instance policy:
+ *
+ * - `fresh` (the default): every call sees a fresh instance. A module whose state the host can
+ *   put back (recyclable-module.ts) keeps one instance that is restored after each call, off the
+ *   reply's path (recycled-instance.ts); any other module gets a new instance per call.
+ * - `pooled` (opt-in, as released Navidrome v0.57-v0.59 did): the instance is kept as the call
+ *   left it, so a call can see what earlier calls wrote. It is dropped after a failed call and
+ *   after a minute unused.
+ */
+import { CallTracker, RecycledInstance, trackingImports, type RecyclableModule } from './recycled-instance';
+import type { StartFunction } from './start-function';
+
+/** Makes `exports` the current instance of the call and runs `start` in it, if given. */
+export type BindInstance = (exports: WebAssembly.Exports, start: StartFunction | undefined) => void;
+
+export type InstancePolicy = 'fresh' | 'pooled';
+
+/** A pooled instance unused this long is dropped (Navidrome's pool TTL). */
+const POOLED_TTL_MS = 60_000;
+
+export interface CompiledGuest {
+  readonly module: WebAssembly.Module;
+  /** Set when the module's state can be put back between calls. */
+  readonly recycle?: Omit<RecyclableModule, 'module'>;
+}
+
+export class InstanceSource {
+  private recycled: RecycledInstance | undefined;
+  private pooled: { exports: WebAssembly.Exports; lastUsed: number } | undefined;
+  /** Set after a call on the recycled instance: it must be restored before the next one. */
+  private used = false;
+  private recyclable: boolean;
+  /** The start function may run ahead of calls (until it once reached an import it may not call then). */
+  private ahead = true;
+
+  constructor(
+    private readonly guest: CompiledGuest,
+    private readonly imports: WebAssembly.Imports,
+    private readonly tracked: { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } | undefined,
+    private readonly policy: InstancePolicy,
+    /** The module's start function, decided once (start-function.ts). */
+    private readonly start: StartFunction | undefined,
+  ) {
+    this.recyclable = policy === 'fresh' && guest.recycle !== undefined && tracked !== undefined;
+  }
+
+  /**
+   * The instance for one call, bound through `bind` (which also runs the start function where
+   * the call needs it).
+   */
+  acquire(bind: BindInstance): WebAssembly.Exports {
+    if (this.policy === 'pooled') return this.acquirePooled(bind);
+    if (!this.recyclable || !this.tracked || !this.guest.recycle) {
+      const { exports } = new WebAssembly.Instance(this.guest.module, this.imports);
+      bind(exports, this.start);
+      return exports;
+    }
+    this.tidy(bind);
+    if (!this.recycled) {
+      const start = this.start;
+      const made = RecycledInstance.create({ module: this.guest.module, ...this.guest.recycle }, this.tracked.imports, this.tracked.tracker, start && ((exports) => bind(exports, start)));
+      if (made === 'not-recyclable') {
+        // The wasm start section called an import: each instance may differ, so none is kept.
+        this.recyclable = false;
+        return this.acquire(bind);
+      }
+      this.recycled = made;
+      bind(made.exports, undefined); // the start function, where there is one, ran in create
+    } else bind(this.recycled.exports, this.recycled.startEachCall && !this.recycled.takePrepared() ? this.start : undefined);
+    this.used = true;
+    return this.recycled.exports;
+  }
+
+  /** After a call: a failed call's instance is never used again. */
+  finish(succeeded: boolean): void {
+    if (succeeded) return;
+    this.recycled = undefined;
+    this.pooled = undefined;
+    this.used = false;
+    this.tracked?.tracker.clear();
+  }
+
+  /**
+   * Restores the recycled instance after a call and, where the start function runs per call,
+   * runs it for the next one; done once the reply is on its way, so neither is on its path.
+   */
+  tidy(bind: BindInstance): void {
+    if (!this.used || !this.recycled) return;
+    this.used = false;
+    if (!this.recycled.restore()) return void (this.recycled = undefined); // its memory grew
+    if (!this.recycled.startEachCall || !this.ahead) return;
+    const prepared = this.recycled.prepare((exports) => bind(exports, this.start));
+    if (prepared === 'discard') this.recycled = undefined;
+    this.ahead = prepared === true;
+  }
+
+  private acquirePooled(bind: BindInstance): WebAssembly.Exports {
+    const now = Date.now();
+    if (this.pooled && now - this.pooled.lastUsed < POOLED_TTL_MS) {
+      this.pooled.lastUsed = now;
+      bind(this.pooled.exports, undefined);
+      return this.pooled.exports;
+    }
+    const { exports } = new WebAssembly.Instance(this.guest.module, this.imports);
+    bind(exports, this.start);
+    this.pooled = { exports, lastUsed: now };
+    return exports;
+  }
+}
+
+/** The tracked import object of a worker, built once around its plain one. */
+export function trackedImports(imports: WebAssembly.Imports): { imports: WebAssembly.Imports; tracker: CallTracker } {
+  const tracker = new CallTracker();
+  return { imports: trackingImports(imports, tracker), tracker };
+}

@@ -1,0 +1,205 @@
+/**
+ * How the pool hands a job to a worker and gets the reply back: one SharedArrayBuffer slot per
+ * worker, written in place and signalled with Atomics, instead of a structured-clone message
+ * each way (issue 10: MessagePort hand-off cost 51-69 us of worker time and 62-69 us of main
+ * thread time per call). Both ends live here so the writer and reader cannot drift apart.
+ *
+ *   Int32 word  0        1        2        3        4        5        6
+ *             +--------+--------+--------+--------+--------+--------+--------+-----------------+
+ *             | STATE  | ID     | KIND   | VALUE  | LENGTH | PRINTED| MAIL   | payload ...     |
+ *             +--------+--------+--------+--------+--------+--------+--------+-----------------+
+ *
+ * STATE is IDLE, JOB (the pool wrote a job: the worker's turn) or REPLY (the worker wrote its
+ * reply: the pool's turn), or CLOSED. A job's KIND is RPC or VERSION, VALUE the index of its
+ * target (module, plugin, export) in the table the pool sent the worker, and the payload its
+ * input (LENGTH bytes). A reply's KIND is OUTPUT (payload: LENGTH bytes of output, then PRINTED
+ * bytes of what the guest printed, as JSON), VERSION or ERROR (payload: the error and what was
+ * printed, as JSON). A job or reply that does not
+ * fit the payload travels as a message on the worker's port instead and KIND has the PORTED
+ * bit: the message is posted before STATE changes, so it is there when the other side looks.
+ * A VERSION reply's value is a float64 at the start of the payload (an i64 from the guest).
+ * MAIL asks a waiting worker to read its port (a module was added or dropped) without a job.
+ *
+ * The worker blocks in Atomics.wait (it has nothing else to do); the pool waits with
+ * Atomics.waitAsync so the main thread keeps serving.
+ */
+
+import type { ErrorData } from '../errors';
+import type { GuestOutput } from './guest-context';
+import type { FromWorker } from './protocol';
+
+export const STATE = 0;
+const ID = 1;
+const KIND = 2;
+const VALUE = 3;
+const LENGTH = 4;
+const PRINTED = 5;
+const MAIL = 6;
+const HEADER_BYTES = 32;
+
+export const IDLE = 0;
+export const JOB = 1;
+export const REPLY = 2;
+export const CLOSED = 3;
+
+export const KIND_RPC = 1;
+export const KIND_VERSION = 2;
+export const KIND_OUTPUT = 3;
+export const KIND_ERROR = 4;
+export const PORTED = 0x100;
+
+/** Default payload size: requests and most responses are a few KB; larger ones take the port. */
+export const DEFAULT_SLOT_CAPACITY = 256 * 1024;
+
+export function createSlotBuffer(capacity = DEFAULT_SLOT_CAPACITY): SharedArrayBuffer {
+  return new SharedArrayBuffer(HEADER_BYTES + capacity);
+}
+
+const utf8 = new TextEncoder();
+const fromUtf8 = new TextDecoder();
+
+class Slot {
+  readonly header: Int32Array;
+  readonly payload: Uint8Array;
+
+  constructor(buffer: SharedArrayBuffer) {
+    this.header = new Int32Array(buffer, 0, HEADER_BYTES / 4);
+    this.payload = new Uint8Array(buffer, HEADER_BYTES);
+  }
+
+  protected publish(state: number): void {
+    Atomics.store(this.header, STATE, state);
+    Atomics.notify(this.header, STATE);
+  }
+}
+
+/** A job as the worker reads it; `input` is a view of the slot, valid until the reply. */
+export interface SlotJob {
+  readonly id: number;
+  readonly kind: number;
+  readonly target: number;
+  readonly input: Uint8Array;
+}
+
+/** A reply as the pool reads it. */
+export type SlotReply = FromWorker;
+
+/** The pool's end. */
+export class PoolSlot extends Slot {
+  /**
+   * Writes a job; `post` sends it on the port instead when its input does not fit.
+   */
+  send(id: number, kind: number, target: number, input: Uint8Array, post: () => void): void {
+    const h = this.header;
+    h[ID] = id;
+    h[VALUE] = target;
+    if (input.length <= this.payload.length) {
+      this.payload.set(input);
+      h[KIND] = kind;
+      h[LENGTH] = input.length;
+    } else {
+      post();
+      h[KIND] = kind | PORTED;
+    }
+    this.publish(JOB);
+  }
+
+  /** Asks the worker to read its port, waking it if it waits. */
+  mail(): void {
+    Atomics.store(this.header, MAIL, 1);
+    Atomics.notify(this.header, STATE);
+  }
+
+  /** Resolves when the worker has replied; false if the slot was closed first. */
+  async replied(): Promise<boolean> {
+    for (;;) {
+      const state = Atomics.load(this.header, STATE);
+      if (state === REPLY) return true;
+      if (state === CLOSED) return false;
+      const waiting = Atomics.waitAsync(this.header, STATE, state);
+      if (waiting.async) await waiting.value;
+    }
+  }
+
+  /** Reads the reply and frees the slot; `ported` takes the reply from the port. */
+  take(ported: () => SlotReply): SlotReply {
+    const h = this.header;
+    const kind = h[KIND];
+    const id = h[ID];
+    Atomics.store(h, STATE, IDLE);
+    if (kind & PORTED) return ported();
+    if (kind === KIND_VERSION) return { id, version: new Float64Array(this.payload.buffer, this.payload.byteOffset, 1)[0] };
+    const length = h[LENGTH];
+    if (kind === KIND_ERROR) {
+      const { error, printed } = JSON.parse(fromUtf8.decode(this.payload.slice(0, length))) as { error: ErrorData; printed?: GuestOutput };
+      return { id, error, printed };
+    }
+    const output = this.payload.slice(0, length);
+    const printedLength = h[PRINTED];
+    return { id, output, printed: printedLength > 0 ? (JSON.parse(fromUtf8.decode(this.payload.slice(length, length + printedLength))) as GuestOutput) : undefined };
+  }
+
+  /** Wakes anything waiting on the slot for good (the worker is gone). */
+  close(): void {
+    this.publish(CLOSED);
+  }
+}
+
+/** The worker's end. */
+export class WorkerSlot extends Slot {
+  /**
+   * Blocks until there is a job, reading mail through `readMail` whenever asked. It does not spin
+   * before sleeping: a worker is done before the main thread has read its reply, so polling
+   * for the next job burned worker CPU without shortening the wait (issue 10's bench).
+   */
+  next(readMail: () => void): SlotJob | undefined {
+    const h = this.header;
+    for (;;) {
+      if (Atomics.exchange(h, MAIL, 0) === 1) readMail();
+      const state = Atomics.load(h, STATE);
+      if (state === JOB) return { id: h[ID], kind: h[KIND], target: h[VALUE], input: this.payload.subarray(0, h[LENGTH]) };
+      if (state === CLOSED) return undefined;
+      Atomics.wait(h, STATE, state);
+    }
+  }
+
+  replyOutput(id: number, output: Uint8Array, printed: GuestOutput | undefined, post: () => void): void {
+    const h = this.header;
+    const text = printed ? utf8.encode(JSON.stringify(printed)) : undefined;
+    h[ID] = id;
+    if (output.length + (text?.length ?? 0) <= this.payload.length) {
+      this.payload.set(output);
+      if (text) this.payload.set(text, output.length);
+      h[KIND] = KIND_OUTPUT;
+      h[LENGTH] = output.length;
+      h[PRINTED] = text?.length ?? 0;
+    } else {
+      post();
+      h[KIND] = KIND_OUTPUT | PORTED;
+    }
+    this.publish(REPLY);
+  }
+
+  replyVersion(id: number, version: number): void {
+    const h = this.header;
+    h[ID] = id;
+    h[KIND] = KIND_VERSION;
+    new Float64Array(this.payload.buffer, this.payload.byteOffset, 1)[0] = version;
+    this.publish(REPLY);
+  }
+
+  replyError(id: number, error: ErrorData, printed: GuestOutput | undefined, post: () => void): void {
+    const h = this.header;
+    const json = utf8.encode(JSON.stringify({ error, printed }));
+    h[ID] = id;
+    if (json.length <= this.payload.length) {
+      this.payload.set(json);
+      h[KIND] = KIND_ERROR;
+      h[LENGTH] = json.length;
+    } else {
+      post();
+      h[KIND] = KIND_ERROR | PORTED;
+    }
+    this.publish(REPLY);
+  }
+}

@@ -1,0 +1,405 @@
+/**
+ * Decides at load whether instances of a module can be recycled between calls without the guest
+ * being able to tell, and writes the variant of the module that allows it.
+ *
+ * An instance's state is its linear memory, its mutable globals, its tables and which passive
+ * segments it has dropped (core spec 4.2). The variant
+ * - exports every mutable global (`ndphost.global.<index>`), so the worker can put its value back;
+ * - records which 64 KiB pages the guest writes: every store (plain, SIMD lane, atomic) first
+ *   calls an added function that sets the page's bit in one of the added i64 globals
+ *   (`ndphost.dirty.<k>`, 64 pages each), and memory.fill/copy/init mark their destination
+ *   range. The bits live in globals, not memory, so guest code cannot clear them: the original
+ *   module was validated without these globals, so none of its instructions can name them.
+ * Tables and dropped segments are not restored: a module whose code can change them
+ * (table.set/grow/fill/copy/init, data.drop, elem.drop) is not recycled, nor one that imports
+ * state (globals, tables, memories), shares its memory, has more than one memory, or holds a
+ * global JavaScript cannot read back (v128). Those keep a fresh instance per call.
+ */
+import { leb128 as u32, Reader } from './wasm-sections';
+import { decodeInstruction, F32, F64, I32, I64, last, V128, type CodeEffects, type MemoryWrite } from './wasm-code';
+
+const SECTION_TYPE = 1;
+const SECTION_IMPORT = 2;
+const SECTION_FUNCTION = 3;
+const SECTION_MEMORY = 5;
+const SECTION_GLOBAL = 6;
+const SECTION_EXPORT = 7;
+const SECTION_CODE = 10;
+const KIND_FUNCTION = 0;
+const KIND_GLOBAL = 3;
+const SHARED = 0x02;
+const HAS_MAXIMUM = 0x01;
+/** Pages per dirty-bit global. */
+export const PAGES_PER_GLOBAL = 64;
+const MAX_PAGES = 65536;
+
+export const GLOBAL_EXPORT_PREFIX = 'ndphost.global.';
+export const DIRTY_EXPORT_PREFIX = 'ndphost.dirty.';
+export const LAST_PAGE_EXPORT = 'ndphost.dirty.last';
+
+export type RecycleAnalysis =
+  | {
+      readonly recyclable: true;
+      readonly bytes: Uint8Array<ArrayBuffer>;
+      /** Export names of the module's mutable globals, to restore. */
+      readonly globalExports: readonly string[];
+      /** Export names of the dirty-page globals, page k*64..k*64+63 in the k-th. */
+      readonly dirtyExports: readonly string[];
+      /** Export name of the page marked last (-1: none), to reset with the dirty pages. */
+      readonly lastPageExport: string;
+    }
+  | { readonly recyclable: false; readonly reason: string };
+
+interface Section {
+  readonly id: number;
+  /** Payload range. */
+  readonly start: number;
+  readonly end: number;
+}
+
+// ---- encoding ------------------------------------------------------------------------------
+
+function s32(value: number): number[] {
+  let v = value | 0;
+  const out: number[] = [];
+  for (;;) {
+    const byte = v & 0x7f;
+    v >>= 7;
+    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function name(text: string): number[] {
+  const bytes = new TextEncoder().encode(text);
+  return [...u32(bytes.length), ...bytes];
+}
+
+/** Growable output, so 4 MB of code is not built from arrays of numbers. */
+class Output {
+  private buffer: Uint8Array;
+  length = 0;
+
+  constructor(capacity = 256) {
+    this.buffer = new Uint8Array(capacity);
+  }
+
+  private reserve(extra: number): void {
+    if (this.length + extra <= this.buffer.length) return;
+    let size = this.buffer.length * 2;
+    while (size < this.length + extra) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buffer.subarray(0, this.length));
+    this.buffer = next;
+  }
+
+  put(bytes: ArrayLike<number>): void {
+    this.reserve(bytes.length);
+    this.buffer.set(bytes, this.length);
+    this.length += bytes.length;
+  }
+
+  bytes(): Uint8Array<ArrayBuffer> {
+    return this.buffer.slice(0, this.length);
+  }
+}
+
+// ---- instruction sequences -----------------------------------------------------------------
+
+const op = {
+  block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e, return: 0x0f, call: 0x10,
+  localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24,
+  i32Const: 0x41, i64Const: 0x42, i32Eqz: 0x45, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b,
+  i32Add: 0x6a, i32Sub: 0x6b, i32Or: 0x72, i32ShrU: 0x76, i64Or: 0x84, i64Shl: 0x86, i64ExtendI32U: 0xad,
+} as const;
+const EMPTY = 0x40;
+
+/** Locals added to every function that writes memory, after its own. */
+interface Scratch {
+  readonly address: number;
+  /** The effective address (address + offset) of a store. */
+  readonly effective: number;
+  readonly values: Readonly<Record<number, readonly [number, number]>>;
+  /** The length operand of a bulk write. */
+  readonly count: number;
+}
+
+const SCRATCH_LOCALS: ReadonlyArray<readonly [number, number]> = [[5, I32], [2, I64], [1, F32], [1, F64], [1, V128]];
+
+function scratchAt(base: number): Scratch {
+  return {
+    address: base,
+    values: { [I32]: [base + 1, base + 2], [I64]: [base + 5, base + 6], [F32]: [base + 7, base + 7], [V128]: [base + 9, base + 9], [F64]: [base + 8, base + 8] },
+    count: base + 3,
+    effective: base + 4,
+  };
+}
+
+/**
+ * What runs before a memory write: save the operands, mark the pages, push them back. A store
+ * is marked inline when it lands in the page marked last (a global): a call per store would
+ * cost ~10 ns, several times the store itself.
+ */
+function beforeWrite(write: MemoryWrite, scratch: Scratch, mark: number, markRange: number, lastGlobal: number): number[] {
+  const a = scratch.address;
+  if (write.kind === 'range') {
+    const [x] = scratch.values[I32];
+    const n = scratch.count;
+    return [op.localSet, ...u32(n), op.localSet, ...u32(x), op.localTee, ...u32(a), op.localGet, ...u32(n), op.call, ...u32(markRange), op.localGet, ...u32(a), op.localGet, ...u32(x), op.localGet, ...u32(n)];
+  }
+  const [v1, v2] = scratch.values[write.type];
+  const save = write.kind === 'cmpxchg' ? [op.localSet, ...u32(v2), op.localSet, ...u32(v1)] : [op.localSet, ...u32(v1)];
+  const restore = write.kind === 'cmpxchg' ? [op.localGet, ...u32(v1), op.localGet, ...u32(v2)] : [op.localGet, ...u32(v1)];
+  const e = u32(scratch.effective);
+  const last = u32(lastGlobal);
+  return [
+    ...save, op.localTee, ...u32(a), op.i32Const, ...s32(write.offset), op.i32Add, op.localTee, ...e,
+    // if (e >> 16 != last || (e + 15) >> 16 != last) mark(e)
+    op.i32Const, 16, op.i32ShrU, op.globalGet, ...last, op.i32Ne,
+    op.localGet, ...e, op.i32Const, 15, op.i32Add, op.i32Const, 16, op.i32ShrU, op.globalGet, ...last, op.i32Ne,
+    op.i32Or, op.if, EMPTY, op.localGet, ...e, op.call, ...u32(mark), op.end,
+    op.localGet, ...u32(a), ...restore,
+  ];
+}
+
+/** mark_page(page): sets the page's bit in dirty global `first + page / 64`; pages past the last global are ignored. */
+function markPageBody(firstGlobal: number, globals: number): number[] {
+  const body: number[] = [0x00]; // no locals
+  for (let k = 0; k <= globals; k++) body.push(op.block, EMPTY);
+  body.push(op.localGet, 0, op.i32Const, ...s32(6), op.i32ShrU, op.brTable, ...u32(globals));
+  for (let k = 0; k < globals; k++) body.push(...u32(k));
+  body.push(...u32(globals));
+  for (let k = 0; k < globals; k++) {
+    const g = u32(firstGlobal + k);
+    body.push(op.end, op.globalGet, ...g, op.i64Const, 1, op.localGet, 0, op.i64ExtendI32U, op.i64Shl, op.i64Or, op.globalSet, ...g, op.return);
+  }
+  body.push(op.end, op.end);
+  return body;
+}
+
+/**
+ * mark(effective address): the pages of the first and the last byte a 16-byte-or-smaller access
+ * can touch; the first becomes the page marked last.
+ */
+function markBody(markPage: number, lastGlobal: number): number[] {
+  const ea = 0;
+  return [
+    0x00,
+    op.localGet, ea, op.i32Const, 16, op.i32ShrU, op.globalSet, ...u32(lastGlobal),
+    op.localGet, ea, op.i32Const, 16, op.i32ShrU, op.call, ...u32(markPage),
+    op.localGet, ea, op.i32Const, 15, op.i32Add, op.i32Const, 16, op.i32ShrU,
+    op.localGet, ea, op.i32Const, 16, op.i32ShrU, op.i32Ne,
+    op.if, EMPTY, op.localGet, ea, op.i32Const, 15, op.i32Add, op.i32Const, 16, op.i32ShrU, op.call, ...u32(markPage), op.end,
+    op.end,
+  ];
+}
+
+/** mark_range(destination, length): every page of a bulk write; pages past `lastPage` are ignored. */
+function markRangeBody(markPage: number, lastPage: number): number[] {
+  const page = 2;
+  const last = 3;
+  return [
+    0x01, 0x02, I32,
+    op.localGet, 1, op.i32Eqz, op.if, EMPTY, op.return, op.end,
+    op.localGet, 0, op.i32Const, 16, op.i32ShrU, op.localSet, page,
+    // last = (destination + length - 1) >> 16; a range that wraps past 4 GiB traps anyway: mark to the end.
+    op.localGet, 0, op.localGet, 1, op.i32Add, op.i32Const, 1, op.i32Sub, op.localTee, last, op.localGet, 0, op.i32LtU,
+    op.if, I32, op.i32Const, ...s32(lastPage), op.else, op.localGet, last, op.i32Const, 16, op.i32ShrU, op.end, op.localSet, last,
+    op.localGet, last, op.i32Const, ...s32(lastPage), op.i32GtU, op.if, EMPTY, op.i32Const, ...s32(lastPage), op.localSet, last, op.end,
+    op.block, EMPTY, op.loop, EMPTY,
+    op.localGet, page, op.localGet, last, op.i32GtU, op.brIf, 1,
+    op.localGet, page, op.call, ...u32(markPage),
+    op.localGet, page, op.i32Const, 1, op.i32Add, op.localSet, page,
+    op.br, 0, op.end, op.end,
+    op.end,
+  ];
+}
+
+// ---- analysis and rewrite ------------------------------------------------------------------
+
+/** Analyses a module (already accepted by WebAssembly.compile) and writes its recyclable variant. */
+export function analyseForRecycling(bytes: Uint8Array): RecycleAnalysis {
+  try {
+    return rewrite(bytes);
+  } catch (error) {
+    if (error instanceof NotRecyclable) return { recyclable: false, reason: error.message };
+    if (error instanceof RangeError) return { recyclable: false, reason: `its code cannot be read by the host (${error.message})` };
+    throw error;
+  }
+}
+
+class NotRecyclable extends Error {}
+
+function rewrite(bytes: Uint8Array): RecycleAnalysis {
+  const sections: Section[] = [];
+  const typeParams: number[] = [];
+  const functionTypes: number[] = [];
+  let importedFunctions = 0;
+  let definedGlobals = 0;
+  const mutableGlobals: number[] = [];
+  let maximumPages = MAX_PAGES;
+  let hasMemory = false;
+
+  const reader = new Reader(bytes, 8);
+  while (reader.offset < bytes.length) {
+    const id = reader.byte();
+    const size = reader.u32();
+    const section: Section = { id, start: reader.offset, end: reader.offset + size };
+    sections.push(section);
+    reader.offset = section.end;
+    const c = new Reader(bytes.subarray(0, section.end), section.start);
+    if (id === SECTION_TYPE) {
+      for (let n = c.u32(); n > 0; n--) {
+        if (c.byte() !== 0x60) throw new NotRecyclable('it has a type that is not a function type');
+        const params = c.u32();
+        c.skip(params);
+        typeParams.push(params);
+        c.skip(c.u32());
+      }
+    } else if (id === SECTION_IMPORT) {
+      for (let n = c.u32(); n > 0; n--) {
+        c.skip(c.u32());
+        c.skip(c.u32());
+        if (c.byte() !== KIND_FUNCTION) throw new NotRecyclable('it imports state (a table, memory or global)');
+        c.u32();
+        importedFunctions++;
+      }
+    } else if (id === SECTION_FUNCTION) {
+      for (let n = c.u32(); n > 0; n--) functionTypes.push(c.u32());
+    } else if (id === SECTION_MEMORY) {
+      const count = c.u32();
+      if (count > 1) throw new NotRecyclable('it has more than one memory');
+      if (count === 1) {
+        hasMemory = true;
+        const flags = c.byte();
+        if (flags & SHARED) throw new NotRecyclable('its memory is shared');
+        c.u32();
+        if (flags & HAS_MAXIMUM) maximumPages = c.u32();
+      }
+    } else if (id === SECTION_GLOBAL) {
+      for (let n = c.u32(); n > 0; n--, definedGlobals++) {
+        const type = c.byte();
+        const mutable = c.byte() === 1;
+        const effects: CodeEffects = { mutatesTables: false, dropsSegments: false };
+        do decodeInstruction(c, effects);
+        while (last.op !== op.end);
+        if (mutable && type === V128) throw new NotRecyclable('it has a mutable v128 global, which JavaScript cannot read back');
+        if (mutable) mutableGlobals.push(definedGlobals);
+      }
+    }
+  }
+  if (!hasMemory) throw new NotRecyclable('it has no memory of its own');
+  if (!sections.some((s) => s.id === SECTION_EXPORT)) throw new NotRecyclable('it exports nothing');
+
+  const dirtyGlobals = Math.ceil(maximumPages / PAGES_PER_GLOBAL);
+  const lastTrackedPage = dirtyGlobals * PAGES_PER_GLOBAL - 1;
+  const definedFunctions = functionTypes.length;
+  const typeMarkPage = typeParams.length;
+  const typeMark = typeParams.length + 1;
+  const markPage = importedFunctions + definedFunctions;
+  const mark = markPage + 1;
+  const markRange = markPage + 2;
+  const globalExports = mutableGlobals.map((index) => `${GLOBAL_EXPORT_PREFIX}${index}`);
+  const dirtyExports = Array.from({ length: dirtyGlobals }, (_, k) => `${DIRTY_EXPORT_PREFIX}${k}`);
+
+  const out = new Output(bytes.length + 65536);
+  out.put(bytes.subarray(0, 8));
+  const emit = (id: number, payload: Output | ArrayLike<number>) => {
+    const body = payload instanceof Output ? payload.bytes() : payload;
+    out.put([id, ...u32(body.length)]);
+    out.put(body);
+  };
+  /** A vector section with `extra` entries appended after the original ones. */
+  const extended = (section: Section | undefined, extraCount: number, extra: ArrayLike<number>) => {
+    const payload = new Output();
+    if (section) {
+      const c = new Reader(bytes.subarray(0, section.end), section.start);
+      const count = c.u32();
+      payload.put(u32(count + extraCount));
+      payload.put(bytes.subarray(c.offset, section.end));
+    } else payload.put(u32(extraCount));
+    payload.put(extra);
+    return payload;
+  };
+  const globalSection = sections.find((s) => s.id === SECTION_GLOBAL);
+  const lastGlobal = definedGlobals + dirtyGlobals;
+  const newGlobals = [...Array.from({ length: dirtyGlobals }, () => [I64, 0x01, op.i64Const, 0x00, op.end]).flat(), I32, 0x01, op.i32Const, 0x7f, op.end];
+
+  for (const section of sections) {
+    if (section.id === SECTION_TYPE) emit(SECTION_TYPE, extended(section, 2, [0x60, 1, I32, 0, 0x60, 2, I32, I32, 0]));
+    else if (section.id === SECTION_FUNCTION) emit(SECTION_FUNCTION, extended(section, 3, [...u32(typeMarkPage), ...u32(typeMarkPage), ...u32(typeMark)]));
+    else if (section.id === SECTION_GLOBAL) emit(SECTION_GLOBAL, extended(section, dirtyGlobals + 1, newGlobals));
+    else if (section.id === SECTION_EXPORT) {
+      // Without a global section of its own, the module gets one just before its exports.
+      if (!globalSection) emit(SECTION_GLOBAL, extended(undefined, dirtyGlobals + 1, newGlobals));
+      const added = [
+        ...mutableGlobals.flatMap((index, k) => [...name(globalExports[k]), KIND_GLOBAL, ...u32(index)]),
+        ...dirtyExports.flatMap((exportName, k) => [...name(exportName), KIND_GLOBAL, ...u32(definedGlobals + k)]),
+        ...name(LAST_PAGE_EXPORT), KIND_GLOBAL, ...u32(lastGlobal),
+      ];
+      emit(SECTION_EXPORT, extended(section, mutableGlobals.length + dirtyGlobals + 1, added));
+    } else if (section.id === SECTION_CODE) {
+      const payload = new Output(section.end - section.start + 65536);
+      const c = new Reader(bytes.subarray(0, section.end), section.start);
+      const count = c.u32();
+      if (count !== definedFunctions) throw new NotRecyclable('its code and function sections disagree');
+      payload.put(u32(count + 3));
+      for (let index = 0; index < count; index++) {
+        const sizeAt = c.offset;
+        const size = c.u32();
+        const end = c.offset + size;
+        payload.put(instrumentBody(bytes, c.offset, end, typeParams[functionTypes[index]], mark, markRange, lastGlobal) ?? bytes.subarray(sizeAt, end));
+        c.offset = end;
+      }
+      for (const body of [markPageBody(definedGlobals, dirtyGlobals), markBody(markPage, lastGlobal), markRangeBody(markPage, lastTrackedPage)]) {
+        payload.put(u32(body.length));
+        payload.put(body);
+      }
+      emit(SECTION_CODE, payload);
+    } else {
+      out.put([section.id, ...u32(section.end - section.start)]);
+      out.put(bytes.subarray(section.start, section.end));
+    }
+  }
+  if (!sections.some((s) => s.id === SECTION_CODE)) throw new NotRecyclable('it has no code');
+  return { recyclable: true, bytes: out.bytes(), globalExports, dirtyExports, lastPageExport: LAST_PAGE_EXPORT };
+}
+
+/** One function body with its size prefix; undefined when it writes no memory (it stays as is). */
+function instrumentBody(bytes: Uint8Array, start: number, end: number, params: number, mark: number, markRange: number, lastGlobal: number): Uint8Array | undefined {
+  const c = new Reader(bytes.subarray(0, end), start);
+  const groups = c.u32();
+  const groupsStart = c.offset;
+  let locals = 0;
+  for (let n = 0; n < groups; n++) {
+    locals += c.u32();
+    c.byte();
+  }
+  const localsEnd = c.offset;
+  const scratch = scratchAt(params + locals);
+  const code = new Output(end - start + 64);
+  let copied = localsEnd;
+  let writes = 0;
+  const effects: CodeEffects = { mutatesTables: false, dropsSegments: false };
+  while (c.offset < end) {
+    const at = c.offset;
+    const write = decodeInstruction(c, effects);
+    if (!write) continue;
+    writes++;
+    code.put(bytes.subarray(copied, at));
+    code.put(beforeWrite(write, scratch, mark, markRange, lastGlobal));
+    copied = at;
+  }
+  if (c.offset !== end) throw new RangeError('an instruction runs past the end of its function');
+  if (effects.mutatesTables) throw new NotRecyclable('its code can change a table');
+  if (effects.dropsSegments) throw new NotRecyclable('its code can drop a segment');
+  if (writes === 0) return undefined;
+  code.put(bytes.subarray(copied, end));
+  const header = [...u32(groups + SCRATCH_LOCALS.length), ...bytes.subarray(groupsStart, localsEnd), ...SCRATCH_LOCALS.flatMap(([count, type]) => [...u32(count), type])];
+  const body = new Output(header.length + code.length + 5);
+  body.put(u32(header.length + code.length));
+  body.put(header);
+  body.put(code.bytes());
+  return body.bytes();
+}

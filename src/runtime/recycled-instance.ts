@@ -1,0 +1,220 @@
+/**
+ * An instance kept by a worker between calls and put back, after each call, into the state a
+ * fresh instance has: the pages written since the restore point are copied back from its image,
+ * mutable globals get their values back, and a memory that grew means a new instance (memory
+ * cannot shrink). Tables and segments need nothing: the module was admitted only if its code
+ * cannot change them (recyclable-module.ts).
+ *
+ * Which pages were written: the guest's own stores set bits in the module's dirty globals; the
+ * host's writes (the request, a host function's reply, the WASI shim's out-parameters) are
+ * recorded by the import wrappers below from each import's arguments. An import whose writes
+ * are not known here makes the next restore compare every page with the image instead.
+ *
+ * The restore point is the state right after instantiation, or right after the module's start
+ * function (`_initialize`, or `_start` of a command module) when neither it nor the wasm start
+ * section called an import: code that reads no clock, no random bytes and no host reaches the
+ * same state every time, so restoring its result cannot be told apart from running it again.
+ * When the start function calls imports (Go's runtime reads random bytes and the clock), it runs
+ * again before every call, as in a fresh instance; when the wasm start section does, the module
+ * is not recycled.
+ */
+import { PAGES_PER_GLOBAL } from './recyclable-module';
+
+const PAGE = 65536;
+
+/** The guest-memory ranges each WASI function writes (its out-parameters), from its arguments. */
+const WASI_WRITES: Readonly<Record<string, (args: readonly number[]) => ReadonlyArray<readonly [number, number]>>> = {
+  args_get: () => [], // no arguments: nothing is written
+  environ_get: () => [],
+  args_sizes_get: ([count, size]) => [[count, 4], [size, 4]],
+  environ_sizes_get: ([count, size]) => [[count, 4], [size, 4]],
+  clock_res_get: ([, result]) => [[result, 8]],
+  clock_time_get: ([, , result]) => [[result, 8]],
+  fd_write: ([, , , written]) => [[written, 4]],
+  fd_read: ([, , , read]) => [[read, 4]],
+  fd_fdstat_get: ([, stat]) => [[stat, 24]],
+  fd_prestat_get: () => [], // EBADF: there are no preopens
+  random_get: ([buffer, length]) => [[buffer, length]],
+  poll_oneoff: ([, out, count, events]) => [[out, count * 32], [events, 4]],
+  sched_yield: () => [],
+  proc_exit: () => [],
+};
+
+/**
+ * What a start function may call when it runs ahead of a call, in the worker's idle time: imports
+ * whose effects stay inside the instance. Anything else (output, sleeping, exiting, host
+ * functions, which need the caller's identity) must happen during the call it belongs to.
+ */
+const AHEAD_OF_CALL = new Set(['args_get', 'environ_get', 'args_sizes_get', 'environ_sizes_get', 'clock_res_get', 'clock_time_get', 'random_get', 'fd_fdstat_get', 'fd_prestat_get', 'sched_yield']);
+
+/** Thrown into a start function running ahead of a call when it reaches an import it may not call then. */
+export class NotAhead {}
+
+/** What the import wrappers learn during a call. */
+export class CallTracker {
+  importCalls = 0;
+  /** Pages the host wrote into guest memory. */
+  readonly hostPages = new Set<number>();
+  /** An import whose writes are unknown was called: compare every page. */
+  unknownWrites = false;
+  /** A start function is running ahead of a call: only AHEAD_OF_CALL imports may run. */
+  ahead = false;
+
+  wrote(ptr: number, length: number): void {
+    if (length <= 0) return;
+    const first = Math.floor((ptr >>> 0) / PAGE);
+    const last = Math.floor(((ptr >>> 0) + (length >>> 0) - 1) / PAGE);
+    for (let page = first; page <= last; page++) this.hostPages.add(page);
+  }
+
+  clear(): void {
+    this.importCalls = 0;
+    this.hostPages.clear();
+    this.unknownWrites = false;
+  }
+}
+
+/** The import object with every function wrapped to count its calls and record its writes. */
+export function trackingImports(imports: WebAssembly.Imports, tracker: CallTracker): WebAssembly.Imports {
+  const wrapped: WebAssembly.Imports = {};
+  for (const [module, fields] of Object.entries(imports)) {
+    wrapped[module] = Object.fromEntries(
+      Object.entries(fields).map(([name, value]) => {
+        if (typeof value !== 'function') return [name, value];
+        const fn = value as (...args: unknown[]) => unknown;
+        const writes = module === 'wasi_snapshot_preview1' ? WASI_WRITES[name] : undefined;
+        const aheadOk = module === 'wasi_snapshot_preview1' && AHEAD_OF_CALL.has(name);
+        if (writes) {
+          return [name, (...args: number[]) => {
+            if (tracker.ahead && !aheadOk) throw new NotAhead();
+            tracker.importCalls++;
+            for (const [ptr, length] of writes(args)) tracker.wrote(ptr, length);
+            return fn(...args);
+          }];
+        }
+        // env: AssemblyScript's imports write nothing; host functions write through writeToGuest,
+        // which tells the tracker itself (GuestContext.wrote).
+        if (module === 'env') {
+          return [name, (...args: unknown[]) => {
+            if (tracker.ahead) throw new NotAhead();
+            tracker.importCalls++;
+            return fn(...args);
+          }];
+        }
+        return [name, (...args: unknown[]) => {
+          if (tracker.ahead) throw new NotAhead();
+          tracker.importCalls++;
+          tracker.unknownWrites = true;
+          return fn(...args);
+        }];
+      }),
+    );
+  }
+  return wrapped;
+}
+
+export interface RecyclableModule {
+  readonly module: WebAssembly.Module;
+  readonly globalExports: readonly string[];
+  readonly dirtyExports: readonly string[];
+  readonly lastPageExport: string;
+}
+
+export class RecycledInstance {
+  private constructor(
+    readonly exports: WebAssembly.Exports,
+    private readonly memory: WebAssembly.Memory,
+    private readonly image: Buffer,
+    private readonly globals: readonly WebAssembly.Global[],
+    private readonly values: readonly unknown[],
+    private readonly dirty: readonly WebAssembly.Global[],
+    /** The page the guest's stores marked last: reset with the bits, or its next store there would go unmarked. */
+    private readonly lastPage: WebAssembly.Global,
+    private readonly tracker: CallTracker,
+    /** The start function runs before every call (it is not part of the restore point). */
+    readonly startEachCall: boolean,
+  ) {}
+
+  /** The start function has already run for the next call (prepare). */
+  private prepared = false;
+
+  /** True once, after prepare(): the next call must not run the start function again. */
+  takePrepared(): boolean {
+    const prepared = this.prepared;
+    this.prepared = false;
+    return prepared;
+  }
+
+  /**
+   * Runs the start function for the next call now, while the worker is idle. False when it may
+   * not run ahead (it reached an import that must happen during a call, or failed): the instance
+   * is back at its restore point and the call will run it itself. 'discard' when even that is
+   * not possible (its memory grew).
+   */
+  prepare(runStart: (exports: WebAssembly.Exports) => void): boolean | 'discard' {
+    this.tracker.ahead = true;
+    try {
+      runStart(this.exports);
+      this.prepared = true;
+      return true;
+    } catch {
+      return this.restore() ? false : 'discard';
+    } finally {
+      this.tracker.ahead = false;
+    }
+  }
+
+  /**
+   * Instantiates and runs the module's start function (`_initialize`, or `_start` of a command
+   * module) once through `runStart`, which handles an exit(0); 'not-recyclable' when the wasm
+   * start section called an import.
+   */
+  static create(recyclable: RecyclableModule, imports: WebAssembly.Imports, tracker: CallTracker, runStart: ((exports: WebAssembly.Exports) => void) | undefined): RecycledInstance | 'not-recyclable' {
+    tracker.clear();
+    const { exports } = new WebAssembly.Instance(recyclable.module, imports);
+    if (tracker.importCalls > 0) return 'not-recyclable';
+    const memory = exports.memory as WebAssembly.Memory;
+    const globals = recyclable.globalExports.map((name) => exports[name] as WebAssembly.Global);
+    const dirty = recyclable.dirtyExports.map((name) => exports[name] as WebAssembly.Global);
+    const lastPage = exports[recyclable.lastPageExport] as WebAssembly.Global;
+    const snapshot = (startEachCall: boolean) => {
+      for (const global of dirty) global.value = 0n;
+      lastPage.value = -1;
+      tracker.clear();
+      return new RecycledInstance(exports, memory, Buffer.from(memory.buffer.slice(0)), globals, globals.map((global) => global.value), dirty, lastPage, tracker, startEachCall);
+    };
+    if (!runStart) return snapshot(false);
+    const beforeStart = snapshot(true);
+    runStart(exports);
+    return tracker.importCalls > 0 ? beforeStart : snapshot(false);
+  }
+
+  /** Puts the instance back at its restore point; false when it cannot be (its memory grew). */
+  restore(): boolean {
+    const buffer = this.memory.buffer;
+    if (buffer.byteLength !== this.image.length) return false;
+    const memory = Buffer.from(buffer);
+    const copy = (page: number) => memory.set(this.image.subarray(page * PAGE, (page + 1) * PAGE), page * PAGE);
+    const pages = this.image.length / PAGE;
+    if (this.tracker.unknownWrites) {
+      for (let page = 0; page < pages; page++) {
+        const at = page * PAGE;
+        if (memory.compare(this.image, at, at + PAGE, at, at + PAGE) !== 0) copy(page);
+      }
+    } else {
+      for (const page of this.tracker.hostPages) if (page < pages) copy(page);
+    }
+    for (let k = 0; k * PAGES_PER_GLOBAL < pages; k++) {
+      let bits = this.dirty[k].value as bigint;
+      if (bits === 0n) continue;
+      if (!this.tracker.unknownWrites) {
+        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n) copy(page);
+      }
+      this.dirty[k].value = 0n;
+    }
+    this.lastPage.value = -1;
+    for (let k = 0; k < this.globals.length; k++) this.globals[k].value = this.values[k];
+    this.tracker.clear();
+    return true;
+  }
+}

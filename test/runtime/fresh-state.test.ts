@@ -1,0 +1,61 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Sandbox, type LoadedModule } from '../../src/runtime';
+import { WAT_FIXTURES } from '../helpers/paths';
+import { watToWasm } from '../helpers/wat';
+
+// Issue 10, goal 4: by default every call sees a fresh instance, even though workers keep and
+// restore instances between calls. test/fixtures/wat/snoop.wat reports what it finds of earlier
+// calls (memory written every way a guest or the host can write it, its globals, the table,
+// memory.grow) and then leaves its marks. One worker, so every call lands on the instance the
+// previous call used. The pooled policy, which keeps instances as calls left them, shows that
+// the report does see what is left.
+
+const SOON = { timeoutMs: 10_000 };
+const WAT = readFileSync(path.join(WAT_FIXTURES, 'snoop.wat'), 'utf8');
+
+/** The report of a call that sees nothing of earlier calls (snoop.wat's header). */
+const CLEAN = [0, 1, 8, 1, 0, 0, 0, 0, 0, 0, 0, 7, 16, 0];
+
+const variants: [string, string, RegExp | undefined][] = [
+  ['a pure _initialize (restored to after it)', WAT, undefined],
+  ['an _initialize that reads random bytes (run again for every call)', WAT.replace(';;INIT ', ''), undefined],
+  ['a table.set in its code (not recycled: a new instance per call)', WAT.replace(';;TABLE ', ''), /can change a table/],
+];
+
+const report = async (sandbox: Sandbox, module: LoadedModule, request: string): Promise<number[]> => [...(await sandbox.call(module, 'run', new TextEncoder().encode(request), SOON))];
+
+describe('every call sees a fresh instance', () => {
+  let sandbox: Sandbox;
+  afterEach(() => sandbox?.close());
+
+  it.each(variants)('a guest with %s sees nothing an earlier call wrote: memory, globals, table, growth', async (_name, wat, notRecycled) => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    const module = await sandbox.load('snoop', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+    expect(module.notRecyclable).toEqual(notRecycled && expect.stringMatching(notRecycled));
+    // 'g' grows memory by a page; a plain call after it must find the declared size again.
+    for (const request of ['x', 'x', 'g', 'x', 'g', 'g', 'x', 'x']) {
+      expect({ request, seen: await report(sandbox, module, request) }).toEqual({ request, seen: CLEAN });
+    }
+  });
+
+  it('after a call that trapped, the next call still sees a fresh instance', async () => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    // 't' marks memory and globals like any call, then traps.
+    const trapping = WAT.replace('(i64.or (i64.shl (i64.extend_i32_u (local.get $out)) (i64.const 32)) (i64.const 14))))', '(if (i32.eq (i32.load8_u (local.get $ptr)) (i32.const 116)) (then unreachable)) (i64.or (i64.shl (i64.extend_i32_u (local.get $out)) (i64.const 32)) (i64.const 14))))');
+    const module = await sandbox.load('snoop', (await watToWasm(trapping)) as Uint8Array<ArrayBuffer>);
+    await report(sandbox, module, 'x');
+    await expect(report(sandbox, module, 't')).rejects.toMatchObject({ kind: 'trap' });
+    await expect(report(sandbox, module, 'x')).resolves.toEqual(CLEAN);
+  });
+
+  it('Plugins.InstancePolicy "pooled" keeps the instance as the last call left it', async () => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, instancePolicy: 'pooled' });
+    const module = await sandbox.load('snoop', (await watToWasm(WAT)) as Uint8Array<ArrayBuffer>);
+    await expect(report(sandbox, module, 'x')).resolves.toEqual(CLEAN);
+    const second = await report(sandbox, module, 'x');
+    // calls 1, data segment overwritten, every marked page, random bytes: all still there.
+    expect(second.slice(0, 11)).toEqual([1, 1, 8, 0, 170, 171, 170, 172, 173, 105, second[10]]);
+    expect(second[10]).not.toBe(0);
+  });
+});

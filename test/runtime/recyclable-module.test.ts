@@ -1,0 +1,119 @@
+import { analyseForRecycling, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
+import { watToWasm } from '../helpers/wat';
+
+// The load-time rewrite behind recycled instances (issue 10): every way guest code can write
+// memory must mark the pages it writes, and every module whose state cannot be put back must
+// be refused, naming why.
+
+const PAGE = 65536;
+
+/** A module with one exported function per write, each at its own page (4 pages of memory). */
+const WRITES = `(module
+  (memory (export "memory") 6)
+  (data $passive "abc")
+  (func (export "i32_store") (i32.store offset=8 (i32.const 65536) (i32.const 1)))
+  (func (export "i64_store8") (i64.store8 (i32.const 131072) (i64.const 1)))
+  (func (export "f64_store") (f64.store (i32.const 196608) (f64.const 1)))
+  (func (export "v128_store") (v128.store (i32.const 262144) (v128.const i32x4 1 1 1 1)))
+  (func (export "v128_store_lane") (v128.store8_lane 3 (i32.const 65540) (v128.const i32x4 1 1 1 1)))
+  (func (export "atomic_store") (i64.atomic.store32 (i32.const 131080) (i64.const 1)))
+  (func (export "atomic_rmw") (drop (i32.atomic.rmw.add (i32.const 196612) (i32.const 1))))
+  (func (export "atomic_cmpxchg") (drop (i64.atomic.rmw.cmpxchg (i32.const 262152) (i64.const 0) (i64.const 1))))
+  (func (export "across") (i64.store (i32.const 65532) (i64.const -1)))
+  (func (export "fill") (memory.fill (i32.const 65000) (i32.const 1) (i32.const 140000)))
+  (func (export "copy") (memory.copy (i32.const 327680) (i32.const 0) (i32.const 10)))
+  (func (export "init") (memory.init $passive (i32.const 200000) (i32.const 0) (i32.const 3)))
+  (func (export "empty_fill") (memory.fill (i32.const 327680) (i32.const 1) (i32.const 0)))
+  (func (export "param") (param $v i64) (local $x i32) (i64.store (local.get $x) (local.get $v))))`;
+
+async function variant(wat: string) {
+  const analysis = analyseForRecycling(await watToWasm(wat));
+  if (!analysis.recyclable) throw new Error(analysis.reason);
+  const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(analysis.bytes), {});
+  const dirty = analysis.dirtyExports.map((name) => exports[name] as WebAssembly.Global);
+  const pages = (): number[] => {
+    const marked: number[] = [];
+    dirty.forEach((global, k) => {
+      for (let bit = 0; bit < PAGES_PER_GLOBAL; bit++) if (((global.value as bigint) >> BigInt(bit)) & 1n) marked.push(k * PAGES_PER_GLOBAL + bit);
+      global.value = 0n;
+    });
+    return marked;
+  };
+  return { analysis, exports, pages };
+}
+
+describe('recyclable modules: tracking written pages', () => {
+  const cases: [string, number[]][] = [
+    ['i32_store', [1]],
+    ['i64_store8', [2]],
+    ['f64_store', [3]],
+    ['v128_store', [4]],
+    ['v128_store_lane', [1]],
+    ['atomic_store', [2]],
+    ['atomic_rmw', [3]],
+    ['atomic_cmpxchg', [4]],
+    ['across', [0, 1]],
+    ['fill', [0, 1, 2, 3]],
+    ['copy', [5]],
+    ['init', [3]],
+    ['empty_fill', []],
+    ['param', [0]],
+  ];
+
+  it.each(cases)('%s marks pages %j', async (name, expected) => {
+    const { exports, pages } = await variant(WRITES);
+    expect(pages()).toEqual([]);
+    (exports[name] as (value?: bigint) => void)(7n);
+    expect(pages()).toEqual(expected);
+  });
+
+  it('computes what the original computes, writes included', async () => {
+    const { exports } = await variant(WRITES);
+    const original = new WebAssembly.Instance(await WebAssembly.compile((await watToWasm(WRITES)) as Uint8Array<ArrayBuffer>), {}).exports;
+    for (const [name] of cases) {
+      (exports[name] as (value: bigint) => void)(7n);
+      (original[name] as (value: bigint) => void)(7n);
+    }
+    expect(Buffer.from((exports.memory as WebAssembly.Memory).buffer).equals(Buffer.from((original.memory as WebAssembly.Memory).buffer))).toBe(true);
+  });
+
+  it('exports every mutable global, and one dirty-page global per 64 pages of the memory maximum', async () => {
+    const { analysis, exports } = await variant(`(module (memory (export "memory") 1 200)
+      (global $a (mut i32) (i32.const 5)) (global $b i32 (i32.const 6)) (global $c (mut i64) (i64.const 7))
+      (func (export "f") (global.set $a (i32.const 1))))`);
+    if (!analysis.recyclable) throw new Error('expected recyclable');
+    expect(analysis.globalExports).toEqual(['ndphost.global.0', 'ndphost.global.2']);
+    expect(analysis.globalExports.map((name) => (exports[name] as WebAssembly.Global).value)).toEqual([5, 7n]);
+    expect(analysis.dirtyExports).toHaveLength(Math.ceil(200 / PAGES_PER_GLOBAL));
+  });
+
+  it('a store past the memory traps as before and marks nothing that exists', async () => {
+    const { exports, pages } = await variant(`(module (memory (export "memory") 1 2) (func (export "f") (i32.store (i32.const 70000) (i32.const 1))))`);
+    expect(() => (exports.f as () => void)()).toThrow(WebAssembly.RuntimeError);
+    expect(pages().filter((page) => page * PAGE < 65536)).toEqual([]);
+  });
+});
+
+describe('recyclable modules: what cannot be put back is refused', () => {
+  const cases: [string, string, RegExp][] = [
+    ['table.set', '(table 1 funcref) (func $f) (func (export "g") (table.set (i32.const 0) (ref.func $f))) (elem declare func $f)', /change a table/],
+    ['table.grow', '(table 1 funcref) (func (export "g") (drop (table.grow (ref.null func) (i32.const 1))))', /change a table/],
+    ['table.fill', '(table 1 funcref) (func (export "g") (table.fill (i32.const 0) (ref.null func) (i32.const 1)))', /change a table/],
+    ['table.copy', '(table 2 funcref) (func (export "g") (table.copy (i32.const 0) (i32.const 1) (i32.const 1)))', /change a table/],
+    ['table.init', '(table 1 funcref) (func $f) (elem $e func $f) (func (export "g") (table.init $e (i32.const 0) (i32.const 0) (i32.const 1)))', /change a table/],
+    ['data.drop', '(data $d "x") (func (export "g") (data.drop $d))', /drop a segment/],
+    ['elem.drop', '(func $f) (elem $e func $f) (func (export "g") (elem.drop $e))', /drop a segment/],
+    ['an imported global', '(import "env" "g" (global i32))', /imports state/],
+    ['a mutable v128 global', '(global (mut v128) (v128.const i32x4 0 0 0 0))', /v128/],
+  ];
+
+  it.each(cases)('%s', async (_name, body, reason) => {
+    const analysis = analyseForRecycling(await watToWasm(`(module ${body} (memory (export "memory") 1))`));
+    expect(analysis).toMatchObject({ recyclable: false, reason: expect.stringMatching(reason) });
+  });
+
+  it('an imported or shared memory', async () => {
+    expect(analyseForRecycling(await watToWasm('(module (import "env" "m" (memory 1)) (export "memory" (memory 0)))'))).toMatchObject({ recyclable: false, reason: expect.stringMatching(/imports state/) });
+    expect(analyseForRecycling(await watToWasm('(module (memory (export "memory") 1 1 shared))'))).toMatchObject({ recyclable: false, reason: expect.stringMatching(/shared/) });
+  });
+});
