@@ -236,7 +236,10 @@ describe('hostile plugins', () => {
       await Promise.allSettled(AT_CALL.map(([id]) => biography(id, 'x')));
     }
     await expect(biography('healthy', 'last')).resolves.toEqual({ biography: 'fixture:last:calls=1' });
-    expect(s.sidecar.workers()).toBe(workersBefore);
+    // Terminated workers were replaced up to MinWorkers (2) and none leaked; workers lent to load
+    // checks at start-up may retire meanwhile (30 s idle), so the count can only have gone down.
+    expect(s.sidecar.workers()).toBeGreaterThanOrEqual(2);
+    expect(s.sidecar.workers()).toBeLessThanOrEqual(Math.max(workersBefore, 2));
     // Three rounds allocate over 300 MiB of guest memory and terminate workers; none of it may stay.
     expect(process.memoryUsage().rss - rssBefore).toBeLessThan(150 * 1024 * 1024);
   });
