@@ -13,32 +13,34 @@ export function pluginDevCommand(): Command {
   return configuredCommand('dev', 'link a plugin development folder into Plugins.Folder, then tell the running sidecar')
     .argument('<folder>', 'the development folder, holding manifest.json and plugin.wasm')
     .option('--id <id>', "the plugin id (default: the folder's name)")
-    .option('-y, --yes', 'replace an existing plugin or link with the same id without asking')
+    .option('-y, --yes', 'replace an existing plugin or link with the same id without asking (an installed plugin folder is first copied to <DataFolder>/backups)')
     .action(
       withContext(async (context, devFolder: string, options: { id?: string; yes?: boolean }) => {
         requirePluginsEnabled(context.config);
         await recoverInterruptedChanges(context);
         const id = checkPluginId(options.id ?? path.basename(path.resolve(devFolder)));
         const entry = path.join(context.config.plugins.folder, id);
-        const existing = await describeEntry(entry);
+        const existing = await describeEntry(entry, path.join(context.config.dataFolder, 'backups'));
         if (existing && !options.yes && !(await confirm(`Replace ${existing} at ${entry} with a link to ${path.resolve(devFolder)}? [y/N] `, id, entry))) {
           throw new NdpError('failed_precondition', `not replaced: left ${entry} as it was`, { pluginId: id, path: entry });
         }
-        const result = await linkDevPlugin(context.config.plugins.folder, devFolder, { id, replace: existing !== undefined, moduleRules: context.moduleRules });
+        const backupsFolder = path.join(context.config.dataFolder, 'backups');
+        const result = await linkDevPlugin(context.config.plugins.folder, devFolder, { id, replace: existing !== undefined, moduleRules: context.moduleRules, backupsFolder });
         const replaced = result.replaced ? ` (replaced the existing ${result.replaced})` : '';
         context.print(`linked ${result.id} ${result.manifest.version}: ${result.link} -> ${result.target}${replaced}`);
+        if (result.backup) context.print(`kept a copy of the installed ${result.id} at ${result.backup} (to go back: \`ndphost plugin remove ${result.id}\`, then move it to ${result.link})`);
         await notifySidecar(context, { changed: result.id });
       }),
     );
 }
 
 /** What is in the plugins folder under the id, in words for the question; undefined if nothing. */
-async function describeEntry(entry: string): Promise<string | undefined> {
+async function describeEntry(entry: string, backupsFolder: string): Promise<string | undefined> {
   const info = await lstat(entry).catch(() => undefined);
   if (!info) return undefined;
   if (info.isSymbolicLink()) return `the dev link to ${await readlink(entry)}`;
-  // Replacing a folder deletes it: say so, since it is an installed plugin's only copy.
-  if (info.isDirectory()) return 'the installed plugin folder (it will be deleted)';
+  // An installed plugin's folder is its only copy: say where it goes.
+  if (info.isDirectory()) return `the installed plugin folder (a copy is kept in ${backupsFolder})`;
   return 'the file';
 }
 
