@@ -1,6 +1,6 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -119,4 +119,14 @@ describe('npm pack of a clean clone', () => {
       if (serve.exitCode === null) await once(serve, 'exit');
     }
   });
+
+  it("the installed ndphost scaffolds a plugin project on the SDK it ships, which installs, builds and passes its test", async () => {
+    const ndphost = path.join(prefix, 'bin', 'ndphost');
+    await runProgram(ndphost, ['plugin', 'new', 'packaged-bio'], { cwd: temp, env: ENV });
+    const project = path.join(temp, 'packaged-bio');
+    const sdk = path.join(prefix, 'lib', 'node_modules', 'ndphost', 'packages', 'plugin-sdk-as');
+    expect(JSON.parse(readFileSync(path.join(project, 'package.json'), 'utf8'))).toMatchObject({ devDependencies: { '@ndphost/plugin-sdk-as': `file:${sdk}` } });
+    await runProgram('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund'], { cwd: project, env: ENV });
+    expect(await runProgram('npm', ['test'], { cwd: project, env: ENV })).toMatch(/# pass 4\n# fail 0\n/);
+  }, 120_000);
 });
