@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
+import { NdpError } from '../errors';
 import type { CliContext } from './cli-context';
 
 /** What `plugin dev --watch` does on each change: build (when the project can), then reload. */
@@ -21,8 +22,12 @@ const SOURCE_FOLDERS = ['assembly', 'src'];
 export function hasBuildScript(folder: string): boolean {
   const file = path.join(folder, 'package.json');
   if (!existsSync(file)) return false;
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string> };
-  return typeof manifest.scripts?.build === 'string';
+  try {
+    const manifest = JSON.parse(readFileSync(file, 'utf8')) as { scripts?: Record<string, string> } | null;
+    return typeof manifest?.scripts?.build === 'string';
+  } catch (error) {
+    throw new NdpError('invalid_argument', `${file} is not valid JSON: ${(error as Error).message}`, { path: file });
+  }
 }
 
 /**
@@ -93,9 +98,13 @@ export async function watchDevFolder(context: CliContext, options: DevWatchOptio
   }
   context.print(`watching ${folder} for changes (Ctrl-C to stop)`);
   try {
-    await new Promise<void>((resolve) => {
+    await new Promise<void>((resolve, reject) => {
       if (signal.aborted) resolve();
       signal.addEventListener('abort', () => resolve(), { once: true });
+      // The folder removed or renamed under us: nothing left to watch.
+      for (const watcher of watchers) {
+        watcher.once('error', (error) => reject(new NdpError('failed_precondition', `stopped watching ${folder}: ${error.message}`, { pluginId: id, path: folder, cause: error })));
+      }
     });
   } finally {
     clearTimeout(timer);

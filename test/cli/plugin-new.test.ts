@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI_MAIN, REPO_ROOT } from '../helpers/paths';
+import { CLI_MAIN, FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { runProgram } from '../helpers/run-program';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
@@ -58,8 +58,22 @@ describe('ndphost plugin new', () => {
     const plugins = new PluginsFolder();
     let sidecar: TestSidecar;
     const cli = (...args: string[]): Promise<Run> => ndphost(['plugin', ...args, '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', sidecar.address], temp);
-    const biography = async (name: string): Promise<string> =>
-      (await sidecar.clients.call(sidecar.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin: 'bio-agent' })).biography as string;
+    const biography = async (name: string, plugin = 'bio-agent'): Promise<string> =>
+      (await sidecar.clients.call(sidecar.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin })).biography as string;
+    /** `plugin dev <folder> --watch` against the sidecar, its output collected; stopped with SIGTERM by `stop`, which resolves to the exit code. */
+    const watch = (folder: string) => {
+      const child = spawn(process.execPath, [CLI_MAIN, 'plugin', 'dev', folder, '--watch', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', sidecar.address], { cwd: temp, env: ENV });
+      const run = { output: '', stop: async (): Promise<number | null> => {
+        child.kill('SIGTERM');
+        return child.exitCode ?? ((await once(child, 'exit')) as [number | null])[0];
+      } };
+      child.stdout.on('data', (chunk: Buffer) => (run.output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (run.output += chunk.toString()));
+      return run;
+    };
+    const until = async (done: () => boolean | Promise<boolean>): Promise<void> => {
+      for (let attempt = 0; !(await done()) && attempt < 300; attempt++) await sleep(100);
+    };
 
     beforeAll(async () => {
       const created = await ndphost(['plugin', 'new', 'bio-agent'], temp);
@@ -97,35 +111,45 @@ describe('ndphost plugin new', () => {
     });
 
     it('plugin dev --watch rebuilds on save and the running sidecar serves the new code', async () => {
-      const watcher = spawn(process.execPath, [CLI_MAIN, 'plugin', 'dev', project, '--watch', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', sidecar.address], { cwd: temp, env: ENV });
-      let output = '';
-      watcher.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-      watcher.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const watcher = watch(project);
       try {
         // It builds, relinks the same folder without asking, then watches.
-        for (let attempt = 0; !output.includes('watching ') && attempt < 300 && watcher.exitCode === null; attempt++) await sleep(100);
-        expect(output).toContain(`watching ${project} for changes`);
-        expect(output).not.toContain('ndphost:');
+        await until(() => watcher.output.includes('watching '));
+        expect(watcher.output).toContain(`watching ${project} for changes`);
+        expect(watcher.output).not.toContain('ndphost:');
 
         const source = path.join(project, 'assembly', 'index.ts');
         writeFileSync(source, readFileSync(source, 'utf8').replace('is an artist', 'is a band'));
-        let answer = await biography('Nirvana');
-        for (let attempt = 0; answer !== 'Nirvana is a band bio-agent knows about.' && attempt < 300; attempt++) {
-          await sleep(100);
-          answer = await biography('Nirvana');
-        }
-        expect(answer).toBe('Nirvana is a band bio-agent knows about.');
-        expect(output).toMatch(/building bio-agent: npm run build\n[^]*sidecar at .* reloaded bio-agent 0\.1\.0 -> 0\.1\.0 \(ready\)\n/);
+        await until(async () => (await biography('Nirvana')) === 'Nirvana is a band bio-agent knows about.');
+        expect(await biography('Nirvana')).toBe('Nirvana is a band bio-agent knows about.');
+        expect(watcher.output).toMatch(/building bio-agent: npm run build\n[^]*sidecar at .* reloaded bio-agent 0\.1\.0 -> 0\.1\.0 \(ready\)\n/);
 
         // A save that does not compile: reported, and the last good build keeps serving.
         writeFileSync(source, `${readFileSync(source, 'utf8')}\nthis is not AssemblyScript\n`);
-        for (let attempt = 0; !output.includes('build of bio-agent failed') && attempt < 300; attempt++) await sleep(100);
-        expect(output).toContain('ndphost: build of bio-agent failed; the sidecar keeps serving the last good build\n');
+        await until(() => watcher.output.includes('build of bio-agent failed'));
+        expect(watcher.output).toContain('ndphost: build of bio-agent failed; the sidecar keeps serving the last good build\n');
         expect(await biography('Nirvana')).toBe('Nirvana is a band bio-agent knows about.');
       } finally {
-        watcher.kill('SIGTERM');
-        const [code] = watcher.exitCode === null ? ((await once(watcher, 'exit')) as [number | null]) : [watcher.exitCode];
-        expect(code).toBe(0);
+        expect(await watcher.stop()).toBe(0);
+      }
+    }, 120_000);
+
+    it('plugin dev --watch on a folder without a build script reloads when its plugin.wasm changes', async () => {
+      const folder = path.join(temp, 'prebuilt');
+      mkdirSync(folder);
+      for (const file of ['manifest.json', 'plugin.wasm']) cpSync(path.join(FIXTURE_PLUGINS, 'fixture', file), path.join(folder, file));
+      const watcher = watch(folder);
+      try {
+        await until(() => watcher.output.includes('watching '));
+        expect(watcher.output).not.toContain('building');
+        expect(await biography('x', 'prebuilt')).toBe('fixture:x:calls=1');
+        // The "next build", from another tool (its manifest first: it declares fewer services).
+        for (const file of ['manifest.json', 'plugin.wasm']) cpSync(path.join(FIXTURE_PLUGINS, 'fixture-two', file), path.join(folder, file));
+        await until(async () => (await biography('x', 'prebuilt')) === 'two:x');
+        expect(await biography('x', 'prebuilt')).toBe('two:x');
+        expect(watcher.output).not.toContain('ndphost:');
+      } finally {
+        expect(await watcher.stop()).toBe(0);
       }
     }, 120_000);
   });
