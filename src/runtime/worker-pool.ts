@@ -87,7 +87,7 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * briefly behind each other and no thread is added; a plugin whose start function spins holds
  * its worker for InitTimeout, and another plugin's load must not wait behind that (issue 8,
  * item 4). Each plugin runs its checks one at a time, so this adds at most one worker per
- * plugin loading, and such workers retire once idle like any above MinWorkers.
+ * plugin loading; one lent past MaxWorkers retires as soon as its job ends.
  */
 const LOAD_GRACE_MS = 100;
 
@@ -269,10 +269,12 @@ export class WorkerPool {
     // the host answers for it later must not reach the next job on this worker.
     if (slot.channel.busy) slot.channel.reset();
     this.settle(pending, reply);
-    if (this.queue.length > 0) return this.dispatch();
-    if (this.slots.length > this.options.minWorkers) {
+    // A worker lent to a load check past MaxWorkers leaves once free: calls never run on more.
+    if (this.slots.length > this.options.maxWorkers) this.retire(slot);
+    else if (this.queue.length === 0 && this.slots.length > this.options.minWorkers) {
       slot.idleTimer = setTimeout(() => this.retire(slot), this.options.idleMs ?? DEFAULT_IDLE_MS).unref();
     }
+    this.dispatch();
   }
 
   private async hostCall(slot: Slot, index: number, request: Uint8Array): Promise<HostReply> {

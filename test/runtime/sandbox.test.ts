@@ -94,6 +94,22 @@ describe('Sandbox', () => {
     await expect(spinning).resolves.toMatchObject({ kind: 'plugin_timeout', pluginId: 'wat' });
   });
 
+  it('a worker lent to a load check leaves once free, so calls never run on more than MaxWorkers', async () => {
+    const single = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    try {
+      const spinner = await single.load('wat', (await watToWasm(guestWat('(loop $spin (br $spin)) (i64.const 0)'))) as Uint8Array<ArrayBuffer>);
+      const fixture = await single.load('fixture', fixtureWasm());
+      const spinning = single.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 5_000 }).catch((e: unknown) => e);
+      // The check waits its grace behind the spinner, then runs on a worker of its own.
+      await expect(single.apiVersion(fixture, 'metadata_agent_api_version', 5_000)).resolves.toBe(1);
+      expect(single.workers).toBe(1);
+      await expect(single.call(fixture, BIOGRAPHY, biographyRequest('x'), { timeoutMs: 200 })).rejects.toMatchObject({ kind: 'deadline' });
+      await expect(spinning).resolves.toMatchObject({ kind: 'plugin_timeout', pluginId: 'wat' });
+    } finally {
+      await single.close();
+    }
+  });
+
   it('a deadline already passed never reaches a worker', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
     await expect(sandbox.call(module, BIOGRAPHY, biographyRequest('x'), { deadline: Date.now() - 1, timeoutMs: 5_000 })).rejects.toMatchObject({

@@ -7,9 +7,7 @@ import type {
   ScheduleRecurringRequest,
   ScheduleResponse,
 } from '../../../generated/ts/host/scheduler/scheduler';
-import { NdpError } from '../../errors';
-import { PersistedRecords } from '../persist';
-import { DEFAULT_MAX_TIMER_PAYLOAD_BYTES, DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN, LongTimeout, MAX_TIMER_ID_BYTES } from '../timer';
+import { ArmedRecords, DEFAULT_MAX_TIMER_PAYLOAD_BYTES, DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN } from '../timer';
 import { parseCron } from './cron-expression';
 import { SCHEDULE_CODEC, type ScheduleRecord } from './schedule-file';
 
@@ -42,35 +40,29 @@ export interface SchedulerServiceOptions {
  * when the next falls due skips that one; each plugin is capped in schedules and payload bytes.
  */
 export class SchedulerService {
-  private readonly store: PersistedRecords<ScheduleRecord>;
-  private readonly limits: ScheduleLimits;
-  /** plugin id -> schedule id -> the armed timeout of the record in force */
-  private readonly armed = new Map<string, Map<string, LongTimeout>>();
+  private readonly records: ArmedRecords<ScheduleRecord>;
   /** Recurring schedules whose callback is running. */
   private readonly running = new WeakSet<ScheduleRecord>();
-  private state: 'new' | 'started' | 'closed' = 'new';
 
   constructor(private readonly options: SchedulerServiceOptions) {
-    // Armed timeouts follow the records in force, as the timer service's do.
-    this.store = new PersistedRecords({ file: options.file, codec: SCHEDULE_CODEC, log: options.log, onChange: (owner, id, value) => this.follow(owner, id, value, Date.now()) });
-    this.limits = {
-      maxSchedules: options.limits?.maxSchedules ?? DEFAULT_MAX_SCHEDULES_PER_PLUGIN,
-      maxPayloadBytes: options.limits?.maxPayloadBytes ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES,
-      maxPayloadBytesPerPlugin: options.limits?.maxPayloadBytesPerPlugin ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN,
-    };
+    this.records = new ArmedRecords({
+      file: options.file,
+      codec: SCHEDULE_CODEC,
+      limits: {
+        maxRecords: options.limits?.maxSchedules ?? DEFAULT_MAX_SCHEDULES_PER_PLUGIN,
+        maxPayloadBytes: options.limits?.maxPayloadBytes ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES,
+        maxPayloadBytesPerPlugin: options.limits?.maxPayloadBytesPerPlugin ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN,
+      },
+      words: { one: 'schedule', many: 'schedules', maxKey: 'Plugins.MaxSchedules' },
+      log: options.log,
+      nextDue: (value, from) => (value.kind === 'once' ? value.dueAt : value.cron.next(from)),
+      onDue: (pluginId, scheduleId, value, dueAt) => this.onDue(pluginId, scheduleId, value, dueAt),
+    });
   }
 
   /** Restores persisted schedules. Call before plugins load: an OnInit may schedule. */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new NdpError('internal', `SchedulerService.start() called when ${this.state}`);
-    await this.store.load();
-    if (this.state !== 'new') return;
-    this.state = 'started';
-    let restored = 0;
-    for (const { owner, id, value } of this.store.all()) {
-      this.follow(owner, id, value, Date.now());
-      restored++;
-    }
+    const restored = await this.records.start('SchedulerService');
     if (restored > 0) this.options.log.info({ schedules: restored }, 'schedules restored');
   }
 
@@ -89,87 +81,42 @@ export class SchedulerService {
 
   /** CancelSchedule: only the calling plugin's schedules are found. */
   async cancel(pluginId: string, { scheduleId }: CancelRequest): Promise<CancelResponse> {
-    if (!this.accepting()) return { success: false, error: 'the scheduler is shutting down' };
-    if (!this.store.pending(pluginId).has(scheduleId)) return { success: false, error: 'schedule not found' };
-    // Held while the change is written, so a schedule cancelled cannot fire meanwhile.
-    const held = this.store.owned(pluginId).get(scheduleId);
-    this.armed.get(pluginId)?.get(scheduleId)?.clear();
-    const result = await this.store.commit([{ owner: pluginId, id: scheduleId }]);
+    if (!this.records.accepting('SchedulerService')) return { success: false, error: 'the scheduler is shutting down' };
+    if (!this.records.has(pluginId, scheduleId)) return { success: false, error: 'schedule not found' };
+    const result = await this.records.cancel(pluginId, scheduleId);
     if (result.ok) return { success: true, error: '' };
-    if (held !== undefined && this.store.owned(pluginId).get(scheduleId) === held) this.follow(pluginId, scheduleId, held, Date.now());
     return { success: false, error: `schedule ${scheduleId} was not cancelled: the schedules file could not be written (${result.error})` };
   }
 
   /** What `pluginId` holds now, as a release of exactly that (see PluginState): a refreshed version's OnInit schedules are spared. */
   hold(pluginId: string): () => Promise<void> {
-    const release = this.store.hold(pluginId);
-    return async () => {
-      if (this.state !== 'closed') await release();
-    };
+    return this.records.hold(pluginId);
   }
 
   /** Live schedules of a plugin (for tests and health). */
   count(pluginId: string): number {
-    return this.store.owned(pluginId).size;
+    return this.records.count(pluginId);
   }
 
   /** Stops every timeout and waits for pending writes; persisted schedules stay for the next start. */
-  async close(): Promise<void> {
-    this.state = 'closed';
-    for (const own of this.armed.values()) for (const timeout of own.values()) timeout.clear();
-    this.armed.clear();
-    await this.store.flush();
+  close(): Promise<void> {
+    return this.records.close();
   }
 
   private async add(pluginId: string, requested: string, value: ScheduleRecord): Promise<ScheduleResponse> {
-    if (!this.accepting()) return refused('the scheduler is shutting down');
+    if (!this.records.accepting('SchedulerService')) return refused('the scheduler is shutting down');
     const scheduleId = requested === '' ? randomBytes(8).toString('base64url').slice(0, 10) : requested;
-    const problem = this.overLimit(pluginId, scheduleId, value.payload.byteLength);
+    const problem = this.records.overLimit(pluginId, scheduleId, value.payload.byteLength);
     if (problem) return refused(problem);
     // Reusing an id replaces the schedule of either kind.
-    const result = await this.store.commit([{ owner: pluginId, id: scheduleId, value }]);
+    const result = await this.records.write(pluginId, scheduleId, value);
     if (!result.ok) return refused(`schedule ${scheduleId} was not made: the schedules file could not be written (${result.error})`);
     return { scheduleId, error: '' };
   }
 
-  /** Why this schedule would take the plugin past a cap, or undefined. */
-  private overLimit(pluginId: string, scheduleId: string, payloadBytes: number): string | undefined {
-    const { maxSchedules, maxPayloadBytes, maxPayloadBytesPerPlugin } = this.limits;
-    const idBytes = Buffer.byteLength(scheduleId);
-    if (idBytes > MAX_TIMER_ID_BYTES) return `schedule id is ${idBytes} bytes, over the ${MAX_TIMER_ID_BYTES}-byte cap`;
-    if (payloadBytes > maxPayloadBytes) return `payload is ${payloadBytes} bytes, over the ${maxPayloadBytes}-byte cap for one schedule (Plugins.MaxTimerPayloadBytes)`;
-    const own = this.store.pending(pluginId);
-    const replaced = own.get(scheduleId);
-    // Replacing an id keeps the count, so only a new id can hit the cap.
-    if (replaced === undefined && own.size >= maxSchedules) return `plugin ${pluginId} already has ${maxSchedules} schedules, the most allowed (Plugins.MaxSchedules)`;
-    let total = payloadBytes - (replaced?.payload.byteLength ?? 0);
-    for (const { payload } of own.values()) total += payload.byteLength;
-    if (total > maxPayloadBytesPerPlugin) {
-      return `plugin ${pluginId}'s schedules would hold ${total} bytes of payload, over the ${maxPayloadBytesPerPlugin}-byte cap per plugin (Plugins.MaxTimerPayloadBytesPerPlugin)`;
-    }
-    return undefined;
-  }
-
-  /** Keeps the armed timeouts in step with the records in force; a cron one armed for its next time after `from`. */
-  private follow(pluginId: string, scheduleId: string, value: ScheduleRecord | undefined, from: number): void {
-    let own = this.armed.get(pluginId);
-    own?.get(scheduleId)?.clear();
-    const dueAt = value === undefined || this.state === 'closed' ? undefined : value.kind === 'once' ? value.dueAt : value.cron.next(from);
-    if (value === undefined || dueAt === undefined) {
-      own?.delete(scheduleId);
-      if (own?.size === 0) this.armed.delete(pluginId);
-      return;
-    }
-    if (own === undefined) this.armed.set(pluginId, (own = new Map()));
-    own.set(scheduleId, new LongTimeout(dueAt, () => this.onDue(pluginId, scheduleId, value, dueAt)));
-  }
-
   private onDue(pluginId: string, scheduleId: string, value: ScheduleRecord, dueAt: number): void {
-    if (this.store.owned(pluginId).get(scheduleId) !== value) return;
     if (value.kind === 'once') {
-      // Forgotten before the callback runs: a crash during the callback loses it rather than
-      // firing it twice.
-      void this.store.apply([{ owner: pluginId, id: scheduleId }]);
+      this.records.forget(pluginId, scheduleId);
       void this.dispatch(pluginId, scheduleId, value.payload, false);
       return;
     }
@@ -181,7 +128,7 @@ export class SchedulerService {
       void this.dispatch(pluginId, scheduleId, value.payload, true).finally(() => this.running.delete(value));
     }
     // Next after the later of now and this run's time, so a host that slept skips the runs it missed.
-    this.follow(pluginId, scheduleId, value, Math.max(Date.now(), dueAt));
+    this.records.rearm(pluginId, scheduleId, value, Math.max(Date.now(), dueAt));
   }
 
   private async dispatch(pluginId: string, scheduleId: string, payload: Uint8Array, isRecurring: boolean): Promise<void> {
@@ -191,11 +138,6 @@ export class SchedulerService {
     } catch (error) {
       this.options.log.error({ pluginId, scheduleId, err: error }, 'scheduler callback failed');
     }
-  }
-
-  private accepting(): boolean {
-    if (this.state === 'new') throw new NdpError('internal', 'SchedulerService used before start()');
-    return this.state === 'started';
   }
 }
 

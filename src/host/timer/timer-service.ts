@@ -1,16 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { CancelTimerRequest, CancelTimerResponse, TimerRequest, TimerResponse } from '../../../generated/ts/host/timer/timer';
-import { NdpError } from '../../errors';
-import { PersistedRecords } from '../persist';
-import { LongTimeout } from './long-timeout';
+import { ArmedRecords } from './armed-records';
 import { TIMER_CODEC, type TimerRecord } from './timer-file';
 
 export const DEFAULT_MAX_TIMERS_PER_PLUGIN = 1000;
 export const DEFAULT_MAX_TIMER_PAYLOAD_BYTES = 64 * 1024;
 export const DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN = 1024 * 1024;
-/** Timer ids are the plugin's own strings; they are written to the file beside the payload. */
-export const MAX_TIMER_ID_BYTES = 1024;
 
 /** What one plugin's timers may hold (Plugins.MaxTimers, MaxTimerPayloadBytes, MaxTimerPayloadBytesPerPlugin). */
 export interface TimerLimits {
@@ -42,24 +38,25 @@ export interface TimerServiceOptions {
  * acknowledged timer survives a restart, and none that was refused appears after one.
  */
 export class TimerService {
-  private readonly store: PersistedRecords<TimerRecord>;
-  private readonly limits: TimerLimits;
-  private readonly fire: TimerServiceOptions['fire'];
-  private readonly log: Logger;
-  /** plugin id -> timer id -> the armed timeout of the record in force */
-  private readonly armed = new Map<string, Map<string, LongTimeout>>();
-  private state: 'new' | 'started' | 'closed' = 'new';
+  private readonly records: ArmedRecords<TimerRecord>;
 
-  constructor(options: TimerServiceOptions) {
-    // Live timeouts follow the records in force: armed when a timer is written, cleared when it goes.
-    this.store = new PersistedRecords({ file: options.file, codec: TIMER_CODEC, log: options.log, onChange: (owner, id, value) => this.follow(owner, id, value) });
-    this.limits = {
-      maxTimers: options.limits?.maxTimers ?? DEFAULT_MAX_TIMERS_PER_PLUGIN,
-      maxPayloadBytes: options.limits?.maxPayloadBytes ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES,
-      maxPayloadBytesPerPlugin: options.limits?.maxPayloadBytesPerPlugin ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN,
-    };
-    this.fire = options.fire;
-    this.log = options.log;
+  constructor(private readonly options: TimerServiceOptions) {
+    this.records = new ArmedRecords({
+      file: options.file,
+      codec: TIMER_CODEC,
+      limits: {
+        maxRecords: options.limits?.maxTimers ?? DEFAULT_MAX_TIMERS_PER_PLUGIN,
+        maxPayloadBytes: options.limits?.maxPayloadBytes ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES,
+        maxPayloadBytesPerPlugin: options.limits?.maxPayloadBytesPerPlugin ?? DEFAULT_MAX_TIMER_PAYLOAD_BYTES_PER_PLUGIN,
+      },
+      words: { one: 'timer', many: 'timers', maxKey: 'Plugins.MaxTimers' },
+      log: options.log,
+      nextDue: (value) => value.dueAt,
+      onDue: (pluginId, timerId, value) => {
+        this.records.forget(pluginId, timerId);
+        void this.dispatch(pluginId, timerId, value.payload);
+      },
+    });
   }
 
   /**
@@ -67,46 +64,30 @@ export class TimerService {
    * next turn of the event loop, the rest wait out their remaining time.
    */
   async start(): Promise<void> {
-    if (this.state !== 'new') throw new NdpError('internal', `TimerService.start() called when ${this.state}`);
-    await this.store.load();
-    // close() may have run while the file was read; arming now would leak timeouts.
-    if (this.state !== 'new') return;
-    this.state = 'started';
-    let restored = 0;
-    for (const { owner, id, value } of this.store.all()) {
-      this.follow(owner, id, value);
-      restored++;
-    }
-    if (restored > 0) this.log.info({ timers: restored }, 'timers restored');
+    const restored = await this.records.start('TimerService');
+    if (restored > 0) this.options.log.info({ timers: restored }, 'timers restored');
   }
 
   /** RegisterTimer for `pluginId`: arms (or replaces) the timer once it is persisted. */
   async register(pluginId: string, request: TimerRequest): Promise<TimerResponse> {
-    if (!this.accepting()) return refused('timer service is shutting down');
+    if (!this.records.accepting('TimerService')) return refused('timer service is shutting down');
     const { delay } = request;
     if (!Number.isInteger(delay) || delay < 0) return refused(`delay must be a whole number of seconds, 0 or more; got ${delay}`);
     const timerId = request.timerId === '' ? randomUUID() : request.timerId;
-    const problem = this.overLimit(pluginId, timerId, request.payload.byteLength);
+    const problem = this.records.overLimit(pluginId, timerId, request.payload.byteLength);
     if (problem) return refused(problem);
     // Copied because the request's bytes may be a view of a buffer the caller reuses.
-    const value: TimerRecord = { dueAt: Date.now() + delay * 1000, payload: new Uint8Array(request.payload) };
-    const result = await this.store.commit([{ owner: pluginId, id: timerId, value }]);
+    const result = await this.records.write(pluginId, timerId, { dueAt: Date.now() + delay * 1000, payload: new Uint8Array(request.payload) });
     if (!result.ok) return refused(`timer ${timerId} was not registered: the timer file could not be written (${result.error})`);
     return { timerId, error: '' };
   }
 
   /** CancelTimer for `pluginId`: only that plugin's timers are found. */
-  async cancel(pluginId: string, request: CancelTimerRequest): Promise<CancelTimerResponse> {
-    if (!this.accepting()) return { success: false, error: 'timer service is shutting down' };
-    const { timerId } = request;
-    if (!this.store.pending(pluginId).has(timerId)) return { success: false, error: `no timer ${timerId}` };
-    // Held while the change is written, so a timer cancelled cannot fire meanwhile.
-    const held = this.store.owned(pluginId).get(timerId);
-    this.armed.get(pluginId)?.get(timerId)?.clear();
-    const result = await this.store.commit([{ owner: pluginId, id: timerId }]);
+  async cancel(pluginId: string, { timerId }: CancelTimerRequest): Promise<CancelTimerResponse> {
+    if (!this.records.accepting('TimerService')) return { success: false, error: 'timer service is shutting down' };
+    if (!this.records.has(pluginId, timerId)) return { success: false, error: `no timer ${timerId}` };
+    const result = await this.records.cancel(pluginId, timerId);
     if (result.ok) return { success: true, error: '' };
-    // Not cancelled after all: the timer in force (if it did not change meanwhile) is armed again.
-    if (held !== undefined && this.store.owned(pluginId).get(timerId) === held) this.follow(pluginId, timerId, held);
     return { success: false, error: `timer ${timerId} was not cancelled: the timer file could not be written (${result.error})` };
   }
 
@@ -116,76 +97,25 @@ export class TimerService {
    * the next write; a failed write is logged and retried.
    */
   hold(pluginId: string): () => Promise<void> {
-    const release = this.store.hold(pluginId);
-    return async () => {
-      if (this.state !== 'closed') await release();
-    };
+    return this.records.hold(pluginId);
   }
 
   /** Live timer count for a plugin (for tests/health). */
   count(pluginId: string): number {
-    return this.store.owned(pluginId).size;
+    return this.records.count(pluginId);
   }
 
   /** Stops every timeout and waits for pending writes; persisted timers stay for the next start. */
-  async close(): Promise<void> {
-    this.state = 'closed';
-    for (const own of this.armed.values()) for (const timeout of own.values()) timeout.clear();
-    this.armed.clear();
-    await this.store.flush();
-  }
-
-  private accepting(): boolean {
-    if (this.state === 'new') throw new NdpError('internal', 'TimerService used before start()');
-    return this.state === 'started';
-  }
-
-  /** Why this registration would take the plugin past a cap, or undefined. */
-  private overLimit(pluginId: string, timerId: string, payloadBytes: number): string | undefined {
-    const { maxTimers, maxPayloadBytes, maxPayloadBytesPerPlugin } = this.limits;
-    const idBytes = Buffer.byteLength(timerId);
-    if (idBytes > MAX_TIMER_ID_BYTES) return `timer id is ${idBytes} bytes, over the ${MAX_TIMER_ID_BYTES}-byte cap`;
-    if (payloadBytes > maxPayloadBytes) return `payload is ${payloadBytes} bytes, over the ${maxPayloadBytes}-byte cap for one timer (Plugins.MaxTimerPayloadBytes)`;
-    // Counted against what the plugin will hold once the writes already asked for are done.
-    const own = this.store.pending(pluginId);
-    const replaced = own.get(timerId);
-    // Replacing an id keeps the count, so only a new id can hit the cap.
-    if (replaced === undefined && own.size >= maxTimers) return `plugin ${pluginId} already has ${maxTimers} timers, the most allowed (Plugins.MaxTimers)`;
-    let total = payloadBytes - (replaced?.payload.byteLength ?? 0);
-    for (const { payload } of own.values()) total += payload.byteLength;
-    if (total > maxPayloadBytesPerPlugin) {
-      return `plugin ${pluginId}'s timers would hold ${total} bytes of payload, over the ${maxPayloadBytesPerPlugin}-byte cap per plugin (Plugins.MaxTimerPayloadBytesPerPlugin)`;
-    }
-    return undefined;
-  }
-
-  /** Keeps the armed timeouts in step with the records in force. */
-  private follow(pluginId: string, timerId: string, value: TimerRecord | undefined): void {
-    let own = this.armed.get(pluginId);
-    own?.get(timerId)?.clear();
-    if (value === undefined || this.state === 'closed') {
-      own?.delete(timerId);
-      if (own?.size === 0) this.armed.delete(pluginId);
-      return;
-    }
-    if (own === undefined) this.armed.set(pluginId, (own = new Map()));
-    own.set(timerId, new LongTimeout(value.dueAt, () => this.onDue(pluginId, timerId, value)));
-  }
-
-  private onDue(pluginId: string, timerId: string, value: TimerRecord): void {
-    if (this.store.owned(pluginId).get(timerId) !== value) return;
-    // Forgotten before the callback runs: a crash during the callback loses the timer rather
-    // than firing it twice, since "fires once" is what plugins are promised.
-    void this.store.apply([{ owner: pluginId, id: timerId }]);
-    void this.dispatch(pluginId, timerId, value.payload);
+  close(): Promise<void> {
+    return this.records.close();
   }
 
   private async dispatch(pluginId: string, timerId: string, payload: Uint8Array): Promise<void> {
-    this.log.debug({ pluginId, timerId }, 'timer fired');
+    this.options.log.debug({ pluginId, timerId }, 'timer fired');
     try {
-      await this.fire(pluginId, timerId, payload);
+      await this.options.fire(pluginId, timerId, payload);
     } catch (error) {
-      this.log.error({ pluginId, timerId, err: error }, 'timer callback failed');
+      this.options.log.error({ pluginId, timerId, err: error }, 'timer callback failed');
     }
   }
 }
