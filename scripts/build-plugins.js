@@ -11,11 +11,11 @@ const { buildCPlugins } = require('./build-c-plugins');
 
 const root = path.resolve(__dirname, '..');
 const pluginRoots = ['plugins-examples', path.join('test', 'fixtures', 'plugins')];
-// The SDK is a library every plugin imports, not a plugin.
-const skip = new Set([path.join('plugins-examples', 'sdk')]);
-// Sources shared by every plugin (test/fixtures/as: glue the test fixtures share). This script is included so a change of compiler flags
-// rebuilds everything.
-const sharedSources = [path.join(root, 'plugins-examples', 'sdk', 'assembly'), path.join(root, 'generated', 'as'), path.join(root, 'test', 'fixtures', 'as')];
+// Sources shared by every plugin: the SDK package (with its generated messages), which plugins
+// import by name (@ndphost/plugin-sdk-as, linked into node_modules as an npm workspace), and
+// test/fixtures/as, glue the test fixtures share. This script is included so a change of
+// compiler flags rebuilds everything.
+const sharedSources = [path.join(root, 'packages', 'plugin-sdk-as', 'assembly'), path.join(root, 'test', 'fixtures', 'as')];
 
 // --runtime stub: a bump allocator that never frees. Instances are fresh per call and then
 //   discarded (abi.md), so a GC would only add size and start-up time.
@@ -33,7 +33,6 @@ function findPlugins() {
     for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
       if (!entry.isDirectory()) continue;
       const relFolder = path.join(rel, entry.name);
-      if (skip.has(relFolder)) continue;
       if (fs.existsSync(path.join(root, relFolder, 'assembly', 'index.ts'))) plugins.push(relFolder);
     }
   }

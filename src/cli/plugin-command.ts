@@ -4,6 +4,7 @@ import { pluginDevCommand } from './plugin-dev-command';
 import { pluginInfoCommand } from './plugin-info-command';
 import { pluginInstallCommand } from './plugin-install-command';
 import { pluginListCommand } from './plugin-list-command';
+import { pluginNewCommand } from './plugin-new-command';
 import { pluginPackCommand } from './plugin-pack-command';
 import { pluginRefreshCommand } from './plugin-refresh-command';
 import { pluginRemoveCommand } from './plugin-remove-command';
@@ -17,12 +18,13 @@ import { pluginUpdateCommand } from './plugin-update-command';
 export function pluginCommand(): Command {
   return withUsageConventions(
     new Command('plugin')
-      .description('manage plugins: list, info, install, update, remove, dev, pack, refresh')
+      .description('manage plugins: list, info, install, update, remove, new, dev, pack, refresh')
       .addCommand(pluginListCommand())
       .addCommand(pluginInfoCommand())
       .addCommand(pluginInstallCommand())
       .addCommand(pluginUpdateCommand())
       .addCommand(pluginRemoveCommand())
+      .addCommand(pluginNewCommand())
       .addCommand(pluginDevCommand())
       .addCommand(pluginPackCommand())
       .addCommand(pluginRefreshCommand()),

@@ -384,10 +384,20 @@ describe('ndphost plugin, offline', () => {
     expect(refused.stderr).toMatch(/^ndphost: the plugins folder already has an entry named bio .*--yes.*\n$/);
     expect(snapshotFolder(plugins.folder)).toEqual(before);
 
+    const installed = snapshotFolder(path.join(plugins.folder, 'bio'));
     const replaced = await cli('dev', bio, '--yes');
     expect(replaced).toMatchObject({ code: 0, stderr: '' });
     expect(replaced.stdout).toContain('(replaced the existing folder)');
     expect(lstatSync(path.join(plugins.folder, 'bio')).isSymbolicLink()).toBe(true);
+    // The installed folder was the plugin's only copy: it is kept, byte for byte, and the output says where.
+    const backups = readdirSync(path.join(plugins.root, 'backups'));
+    expect(backups).toEqual([expect.stringMatching(/^bio-\d{4}-\d\d-\d\dT\d\d-\d\d-\d\d-\d{3}Z$/)]);
+    const backup = path.join(plugins.root, 'backups', backups[0]);
+    expect(replaced.stdout).toContain(`kept a copy of the installed bio at ${backup} (to go back: \`ndphost plugin remove bio\`, then move it to ${path.join(plugins.folder, 'bio')})\n`);
+    expect(snapshotFolder(backup)).toEqual(installed);
+    // Replacing a dev link keeps no copy: the development folder is still where it was.
+    expect(await cli('dev', bio, '--yes')).toMatchObject({ code: 0, stderr: '' });
+    expect(readdirSync(path.join(plugins.root, 'backups'))).toEqual(backups);
     const list = JSON.parse((await cli('list', '--json')).stdout) as Array<{ id: string; dev: boolean; name: string }>;
     expect(list.map(({ id, dev, name }) => ({ id, dev, name }))).toEqual([
       { id: 'bio', dev: true, name: 'Test fixture two' },

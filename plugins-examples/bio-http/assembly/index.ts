@@ -19,12 +19,12 @@ import {
   httpGet,
   respond,
   utf8Text,
-} from "../../sdk/assembly";
-import { ArtistBiographyRequest } from "../../../generated/as/api/ArtistBiographyRequest";
-import { ArtistBiographyResponse } from "../../../generated/as/api/ArtistBiographyResponse";
-import { HttpRequest } from "../../../generated/as/http/HttpRequest";
+} from "@ndphost/plugin-sdk-as/assembly";
+import { ArtistBiographyRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistBiographyRequest";
+import { ArtistBiographyResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistBiographyResponse";
+import { HttpRequest } from "@ndphost/plugin-sdk-as/assembly/messages/http/HttpRequest";
 
-export { malloc, free } from "../../sdk/assembly";
+export { malloc, free } from "@ndphost/plugin-sdk-as/assembly";
 
 /** The `[PluginConfig.bio-http]` key holding the service's base URL, e.g. https://bio.example.com. */
 const BASE_URL_KEY = "base_url";

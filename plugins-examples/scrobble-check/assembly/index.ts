@@ -4,16 +4,16 @@
 // which the caller receives as a normal answer, rather than with fail(), which fails the rpc.
 // A real scrobbler would do the same checks before calling a remote service over HttpService.
 
-import { API_VERSION, decodeRequest, respond, respondEmpty } from "../../sdk/assembly";
-import { ScrobblerIsAuthorizedRequest } from "../../../generated/as/api/ScrobblerIsAuthorizedRequest";
-import { ScrobblerIsAuthorizedResponse } from "../../../generated/as/api/ScrobblerIsAuthorizedResponse";
-import { ScrobblerNowPlayingRequest } from "../../../generated/as/api/ScrobblerNowPlayingRequest";
-import { ScrobblerNowPlayingResponse } from "../../../generated/as/api/ScrobblerNowPlayingResponse";
-import { ScrobblerScrobbleRequest } from "../../../generated/as/api/ScrobblerScrobbleRequest";
-import { ScrobblerScrobbleResponse } from "../../../generated/as/api/ScrobblerScrobbleResponse";
-import { TrackInfo } from "../../../generated/as/api/TrackInfo";
+import { API_VERSION, decodeRequest, respond, respondEmpty } from "@ndphost/plugin-sdk-as/assembly";
+import { ScrobblerIsAuthorizedRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ScrobblerIsAuthorizedRequest";
+import { ScrobblerIsAuthorizedResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ScrobblerIsAuthorizedResponse";
+import { ScrobblerNowPlayingRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ScrobblerNowPlayingRequest";
+import { ScrobblerNowPlayingResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ScrobblerNowPlayingResponse";
+import { ScrobblerScrobbleRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ScrobblerScrobbleRequest";
+import { ScrobblerScrobbleResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ScrobblerScrobbleResponse";
+import { TrackInfo } from "@ndphost/plugin-sdk-as/assembly/messages/api/TrackInfo";
 
-export { malloc, free } from "../../sdk/assembly";
+export { malloc, free } from "@ndphost/plugin-sdk-as/assembly";
 
 /** Returns what is wrong with a track, or "" when it can be scrobbled. */
 function checkTrack(track: TrackInfo | null): string {

@@ -20,15 +20,15 @@ import {
   respond,
   utf8Bytes,
   utf8Text,
-} from "../../sdk/assembly";
-import { InitRequest } from "../../../generated/as/api/InitRequest";
-import { InitResponse } from "../../../generated/as/api/InitResponse";
-import { TimerCallbackRequest } from "../../../generated/as/api/TimerCallbackRequest";
-import { TimerCallbackResponse } from "../../../generated/as/api/TimerCallbackResponse";
-import { HttpRequest } from "../../../generated/as/http/HttpRequest";
-import { TimerRequest } from "../../../generated/as/timer/TimerRequest";
+} from "@ndphost/plugin-sdk-as/assembly";
+import { InitRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/InitRequest";
+import { InitResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/InitResponse";
+import { TimerCallbackRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/TimerCallbackRequest";
+import { TimerCallbackResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/TimerCallbackResponse";
+import { HttpRequest } from "@ndphost/plugin-sdk-as/assembly/messages/http/HttpRequest";
+import { TimerRequest } from "@ndphost/plugin-sdk-as/assembly/messages/timer/TimerRequest";
 
-export { malloc, free } from "../../sdk/assembly";
+export { malloc, free } from "@ndphost/plugin-sdk-as/assembly";
 
 const REPORT_URL_KEY = "report_url";
 const DELAY_KEY = "delay_seconds";

@@ -11,29 +11,29 @@ import {
   decodeRequest,
   fail,
   respond,
-} from "../../sdk/assembly";
-import { AlbumImagesRequest } from "../../../generated/as/api/AlbumImagesRequest";
-import { AlbumImagesResponse } from "../../../generated/as/api/AlbumImagesResponse";
-import { AlbumInfo } from "../../../generated/as/api/AlbumInfo";
-import { AlbumInfoRequest } from "../../../generated/as/api/AlbumInfoRequest";
-import { AlbumInfoResponse } from "../../../generated/as/api/AlbumInfoResponse";
-import { Artist } from "../../../generated/as/api/Artist";
-import { ArtistBiographyRequest } from "../../../generated/as/api/ArtistBiographyRequest";
-import { ArtistBiographyResponse } from "../../../generated/as/api/ArtistBiographyResponse";
-import { ArtistImageRequest } from "../../../generated/as/api/ArtistImageRequest";
-import { ArtistImageResponse } from "../../../generated/as/api/ArtistImageResponse";
-import { ArtistMBIDRequest } from "../../../generated/as/api/ArtistMBIDRequest";
-import { ArtistMBIDResponse } from "../../../generated/as/api/ArtistMBIDResponse";
-import { ArtistSimilarRequest } from "../../../generated/as/api/ArtistSimilarRequest";
-import { ArtistSimilarResponse } from "../../../generated/as/api/ArtistSimilarResponse";
-import { ArtistTopSongsRequest } from "../../../generated/as/api/ArtistTopSongsRequest";
-import { ArtistTopSongsResponse } from "../../../generated/as/api/ArtistTopSongsResponse";
-import { ArtistURLRequest } from "../../../generated/as/api/ArtistURLRequest";
-import { ArtistURLResponse } from "../../../generated/as/api/ArtistURLResponse";
-import { ExternalImage } from "../../../generated/as/api/ExternalImage";
-import { Song } from "../../../generated/as/api/Song";
+} from "@ndphost/plugin-sdk-as/assembly";
+import { AlbumImagesRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/AlbumImagesRequest";
+import { AlbumImagesResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/AlbumImagesResponse";
+import { AlbumInfo } from "@ndphost/plugin-sdk-as/assembly/messages/api/AlbumInfo";
+import { AlbumInfoRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/AlbumInfoRequest";
+import { AlbumInfoResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/AlbumInfoResponse";
+import { Artist } from "@ndphost/plugin-sdk-as/assembly/messages/api/Artist";
+import { ArtistBiographyRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistBiographyRequest";
+import { ArtistBiographyResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistBiographyResponse";
+import { ArtistImageRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistImageRequest";
+import { ArtistImageResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistImageResponse";
+import { ArtistMBIDRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistMBIDRequest";
+import { ArtistMBIDResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistMBIDResponse";
+import { ArtistSimilarRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistSimilarRequest";
+import { ArtistSimilarResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistSimilarResponse";
+import { ArtistTopSongsRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistTopSongsRequest";
+import { ArtistTopSongsResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistTopSongsResponse";
+import { ArtistURLRequest } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistURLRequest";
+import { ArtistURLResponse } from "@ndphost/plugin-sdk-as/assembly/messages/api/ArtistURLResponse";
+import { ExternalImage } from "@ndphost/plugin-sdk-as/assembly/messages/api/ExternalImage";
+import { Song } from "@ndphost/plugin-sdk-as/assembly/messages/api/Song";
 
-export { malloc, free } from "../../sdk/assembly";
+export { malloc, free } from "@ndphost/plugin-sdk-as/assembly";
 
 // ---- the table -------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import { realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { NdpError } from '../../errors';
+import { backupEntry } from './backup-entry';
 import type { Manifest } from '../manifest';
 import { packageLimits } from './package-layout';
 import { lstatOrUndefined, placeNew, placeOver } from './place-entry';
@@ -15,6 +16,11 @@ export interface DevOptions extends ValidateOptions {
   readonly id?: string;
   /** Replace an entry already in the plugins folder under the id. The CLI asks the user first. */
   readonly replace?: boolean;
+  /**
+   * Where an installed plugin folder that `replace` swaps out is copied first (as
+   * `<id>-<UTC time>`): it is the plugin's only copy. Without it the folder is deleted.
+   */
+  readonly backupsFolder?: string;
 }
 
 /** What dev did. */
@@ -27,6 +33,8 @@ export interface DevResult {
   readonly manifest: Manifest;
   /** What the link replaced, when `replace` was given and something was there. */
   readonly replaced?: 'folder' | 'link' | 'file';
+  /** Where the replaced folder was copied to, when `backupsFolder` was given. */
+  readonly backup?: string;
 }
 
 /**
@@ -43,6 +51,7 @@ export async function linkDevPlugin(pluginsFolder: string, devFolder: string, op
   const link = path.join(pluginsFolder, id);
   const existing = await lstatOrUndefined(link);
   if (existing && !options.replace) throw taken(id, link);
+  const backup = existing?.isDirectory() && options.backupsFolder !== undefined ? await backupEntry(link, options.backupsFolder, id) : undefined;
   await preparePluginsFolder(pluginsFolder);
   const staged = await stageLink(pluginsFolder, id, target);
   try {
@@ -54,7 +63,7 @@ export async function linkDevPlugin(pluginsFolder: string, devFolder: string, op
   }
   await securePluginsFolder(pluginsFolder);
   const replaced = existing && (existing.isSymbolicLink() ? 'link' : existing.isDirectory() ? 'folder' : 'file');
-  return { id, link, target, manifest, ...(replaced ? { replaced } : {}) };
+  return { id, link, target, manifest, ...(replaced ? { replaced } : {}), ...(backup ? { backup } : {}) };
 }
 
 /** A dev folder inside the plugins folder could end up linked to itself, and replace would delete it. */

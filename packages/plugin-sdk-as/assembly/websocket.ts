@@ -2,14 +2,14 @@
 // arrive in the plugin's WebSocketCallback exports.
 
 import { callHost } from "./abi";
-import { CloseRequest } from "../../../generated/as/websocket/CloseRequest";
-import { CloseResponse } from "../../../generated/as/websocket/CloseResponse";
-import { ConnectRequest } from "../../../generated/as/websocket/ConnectRequest";
-import { ConnectResponse } from "../../../generated/as/websocket/ConnectResponse";
-import { SendBinaryRequest } from "../../../generated/as/websocket/SendBinaryRequest";
-import { SendBinaryResponse } from "../../../generated/as/websocket/SendBinaryResponse";
-import { SendTextRequest } from "../../../generated/as/websocket/SendTextRequest";
-import { SendTextResponse } from "../../../generated/as/websocket/SendTextResponse";
+import { CloseRequest } from "./messages/websocket/CloseRequest";
+import { CloseResponse } from "./messages/websocket/CloseResponse";
+import { ConnectRequest } from "./messages/websocket/ConnectRequest";
+import { ConnectResponse } from "./messages/websocket/ConnectResponse";
+import { SendBinaryRequest } from "./messages/websocket/SendBinaryRequest";
+import { SendBinaryResponse } from "./messages/websocket/SendBinaryResponse";
+import { SendTextRequest } from "./messages/websocket/SendTextRequest";
+import { SendTextResponse } from "./messages/websocket/SendTextResponse";
 
 @external("env", "connect") declare function hostConnect(ptr: usize, len: i32): u64;
 @external("env", "send_text") declare function hostSendText(ptr: usize, len: i32): u64;

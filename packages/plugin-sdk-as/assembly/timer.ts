@@ -1,10 +1,10 @@
 // TimerService (services form only): one-time timers that fire into OnTimerCallback.
 
 import { callHost } from "./abi";
-import { CancelTimerRequest } from "../../../generated/as/timer/CancelTimerRequest";
-import { CancelTimerResponse } from "../../../generated/as/timer/CancelTimerResponse";
-import { TimerRequest } from "../../../generated/as/timer/TimerRequest";
-import { TimerResponse } from "../../../generated/as/timer/TimerResponse";
+import { CancelTimerRequest } from "./messages/timer/CancelTimerRequest";
+import { CancelTimerResponse } from "./messages/timer/CancelTimerResponse";
+import { TimerRequest } from "./messages/timer/TimerRequest";
+import { TimerResponse } from "./messages/timer/TimerResponse";
 
 @external("env", "register_timer") declare function hostRegisterTimer(ptr: usize, len: i32): u64;
 @external("env", "cancel_timer") declare function hostCancelTimer(ptr: usize, len: i32): u64;

@@ -2,8 +2,8 @@
 // server's artwork.
 
 import { callHost } from "./abi";
-import { GetArtworkUrlRequest } from "../../../generated/as/artwork/GetArtworkUrlRequest";
-import { GetArtworkUrlResponse } from "../../../generated/as/artwork/GetArtworkUrlResponse";
+import { GetArtworkUrlRequest } from "./messages/artwork/GetArtworkUrlRequest";
+import { GetArtworkUrlResponse } from "./messages/artwork/GetArtworkUrlResponse";
 
 @external("env", "get_artist_url") declare function hostGetArtistUrl(ptr: usize, len: i32): u64;
 @external("env", "get_album_url") declare function hostGetAlbumUrl(ptr: usize, len: i32): u64;

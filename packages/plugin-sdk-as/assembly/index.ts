@@ -3,7 +3,7 @@
 // Every AssemblyScript plugin imports this one module instead of repeating the pointer
 // arithmetic, so the ABI lives in one place (the host-side twin is src/runtime). A plugin:
 //
-//   export { malloc, free } from "../../sdk/assembly";
+//   export { malloc, free } from "@ndphost/plugin-sdk-as/assembly";
 //   export function metadata_agent_api_version(): i64 { return API_VERSION; }
 //   export function metadata_agent_get_artist_biography(ptr: usize, len: i32): u64 {
 //     const req = decodeRequest<ArtistBiographyRequest>(ptr, len, ArtistBiographyRequest.decode);

@@ -2,13 +2,13 @@
 // call OnSchedulerCallback, and the host clock.
 
 import { callHost } from "./abi";
-import { CancelRequest } from "../../../generated/as/scheduler/CancelRequest";
-import { CancelResponse } from "../../../generated/as/scheduler/CancelResponse";
-import { ScheduleOneTimeRequest } from "../../../generated/as/scheduler/ScheduleOneTimeRequest";
-import { ScheduleRecurringRequest } from "../../../generated/as/scheduler/ScheduleRecurringRequest";
-import { ScheduleResponse } from "../../../generated/as/scheduler/ScheduleResponse";
-import { TimeNowRequest } from "../../../generated/as/scheduler/TimeNowRequest";
-import { TimeNowResponse } from "../../../generated/as/scheduler/TimeNowResponse";
+import { CancelRequest } from "./messages/scheduler/CancelRequest";
+import { CancelResponse } from "./messages/scheduler/CancelResponse";
+import { ScheduleOneTimeRequest } from "./messages/scheduler/ScheduleOneTimeRequest";
+import { ScheduleRecurringRequest } from "./messages/scheduler/ScheduleRecurringRequest";
+import { ScheduleResponse } from "./messages/scheduler/ScheduleResponse";
+import { TimeNowRequest } from "./messages/scheduler/TimeNowRequest";
+import { TimeNowResponse } from "./messages/scheduler/TimeNowResponse";
 
 @external("env", "schedule_one_time") declare function hostScheduleOneTime(ptr: usize, len: i32): u64;
 @external("env", "schedule_recurring") declare function hostScheduleRecurring(ptr: usize, len: i32): u64;

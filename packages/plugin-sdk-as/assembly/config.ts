@@ -1,8 +1,8 @@
 // ConfigService: the plugin's own [PluginConfig.<id>] settings.
 
 import { callHost } from "./abi";
-import { GetPluginConfigRequest } from "../../../generated/as/config/GetPluginConfigRequest";
-import { GetPluginConfigResponse } from "../../../generated/as/config/GetPluginConfigResponse";
+import { GetPluginConfigRequest } from "./messages/config/GetPluginConfigRequest";
+import { GetPluginConfigResponse } from "./messages/config/GetPluginConfigResponse";
 
 @external("env", "get_plugin_config") declare function hostGetPluginConfig(ptr: usize, len: i32): u64;
 

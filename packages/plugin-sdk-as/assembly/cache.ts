@@ -1,20 +1,20 @@
 // CacheService (capabilities form, permissions.cache): typed values per plugin with a TTL.
 
 import { callHost } from "./abi";
-import { GetBytesResponse } from "../../../generated/as/cache/GetBytesResponse";
-import { GetFloatResponse } from "../../../generated/as/cache/GetFloatResponse";
-import { GetIntResponse } from "../../../generated/as/cache/GetIntResponse";
-import { GetRequest } from "../../../generated/as/cache/GetRequest";
-import { GetStringResponse } from "../../../generated/as/cache/GetStringResponse";
-import { HasRequest } from "../../../generated/as/cache/HasRequest";
-import { HasResponse } from "../../../generated/as/cache/HasResponse";
-import { RemoveRequest } from "../../../generated/as/cache/RemoveRequest";
-import { RemoveResponse } from "../../../generated/as/cache/RemoveResponse";
-import { SetBytesRequest } from "../../../generated/as/cache/SetBytesRequest";
-import { SetFloatRequest } from "../../../generated/as/cache/SetFloatRequest";
-import { SetIntRequest } from "../../../generated/as/cache/SetIntRequest";
-import { SetResponse } from "../../../generated/as/cache/SetResponse";
-import { SetStringRequest } from "../../../generated/as/cache/SetStringRequest";
+import { GetBytesResponse } from "./messages/cache/GetBytesResponse";
+import { GetFloatResponse } from "./messages/cache/GetFloatResponse";
+import { GetIntResponse } from "./messages/cache/GetIntResponse";
+import { GetRequest } from "./messages/cache/GetRequest";
+import { GetStringResponse } from "./messages/cache/GetStringResponse";
+import { HasRequest } from "./messages/cache/HasRequest";
+import { HasResponse } from "./messages/cache/HasResponse";
+import { RemoveRequest } from "./messages/cache/RemoveRequest";
+import { RemoveResponse } from "./messages/cache/RemoveResponse";
+import { SetBytesRequest } from "./messages/cache/SetBytesRequest";
+import { SetFloatRequest } from "./messages/cache/SetFloatRequest";
+import { SetIntRequest } from "./messages/cache/SetIntRequest";
+import { SetResponse } from "./messages/cache/SetResponse";
+import { SetStringRequest } from "./messages/cache/SetStringRequest";
 
 @external("env", "set_string") declare function hostSetString(ptr: usize, len: i32): u64;
 @external("env", "get_string") declare function hostGetString(ptr: usize, len: i32): u64;

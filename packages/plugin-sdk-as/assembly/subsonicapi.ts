@@ -2,8 +2,8 @@
 // as one of its users.
 
 import { callHost } from "./abi";
-import { CallRequest } from "../../../generated/as/subsonicapi/CallRequest";
-import { CallResponse } from "../../../generated/as/subsonicapi/CallResponse";
+import { CallRequest } from "./messages/subsonicapi/CallRequest";
+import { CallResponse } from "./messages/subsonicapi/CallResponse";
 
 @external("env", "call") declare function hostCall(ptr: usize, len: i32): u64;
 

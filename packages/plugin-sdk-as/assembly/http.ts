@@ -2,8 +2,8 @@
 // permission, limits) come back in `error`, with status 0.
 
 import { callHost } from "./abi";
-import { HttpRequest } from "../../../generated/as/http/HttpRequest";
-import { HttpResponse } from "../../../generated/as/http/HttpResponse";
+import { HttpRequest } from "./messages/http/HttpRequest";
+import { HttpResponse } from "./messages/http/HttpResponse";
 
 @external("env", "get") declare function hostGet(ptr: usize, len: i32): u64;
 @external("env", "post") declare function hostPost(ptr: usize, len: i32): u64;
