@@ -1,4 +1,4 @@
-import { Server, setLogger, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, setLogger, type ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { TlsConfig } from '../config';
@@ -113,7 +113,7 @@ function implementation(handlers: object, log: Logger): UntypedServiceImplementa
  * A busy port or a refused bind is an operational failure (exit 1), not a usage error: the
  * address itself passed the config checks.
  */
-function bind(server: Server, address: string, key: string, credentials: ReturnType<typeof serverCredentials>): Promise<number> {
+function bind(server: Server, address: string, key: string, credentials: ServerCredentials): Promise<number> {
   return new Promise((resolve, reject) => {
     server.bindAsync(address, credentials, (error, port) => {
       if (error) reject(new NdpError('failed_precondition', `cannot listen on ${address} (${key}): ${bindReason(error)}`, { key, cause: error }));
