@@ -2,7 +2,7 @@ import { credentials, loadPackageDefinition, type Client, type ClientReadableStr
 import { loadSync } from '@grpc/proto-loader';
 import { protoPath } from 'grpc-health-check';
 import type { ChildProcess } from 'node:child_process';
-import { connect as connectHttp2, constants } from 'node:http2';
+import { connect as connectHttp2, constants, type ClientHttp2Session } from 'node:http2';
 import { connect as connectTcp } from 'node:net';
 import { ApiClients } from '../helpers/api-clients';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
@@ -53,6 +53,7 @@ describe('ndphost serve, shutting down with clients that would hold it open', ()
       await new Promise<void>((resolve) => stream.once('data', () => resolve()));
       const held = quiet.request({ ':method': 'POST', ':path': '/api.MetadataAgent/GetArtistBiography', 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
       held.on('error', () => undefined);
+      await serverHasSeen(quiet);
       let heldClosedBy: number | undefined;
       held.on('close', () => (heldClosedBy = held.rstCode));
       await silentConnected;
@@ -93,7 +94,7 @@ describe('ndphost serve, shutting down with clients that would hold it open', ()
     try {
       const held = quiet.request({ ':method': 'POST', ':path': '/api.MetadataAgent/GetArtistBiography', 'content-type': 'application/grpc', te: 'trailers' }, { endStream: false });
       held.on('error', () => undefined);
-      await new Promise((resolve) => held.once('response', resolve).once('close', resolve).once('ready', resolve));
+      await serverHasSeen(quiet);
       serve.child.kill('SIGTERM');
       await waitForLog(serve.logs, 'shutting down: refusing new calls, draining in-flight calls');
       serve.child.kill('SIGINT');
@@ -103,6 +104,13 @@ describe('ndphost serve, shutting down with clients that would hold it open', ()
     }
   });
 });
+
+/** Resolves once the server has read every frame sent so far: HTTP/2 answers a PING in order. */
+async function serverHasSeen(session: ClientHttp2Session): Promise<void> {
+  // A request made while connecting is sent on 'connect', before a ping asked for after it.
+  if (session.connecting) await new Promise((resolve) => session.once('connect', resolve));
+  await new Promise<void>((resolve, reject) => session.ping((error) => (error ? reject(error) : resolve())));
+}
 
 /** Resolves once `msg` is among the logs (they grow as the process writes). Bounded by the test's timeout. */
 async function waitForLog(logs: readonly { msg: string }[], msg: string): Promise<void> {
