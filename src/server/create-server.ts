@@ -66,20 +66,21 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   if (options.socketPath !== undefined) await claimSocketPath(options.socketPath, addressKey);
   const port = await bind(server, address, addressKey, credentials);
   if (options.socketPath !== undefined) await restrictSocket(options.socketPath);
-  // Once shutting down, health stays NOT_SERVING: a plugin unloading must not report anything else.
+  // Once shutting down, every name stays NOT_SERVING: a plugin unloading must not report anything else.
+  const names = new Set(['', ...serviceNames]);
   let closing = false;
   const setStatus = (name: string, serving: boolean): void => {
+    names.add(name);
     if (!closing) health.setStatus(name, statusOf(serving));
-  };
-  const setServing = (serving: boolean): void => {
-    for (const name of ['', ...serviceNames]) setStatus(name, serving);
   };
   return {
     port,
-    setServing,
+    setServing(serving) {
+      for (const name of ['', ...serviceNames]) setStatus(name, serving);
+    },
     setStatus,
     async shutdown(timeoutMs) {
-      setServing(false);
+      for (const name of names) setStatus(name, false);
       closing = true;
       const forced = await new Promise<boolean>((resolve) => {
         const deadline = setTimeout(() => {
