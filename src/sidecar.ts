@@ -21,18 +21,23 @@ import {
 import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
-import { createServiceHandlers, schedulerFirer, timerFirer, webSocketDelivery } from './services';
+import { createAdminHandlers, createServiceHandlers, schedulerFirer, timerFirer, webSocketDelivery } from './services';
 
 /** A running sidecar: the gRPC server in front of the loaded plugins. */
 export interface Sidecar {
   readonly port: number;
+  /** Where the admin service listens (`unix:/path` or `host:port`); absent when AdminAddress is off. */
+  readonly adminAddress?: string;
   readonly plugins: PluginManager;
   readonly timers: TimerService;
   /** Every host service, for tests and health. */
   readonly host: HostServices;
   /** Current number of pool workers. */
   workers(): number;
-  /** Drains in-flight calls, then stops the server, the timers and the workers. */
+  /**
+   * Stops accepting calls, ends streaming calls, lets unary calls finish within ShutdownTimeout
+   * (then cuts them off), and stops the timers and the workers.
+   */
   close(): Promise<void>;
 }
 
@@ -121,11 +126,20 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const fireTimer = timerFirer(deps);
   const deliverWebSocketEvent = webSocketDelivery(deps);
   const fireSchedule = schedulerFirer(deps);
-  server = await startServer({ address: config.address, handlers: createServiceHandlers(deps), log }).catch(async (error: unknown) => {
-    await Promise.all([http.close(), sandbox.close()]);
-    throw error;
-  });
-  log.info({ address: config.address, port: server.port }, 'ndphost listening');
+  const [contract, admin] = await Promise.allSettled([
+    startServer({ address: config.address, addressKey: 'Address', tls: config.tls, handlers: createServiceHandlers(deps), log }),
+    config.admin === undefined
+      ? undefined
+      : startServer({ address: config.admin.address, addressKey: 'AdminAddress', socketPath: config.admin.socketPath, handlers: createAdminHandlers(plugins), log }),
+  ]);
+  if (contract.status === 'rejected' || admin.status === 'rejected') {
+    const started = [contract, admin].flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
+    await Promise.all([...started.map((running) => running.shutdown(0)), http.close(), sandbox.close()]);
+    throw contract.status === 'rejected' ? contract.reason : (admin as PromiseRejectedResult).reason;
+  }
+  server = contract.value;
+  const adminServer = admin.value;
+  log.info({ address: config.address, port: server.port, tls: config.tls !== undefined, clientCertificates: config.tls?.clientCa !== undefined, admin: config.admin?.address ?? 'off' }, 'ndphost listening');
   // Timers and schedules start first: a plugin's OnInit may register its own.
   await Promise.all([timers.start(), host.scheduler.start()]);
   if (settings.enabled) await plugins.loadAll();
@@ -133,16 +147,19 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   markPluginsLoaded();
   const watcher = settings.enabled && settings.autoReload ? watchPlugins(plugins, settings.folder, log) : undefined;
   server.setServing(true);
+  adminServer?.setServing(true);
   return {
     port: server.port,
+    // With port 0 the bound port is the one to dial.
+    adminAddress: adminServer && config.admin?.socketPath === undefined ? config.admin?.address.replace(/:\d+$/, `:${adminServer.port}`) : config.admin?.address,
     plugins,
     timers,
     host,
     workers: () => sandbox.workers,
     async close() {
-      server.setServing(false);
       watcher?.close();
-      await server.shutdown();
+      const results = await Promise.all([server.shutdown(config.shutdownTimeoutMs), adminServer?.shutdown(config.shutdownTimeoutMs)]);
+      if (results.some((result) => result?.forced)) log.warn({ shutdownTimeoutMs: config.shutdownTimeoutMs }, 'ShutdownTimeout passed: cut off the calls and connections still open');
       await closeHostServices(host);
       plugins.unloadAll();
       await sandbox.close();

@@ -27,10 +27,11 @@ export type CommandAction<A extends unknown[]> = (context: CliContext, ...args: 
 const CONFIG_GROUP = 'Config options (override env, which overrides the file):';
 
 /**
- * A command that reads the same config as `serve`: `-c, --config` and every config flag.
- * The flags are declared here, not passed through as unknown options (as `serve` does), so
- * commander can tell them from the command's own arguments: `install --plugins-folder p x.ndp`
- * must not take `--plugins-folder` for the package.
+ * A command that reads the config: `-c, --config` and every config flag, from the one schema.
+ * The flags are declared to commander, not passed through as unknown options, so commander can
+ * tell them from the command's own arguments (`install --plugins-folder p x.ndp` must not take
+ * `--plugins-folder` for the package), and refuses a misspelt flag with a suggestion, a flag
+ * without its value, or an extra argument.
  */
 export function configuredCommand(name: string, description: string): Command {
   const command = new Command(name).description(description).option('-c, --config <file>', 'TOML config file');
@@ -62,14 +63,23 @@ export function withContext<A extends unknown[]>(action: CommandAction<A>): (...
 
 /**
  * Gives a command tree the CLI's conventions: a usage error from commander (a missing argument,
- * an unknown option) is one `ndphost: <message>` line on stderr and exit code 2; help exits 0.
+ * an unknown option, an extra argument) is one `ndphost: <message>` line on stderr and exit code
+ * 2; help and --version exit 0.
  */
 export function withUsageConventions(command: Command): Command {
   command
     .exitOverride((error: CommanderError) => process.exit(error.exitCode === 0 ? EXIT_OK : EXIT_USAGE))
-    .configureOutput({ outputError: (text, write) => write(`ndphost: ${text.replace(/^error: /, '')}`) });
+    .configureOutput({ outputError: (text, write) => write(`ndphost: ${oneLine(text)}\n`) });
   for (const subcommand of command.commands) withUsageConventions(subcommand);
   return command;
+}
+
+/** commander's `error: unknown option '--adress'\n(Did you mean --address?)` as one line, without its prefix. */
+function oneLine(text: string): string {
+  return text
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\n\(Did you mean (.*)\?\)$/, ' (did you mean $1?)');
 }
 
 /** Throws unless Plugins.Enabled (plugin-system.md, "Plugin Management": the plugin system must be enabled). */
@@ -79,9 +89,14 @@ export function requirePluginsEnabled(config: Config): void {
   }
 }
 
-function createContext(command: Command): CliContext {
+/** The config from `--config`, NDPHOST_* and the config flags commander parsed (later wins). */
+export function loadCommandConfig(command: Command): Config {
   const { config: configFile } = command.opts<{ config?: string }>();
-  const config = loadConfig({ configFile, args: configArgs(command) });
+  return loadConfig({ configFile, args: configArgs(command) });
+}
+
+function createContext(command: Command): CliContext {
+  const config = loadCommandConfig(command);
   return {
     config,
     moduleRules: { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: config.plugins.maxMemoryMiB, maxTableEntries: config.plugins.maxTableEntries },

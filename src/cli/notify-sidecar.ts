@@ -1,22 +1,22 @@
 import { NdpError } from '../errors';
 import { releasePersistedPluginState } from '../host';
 import type { CliContext } from './cli-context';
-import { connectSidecar } from './sidecar-admin';
+import { connectSidecar, noSidecarReason } from './sidecar-admin';
 
 /** What changed in the plugins folder: a plugin added or replaced, or one removed. */
 export type PluginChange = { readonly changed: string } | { readonly removed: string };
 
 /**
- * Tells the sidecar running at Address about a change the command just made, and prints what it
+ * Tells the running sidecar, through its admin listener (AdminAddress), about a change the command just made, and prints what it
  * answered: a refresh of the plugin (RefreshPlugin) or, after a removal, a rescan (RescanAll).
  * Without a running sidecar the change waits for its next start. A sidecar that refuses the new
  * version (FAILED_PRECONDITION, the old one keeps serving) fails the command: the files are in
  * place but what serves is not what the user asked for. Resolves whether a sidecar was told.
  */
 export async function notifySidecar(context: CliContext, change: PluginChange): Promise<boolean> {
-  const sidecar = await connectSidecar(context.config.address);
+  const sidecar = await connectSidecar(context.config);
   if (!sidecar) {
-    context.print(`no sidecar is running at ${context.config.address}; the change takes effect at its next start`);
+    context.print(`${noSidecarReason(context.config)}; the change takes effect at its next start`);
     return false;
   }
   try {

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { withUsageConventions } from './cli-context';
 import { pluginDevCommand } from './plugin-dev-command';
 import { pluginInfoCommand } from './plugin-info-command';
 import { pluginInstallCommand } from './plugin-install-command';
@@ -12,21 +11,19 @@ import { pluginUpdateCommand } from './plugin-update-command';
 
 /**
  * `ndphost plugin <command>` (plugin-system.md, "Plugin Management"). Every command reads the
- * same config as `serve`; those that change the plugins folder then tell the sidecar running
- * at Address, through its admin service, so the change is served at once.
+ * same config as `serve`; those that change the plugins folder then tell the running sidecar,
+ * through its admin listener (AdminAddress), so the change is served at once.
  */
 export function pluginCommand(): Command {
-  return withUsageConventions(
-    new Command('plugin')
-      .description('manage plugins: list, info, install, update, remove, new, dev, pack, refresh')
-      .addCommand(pluginListCommand())
-      .addCommand(pluginInfoCommand())
-      .addCommand(pluginInstallCommand())
-      .addCommand(pluginUpdateCommand())
-      .addCommand(pluginRemoveCommand())
-      .addCommand(pluginNewCommand())
-      .addCommand(pluginDevCommand())
-      .addCommand(pluginPackCommand())
-      .addCommand(pluginRefreshCommand()),
-  );
+  return new Command('plugin')
+    .description('manage plugins: list, info, install, update, remove, new, dev, pack, refresh')
+    .addCommand(pluginListCommand())
+    .addCommand(pluginInfoCommand())
+    .addCommand(pluginInstallCommand())
+    .addCommand(pluginUpdateCommand())
+    .addCommand(pluginRemoveCommand())
+    .addCommand(pluginNewCommand())
+    .addCommand(pluginDevCommand())
+    .addCommand(pluginPackCommand())
+    .addCommand(pluginRefreshCommand());
 }

@@ -4,7 +4,7 @@ import { NdpError } from '../errors';
 import { describeLeftovers, type Recovery } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext, type CliContext } from './cli-context';
 import { readInstalledPlugins, type InstalledPlugin } from './installed-plugins';
-import { connectSidecar } from './sidecar-admin';
+import { connectSidecar, noSidecarReason } from './sidecar-admin';
 import { formatTable } from './text-table';
 
 /** One row of `plugin list`, the same shape offline and live (and in `--json`). */
@@ -80,8 +80,8 @@ function fromInterrupted({ id, path }: Recovery): ListEntry {
 }
 
 async function liveEntries(context: CliContext): Promise<ListEntry[]> {
-  const sidecar = await connectSidecar(context.config.address);
-  if (!sidecar) throw new NdpError('unavailable', `no sidecar is running at ${context.config.address}; run plugin list without --live to check the plugins folder`);
+  const sidecar = await connectSidecar(context.config);
+  if (!sidecar) throw new NdpError('unavailable', `${noSidecarReason(context.config)}; run plugin list without --live to check the plugins folder`);
   sidecar.close();
   return sidecar.plugins.map(fromLive);
 }

@@ -3,7 +3,7 @@ import { NdpError } from '../errors';
 import { checkPluginId } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext } from './cli-context';
 import { readInstalledPlugin } from './installed-plugins';
-import { connectSidecar } from './sidecar-admin';
+import { connectSidecar, noSidecarReason } from './sidecar-admin';
 
 /** `ndphost plugin refresh <id>` (plugin-system.md, "Development Workflow", step 5). */
 export function pluginRefreshCommand(): Command {
@@ -13,7 +13,7 @@ export function pluginRefreshCommand(): Command {
       withContext(async (context, id: string) => {
         requirePluginsEnabled(context.config);
         checkPluginId(id);
-        const sidecar = await connectSidecar(context.config.address);
+        const sidecar = await connectSidecar(context.config);
         if (sidecar) {
           try {
             // An invalid new version comes back as FAILED_PRECONDITION naming why, the old one
@@ -28,7 +28,7 @@ export function pluginRefreshCommand(): Command {
         // Nothing to reload: say whether the next start would load it.
         const plugin = await readInstalledPlugin(context.config.plugins.folder, id, context.moduleRules);
         if (!plugin) throw new NdpError('unknown_plugin', `plugin ${id} is not installed in ${context.config.plugins.folder}`, { pluginId: id });
-        const notRunning = `no sidecar is running at ${context.config.address}`;
+        const notRunning = noSidecarReason(context.config);
         if (plugin.state === 'valid') {
           context.print(`${id} ${plugin.manifest?.version} is valid; ${notRunning}, so it loads at the next start`);
           return;

@@ -4,6 +4,7 @@ import {
   type PluginInfo,
   type RefreshPluginResponse,
 } from '../../generated/ts/ndphost/admin/v1/admin';
+import type { Config } from '../config';
 import { NdpError, type ErrorKind } from '../errors';
 
 /** A running sidecar's admin service (ndphost.admin.v1.PluginAdmin), as the CLI uses it. */
@@ -40,14 +41,24 @@ const KINDS: Partial<Record<status, ErrorKind>> = {
 };
 
 /**
- * Connects to the sidecar serving at `address` and asks it for its plugins. Resolves undefined
- * when nothing answers there within the probe deadline: no sidecar is running. Something that
- * answers but does not serve the admin service is an error, not "not running".
+ * Why the CLI could not tell a sidecar, for its messages: the admin listener (AdminAddress, from
+ * the same config as the sidecar's) is off, or nothing answered there.
  */
-export async function connectSidecar(address: string): Promise<SidecarAdmin | undefined> {
-  const target = reachableAddress(address);
+export function noSidecarReason(config: Config): string {
+  return config.admin === undefined ? 'the admin listener is off (AdminAddress is "")' : `no sidecar is running at ${config.admin.address}`;
+}
+
+/**
+ * Connects to the admin listener of the sidecar run with `config` (AdminAddress) and asks it
+ * for its plugins. Resolves undefined when the listener is off or nothing answers there within
+ * the probe deadline: no sidecar is running. Something that answers but does not serve the admin
+ * service is an error, not "not running".
+ */
+export async function connectSidecar(config: Config): Promise<SidecarAdmin | undefined> {
+  if (config.admin === undefined) return undefined;
+  const target = config.admin.address;
   const client = new PluginAdminClient(target, credentials.createInsecure(), {
-    // The admin service stays on the sidecar's host (admin.proto); never route it via a proxy.
+    // The admin listener is on the sidecar's host (a unix socket or loopback); never via a proxy.
     'grpc.enable_http_proxy': 0,
   });
   const call = <T>(method: 'listPlugins' | 'refreshPlugin' | 'rescanAll', request: object, deadlineMs: number): Promise<T> =>
@@ -88,11 +99,6 @@ export async function connectSidecar(address: string): Promise<SidecarAdmin | un
     rescan: async () => (await ask<{ plugins: PluginInfo[] }>('rescanAll', {})).plugins,
     close: () => client.close(),
   };
-}
-
-/** A sidecar listening on every interface is reached on loopback; the CLI runs on its host. */
-function reachableAddress(address: string): string {
-  return address.replace(/^0\.0\.0\.0:/, '127.0.0.1:').replace(/^\[::\]:/, '[::1]:');
 }
 
 /** The sidecar's answer as an NdpError, its details as the message (they name the plugin and why). */

@@ -36,3 +36,46 @@ export function addressProblem(value: unknown): string | undefined {
   }
   return undefined;
 }
+
+/** The admin listener's values that turn it off. */
+export const ADMIN_OFF: ReadonlySet<string> = new Set(['', 'off']);
+
+/**
+ * The socket path of a `unix:` admin address as written (relative paths are resolved later,
+ * against DataFolder), or undefined for a `host:port`. `unix:///run/x.sock` is grpc's spelling
+ * of `unix:/run/x.sock`.
+ */
+export function unixSocketPath(value: string): string | undefined {
+  if (!value.startsWith('unix:')) return undefined;
+  const path = value.slice('unix:'.length);
+  return path.startsWith('///') ? path.slice(2) : path;
+}
+
+/**
+ * What is wrong with `value` as AdminAddress, or undefined when it is fine. A TCP admin address
+ * must be loopback: the admin service has no authentication of its own, so only the host's
+ * users may reach it (a unix socket narrows that to the sidecar's user).
+ */
+export function adminAddressProblem(value: unknown): string | undefined {
+  if (typeof value !== 'string') return 'must be a string: "unix:<path>", a loopback "host:port", or "" (off)';
+  if (ADMIN_OFF.has(value)) return undefined;
+  const socket = unixSocketPath(value);
+  if (socket !== undefined) {
+    if (socket === '' || socket.startsWith('//')) return 'must name a socket file after "unix:", like "unix:admin.sock" or "unix:/run/ndphost/admin.sock"';
+    if (socket.includes('\0')) return 'must not contain a NUL character';
+    return undefined;
+  }
+  const problem = addressProblem(value);
+  if (problem !== undefined) return `${problem}, or be "unix:<path>" or "" (off)`;
+  const host = value.startsWith('[') ? value.slice(1, value.indexOf(']')) : value.slice(0, value.lastIndexOf(':'));
+  if (!isLoopback(host)) {
+    return `must be a loopback address (127.0.0.1, [::1] or localhost), not "${host}": the admin service has no authentication; use "unix:<path>" or a loopback port`;
+  }
+  return undefined;
+}
+
+function isLoopback(host: string): boolean {
+  if (host === 'localhost') return true;
+  if (isIPv4(host)) return host.startsWith('127.');
+  return isIPv6(host) && (host === '::1' || /^(0{1,4}:){7}0{0,3}1$/.test(host));
+}

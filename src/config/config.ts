@@ -66,10 +66,32 @@ export interface NavidromeConfig {
   readonly reverseProxyUserHeader: string;
 }
 
+/** Where the admin service listens (AdminAddress), when it is on. */
+export interface AdminListenerConfig {
+  /** As grpc-js binds and dials it: `unix:/absolute/path` or a loopback `host:port`. */
+  readonly address: string;
+  /** The socket file's absolute path, when `address` is a unix socket. */
+  readonly socketPath?: string;
+}
+
+/** The `[TLS]` section, when Cert and Key are set: absolute paths of PEM files, read at start. */
+export interface TlsConfig {
+  readonly cert: string;
+  readonly key: string;
+  /** Set: clients must present a certificate that chains to these CAs (mTLS). */
+  readonly clientCa?: string;
+}
+
 /** The whole configuration: checked, resolved and frozen. */
 export interface Config {
   /** `host:port`, or `[ipv6]:port`. */
   readonly address: string;
+  /** Absent when AdminAddress is "" or "off". */
+  readonly admin?: AdminListenerConfig;
+  /** Absent: Address serves plaintext. */
+  readonly tls?: TlsConfig;
+  /** How long a shutdown waits for in-flight calls before cutting them off. */
+  readonly shutdownTimeoutMs: number;
   /** Absolute paths. */
   readonly dataFolder: string;
   readonly cacheFolder: string;

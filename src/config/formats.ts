@@ -7,12 +7,13 @@
  * convict keeps formats in one process-wide registry, hence the `ndphost-` prefix.
  */
 import convict from 'convict';
-import { addressProblem } from './address';
+import { addressProblem, adminAddressProblem } from './address';
 import { parseDuration } from './duration';
 
 /** Format names for the schema. */
 export const FORMAT = {
   address: 'ndphost-address',
+  adminAddress: 'ndphost-admin-address',
   boolean: 'ndphost-boolean',
   folder: 'ndphost-folder',
   optionalFolder: 'ndphost-optional-folder',
@@ -95,6 +96,12 @@ const FORMATS: Record<string, convict.Format> = {
   [FORMAT.address]: {
     validate(value: unknown) {
       const problem = addressProblem(value);
+      if (problem !== undefined) throw new Error(problem);
+    },
+  },
+  [FORMAT.adminAddress]: {
+    validate(value: unknown) {
+      const problem = adminAddressProblem(value);
       if (problem !== undefined) throw new Error(problem);
     },
   },

@@ -14,6 +14,10 @@ export type { LoadConfigOptions } from './load-config';
 export type { Config } from './config';
 /** The `[Plugins]` slice of Config, for the plugin manager and worker pool. */
 export type { PluginsConfig } from './config';
+/** Where the admin service listens, when AdminAddress is on. */
+export type { AdminListenerConfig } from './config';
+/** The `[TLS]` slice: PEM file paths for the gRPC listener. */
+export type { TlsConfig } from './config';
 /** The `[Navidrome]` slice: the main server, for the artwork and subsonicapi host services. */
 export type { NavidromeConfig } from './config';
 /** Plugin id → that plugin's string settings, as passed to OnInit. */

@@ -4,7 +4,8 @@
  */
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { Config } from './config';
+import { ADMIN_OFF, unixSocketPath } from './address';
+import type { AdminListenerConfig, Config, TlsConfig } from './config';
 import { configError } from './config-error';
 import { originOf, type Sources } from './origin';
 import type { RawConfig } from './schema';
@@ -33,6 +34,9 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
   }
   return {
     address: raw.Address,
+    admin: adminListener(raw.AdminAddress, dataFolder, sources),
+    tls: tlsConfig(raw.TLS, sources),
+    shutdownTimeoutMs: raw.ShutdownTimeout,
     dataFolder,
     cacheFolder: folder(raw.CacheFolder, dataFolder, 'cache'),
     logLevel: raw.LogLevel,
@@ -70,4 +74,39 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
     },
     pluginConfig: raw.PluginConfig,
   };
+}
+
+/**
+ * Linux's sockaddr_un holds 108 bytes with the closing NUL (macOS: 104); a longer path cannot be
+ * bound at all, so it is refused here with the key rather than by the kernel at start.
+ */
+const MAX_SOCKET_PATH_BYTES = 107;
+
+function adminListener(value: string, dataFolder: string, sources: Sources): AdminListenerConfig | undefined {
+  if (ADMIN_OFF.has(value)) return undefined;
+  const socket = unixSocketPath(value);
+  if (socket === undefined) return { address: value };
+  // A relative socket path is inside DataFolder, so the default follows DataFolder.
+  const socketPath = resolve(dataFolder, socket);
+  const bytes = Buffer.byteLength(socketPath);
+  if (bytes > MAX_SOCKET_PATH_BYTES) {
+    throw configError(
+      'AdminAddress',
+      `the socket path ${socketPath} is ${bytes} bytes long, but a unix socket path may have at most ${MAX_SOCKET_PATH_BYTES}: use a shorter DataFolder or set AdminAddress to a shorter "unix:<path>" or a loopback "host:port"`,
+      originOf('AdminAddress', sources),
+    );
+  }
+  return { address: `unix:${socketPath}`, socketPath };
+}
+
+/** Cert and Key come together; ClientCA only beside them. Paths are relative to the working directory. */
+function tlsConfig(raw: RawConfig['TLS'], sources: Sources): TlsConfig | undefined {
+  const { Cert: cert, Key: key, ClientCA: clientCa } = raw;
+  if (cert === '' && key === '') {
+    if (clientCa !== '') throw configError('TLS.ClientCA', 'needs TLS.Cert and TLS.Key: client certificates are only asked for over TLS', originOf('TLS.ClientCA', sources));
+    return undefined;
+  }
+  if (cert === '') throw configError('TLS.Cert', 'must be set when TLS.Key is: the certificate file that goes with the key', originOf('TLS.Key', sources));
+  if (key === '') throw configError('TLS.Key', 'must be set when TLS.Cert is: the private key file of the certificate', originOf('TLS.Cert', sources));
+  return { cert: resolve(cert), key: resolve(key), ...(clientCa === '' ? {} : { clientCa: resolve(clientCa) }) };
 }

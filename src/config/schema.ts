@@ -14,6 +14,13 @@ import { checkPluginConfig, type PluginConfigRecord } from './plugin-config';
 /** The settings as the config file spells them, after convict has merged and checked them. */
 export interface RawConfig {
   Address: string;
+  AdminAddress: string;
+  ShutdownTimeout: number;
+  TLS: {
+    Cert: string;
+    Key: string;
+    ClientCA: string;
+  };
   DataFolder: string;
   CacheFolder: string;
   LogLevel: LogLevel;
@@ -61,6 +68,43 @@ export const configSchema: convict.Schema<RawConfig> = {
     default: '127.0.0.1:50051',
     env: 'NDPHOST_ADDRESS',
     arg: 'address',
+  },
+  AdminAddress: {
+    doc: 'Where the admin service (reload, remove plugins) listens: "unix:<path>" (a relative path is inside DataFolder), a loopback "host:port", or "" to turn it off',
+    format: FORMAT.adminAddress,
+    default: 'unix:admin.sock',
+    env: 'NDPHOST_ADMINADDRESS',
+    arg: 'admin-address',
+  },
+  ShutdownTimeout: {
+    doc: 'On SIGTERM or SIGINT, how long in-flight calls may take to finish before they are cut off (a duration)',
+    format: FORMAT.duration,
+    default: 10_000,
+    env: 'NDPHOST_SHUTDOWNTIMEOUT',
+    arg: 'shutdown-timeout',
+  },
+  TLS: {
+    Cert: {
+      doc: 'PEM certificate (chain) file: with Key, Address serves TLS instead of plaintext',
+      format: FORMAT.text,
+      default: '',
+      env: 'NDPHOST_TLS_CERT',
+      arg: 'tls-cert',
+    },
+    Key: {
+      doc: "PEM private key file of TLS.Cert",
+      format: FORMAT.text,
+      default: '',
+      env: 'NDPHOST_TLS_KEY',
+      arg: 'tls-key',
+    },
+    ClientCA: {
+      doc: 'PEM file of the CA certificates client certificates must chain to: when set, clients without a valid certificate are refused (mTLS)',
+      format: FORMAT.text,
+      default: '',
+      env: 'NDPHOST_TLS_CLIENTCA',
+      arg: 'tls-client-ca',
+    },
   },
   DataFolder: {
     doc: 'Folder for ndphost data; the other folders default to places inside it',

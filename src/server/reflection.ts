@@ -12,7 +12,7 @@ const REFLECTION_SERVICES = ['grpc.reflection.v1.ServerReflection', 'grpc.reflec
  * them because they are the compiler's own bytes. `services` are those registered on `server`;
  * the reflection services themselves are listed too, as grpc-go lists them.
  */
-export function addReflection(server: Server, services: readonly string[], descriptors = DescriptorSet.load()): void {
+export function addReflection(server: Pick<Server, 'addService'>, services: readonly string[], descriptors = DescriptorSet.load()): void {
   const listed = [...services, ...REFLECTION_SERVICES];
   for (const name of listed) {
     if (!descriptors.services.has(name)) throw new NdpError('internal', `reflection: service ${name} is not in the compiled descriptors (run npm run generate)`);

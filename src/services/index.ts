@@ -21,16 +21,20 @@ export {
   webSocketDelivery,
 } from './websocket-callback';
 
-/** A handler per rpc of every service the sidecar serves, built once at start. */
-export function createServiceHandlers(deps: ServiceDeps & { readonly plugins: PluginManager }) {
+/** A handler per rpc of every contract service, built once at start: what Address serves. */
+export function createServiceHandlers(deps: ServiceDeps) {
   return {
     MetadataAgent: metadataAgentHandlers(deps),
     Scrobbler: scrobblerHandlers(deps),
     TimerCallback: timerCallbackHandlers(deps),
     SchedulerCallback: schedulerCallbackHandlers(deps),
-    PluginAdmin: pluginAdminHandlers(deps.plugins),
   };
 }
 
-/** The handlers of every service, as the server wires them. */
-export type ServiceHandlerSet = ReturnType<typeof createServiceHandlers>;
+/** The admin service's handlers (ndphost.admin.v1.PluginAdmin): served apart, at AdminAddress. */
+export function createAdminHandlers(plugins: PluginManager) {
+  return { PluginAdmin: pluginAdminHandlers(plugins) };
+}
+
+/** The handlers of every service, contract and admin, as the server wires them. */
+export type ServiceHandlerSet = ReturnType<typeof createServiceHandlers> & ReturnType<typeof createAdminHandlers>;

@@ -21,8 +21,9 @@ interface Run {
 }
 
 /**
- * Nothing listens on port 1 (it needs root), so the offline commands find no sidecar there at
- * once, and never one that a parallel test (or a developer's `npm start`) happens to run.
+ * The admin address the offline commands are given. Nothing listens on port 1 (it needs root),
+ * so they find no sidecar there at once, and never one that a parallel test (or a developer's
+ * `npm start`) happens to run.
  */
 const NO_SIDECAR = '127.0.0.1:1';
 
@@ -39,10 +40,14 @@ async function ndphost(args: string[], user: { uid?: number; gid?: number } = {}
   return { code, stdout, stderr };
 }
 
-/** `ndphost plugin <args>` over a test plugins folder, talking to the sidecar at `address`. */
-function pluginCli(plugins: PluginsFolder, address = NO_SIDECAR) {
+/** `ndphost plugin <args>` over a test plugins folder, talking to the sidecar whose admin listener is at `adminAddress`. */
+function pluginCli(plugins: PluginsFolder, adminAddress = NO_SIDECAR) {
   return (...args: string[]): Promise<Run> =>
-    ndphost(['plugin', ...args, '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', address]);
+    ndphost(['plugin', ...args, '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', adminAddress]);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 }
 
 /** A copy of a built plugin (manifest.json, plugin.wasm) in a folder of its own, outside the plugins folder. */
@@ -128,7 +133,7 @@ describe('ndphost plugin, offline', () => {
   it('list of an empty or missing plugins folder says so and creates nothing', async () => {
     const plugins = fresh();
     const missing = path.join(plugins.root, 'nothing-here');
-    const run = await ndphost(['plugin', 'list', '--plugins-folder', missing, '--data-folder', plugins.root, '--address', NO_SIDECAR]);
+    const run = await ndphost(['plugin', 'list', '--plugins-folder', missing, '--data-folder', plugins.root, '--admin-address', NO_SIDECAR]);
     expect(run).toMatchObject({ code: 0, stdout: `no plugins in ${missing}\n`, stderr: '' });
     expect(existsSync(missing)).toBe(false);
     expect(JSON.parse((await pluginCli(plugins)('list', '--json')).stdout)).toEqual([]);
@@ -352,7 +357,7 @@ describe('ndphost plugin, offline', () => {
     chmodSync(locked, 0o000);
     // Readable again afterwards, so cleanup can remove it when the tests do not run as root.
     afterDone(() => chmodSync(locked, 0o755));
-    const list = (user = {}) => ndphost(['plugin', 'list', '--json', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', NO_SIDECAR], user);
+    const list = (user = {}) => ndphost(['plugin', 'list', '--json', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', NO_SIDECAR], user);
     const states = (run: Run) => (JSON.parse(run.stdout) as { id: string; state: string; error?: string }[]).map(({ id, state, error }) => ({ id, state, ...(error ? { error } : {}) }));
     // Root reads any folder, so run as an unprivileged user too: what a sidecar not running as root sees.
     const asRoot = process.getuid?.() === 0;
@@ -479,7 +484,7 @@ describe('ndphost plugin, with a running sidecar', () => {
 
   beforeAll(async () => {
     sidecar = await startTestSidecar(plugins.folder);
-    cli = pluginCli(plugins, sidecar.address);
+    cli = pluginCli(plugins, sidecar.adminAddress);
   });
   afterAll(async () => {
     await sidecar?.close();
@@ -531,7 +536,7 @@ describe('ndphost plugin, with a running sidecar', () => {
     const refused = await cli('refresh', 'bio');
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe('');
-    expect(refused.stderr).toMatch(new RegExp(`^ndphost: sidecar at ${sidecar.address}: .*plugin\\.wasm.*the old version keeps serving\\n$`));
+    expect(refused.stderr).toMatch(new RegExp(`^ndphost: sidecar at ${escapeRegExp(String(sidecar.adminAddress))}: .*plugin\\.wasm.*the old version keeps serving\\n$`));
     expect(await biography('bio')).toBe('two:x');
     expect(await cli('refresh', 'nope')).toMatchObject({ code: 1, stderr: expect.stringMatching(/^ndphost: sidecar at .*: no plugin nope in the plugins folder\n$/) });
   });
@@ -540,17 +545,17 @@ describe('ndphost plugin, with a running sidecar', () => {
     const v1 = await writePackage(plugins, 'wikibio.ndp', wikibioPackage());
     const installed = await cli('install', v1);
     expect(installed).toMatchObject({ code: 0, stderr: '' });
-    expect(installed.stdout).toContain(`sidecar at ${sidecar.address} loaded wikibio 1.0.0 (ready)\n`);
+    expect(installed.stdout).toContain(`sidecar at ${sidecar.adminAddress} loaded wikibio 1.0.0 (ready)\n`);
     expect(await biography('wikibio', 'Nirvana')).toMatch(/Nirvana/);
 
     const v2 = await writePackage(plugins, 'wikibio.ndp', wikibioPackage(wikibioManifest({ version: '2.0.0' })));
     const updated = await cli('update', v2);
     expect(updated).toMatchObject({ code: 0, stderr: '' });
-    expect(updated.stdout).toContain(`sidecar at ${sidecar.address} reloaded wikibio 1.0.0 -> 2.0.0 (ready)\n`);
+    expect(updated.stdout).toContain(`sidecar at ${sidecar.adminAddress} reloaded wikibio 1.0.0 -> 2.0.0 (ready)\n`);
 
     const removed = await cli('remove', 'wikibio');
     expect(removed).toMatchObject({ code: 0, stderr: '' });
-    expect(removed.stdout).toMatch(new RegExp(`sidecar at ${sidecar.address} dropped wikibio; \\d+ plugins left\\n$`));
+    expect(removed.stdout).toMatch(new RegExp(`sidecar at ${escapeRegExp(String(sidecar.adminAddress))} dropped wikibio; \\d+ plugins left\\n$`));
     await expect(biography('wikibio', 'Nirvana')).rejects.toMatchObject(status(grpcStatus.NOT_FOUND));
   });
 
@@ -558,7 +563,7 @@ describe('ndphost plugin, with a running sidecar', () => {
     const folder = devFolder(plugins, 'fixture', 'devbio');
     const linked = await cli('dev', folder);
     expect(linked).toMatchObject({ code: 0, stderr: '' });
-    expect(linked.stdout).toContain(`sidecar at ${sidecar.address} loaded devbio 0.0.1 (ready)\n`);
+    expect(linked.stdout).toContain(`sidecar at ${sidecar.adminAddress} loaded devbio 0.0.1 (ready)\n`);
     expect(await biography('devbio')).toBe('fixture:x:calls=1');
 
     writeFixtureTwo(folder, '0.0.2');

@@ -57,12 +57,12 @@ describe('ndphost plugin new', () => {
     const project = path.join(temp, 'bio-agent');
     const plugins = new PluginsFolder();
     let sidecar: TestSidecar;
-    const cli = (...args: string[]): Promise<Run> => ndphost(['plugin', ...args, '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', sidecar.address], temp);
+    const cli = (...args: string[]): Promise<Run> => ndphost(['plugin', ...args, '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', String(sidecar.adminAddress)], temp);
     const biography = async (name: string, plugin = 'bio-agent'): Promise<string> =>
       (await sidecar.clients.call(sidecar.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin })).biography as string;
     /** `plugin dev <folder> --watch` against the sidecar, its output collected; stopped with SIGTERM by `stop`, which resolves to the exit code. */
     const watch = (folder: string) => {
-      const child = spawn(process.execPath, [CLI_MAIN, 'plugin', 'dev', folder, '--watch', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', sidecar.address], { cwd: temp, env: ENV });
+      const child = spawn(process.execPath, [CLI_MAIN, 'plugin', 'dev', folder, '--watch', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', String(sidecar.adminAddress)], { cwd: temp, env: ENV });
       const run = { output: '', stop: async (): Promise<number | null> => {
         child.kill('SIGTERM');
         return child.exitCode ?? ((await once(child, 'exit')) as [number | null])[0];
@@ -106,7 +106,7 @@ describe('ndphost plugin new', () => {
     it('plugin dev serves the built plugin from a running sidecar over gRPC', async () => {
       const linked = await cli('dev', project);
       expect(linked).toMatchObject({ code: 0, stderr: '' });
-      expect(linked.stdout).toContain(`sidecar at ${sidecar.address} loaded bio-agent 0.1.0 (ready)\n`);
+      expect(linked.stdout).toContain(`sidecar at ${sidecar.adminAddress} loaded bio-agent 0.1.0 (ready)\n`);
       expect(await biography('Nirvana')).toBe('Nirvana is an artist bio-agent knows about.');
     });
 

@@ -43,6 +43,8 @@ describe('loadConfig', () => {
     const config = loadConfig({ env: noEnv });
     expect(config).toEqual({
       address: '127.0.0.1:50051',
+      admin: { address: `unix:${resolve('data', 'admin.sock')}`, socketPath: resolve('data', 'admin.sock') },
+      shutdownTimeoutMs: 10_000,
       dataFolder: resolve('data'),
       cacheFolder: resolve('data', 'cache'),
       logLevel: 'info',
@@ -79,6 +81,8 @@ describe('loadConfig', () => {
   test('values from the TOML file replace the defaults', () => {
     const configFile = tomlFile(`
       Address = "0.0.0.0:6000"
+      AdminAddress = "127.0.0.1:6001"
+      ShutdownTimeout = "30s"
       DataFolder = "/srv/ndp"
       CacheFolder = "/var/cache/ndp"
       LogLevel = "debug"
@@ -107,9 +111,17 @@ describe('loadConfig', () => {
       JWTSecret = "s3cret"
       SubsonicURL = "http://127.0.0.1:4533/rest"
       ReverseProxyUserHeader = "X-Auth-User"
+
+      [TLS]
+      Cert = "/etc/ndp/server.pem"
+      Key = "/etc/ndp/server.key"
+      ClientCA = "/etc/ndp/clients.pem"
     `);
     expect(loadConfig({ configFile, env: noEnv })).toEqual({
       address: '0.0.0.0:6000',
+      admin: { address: '127.0.0.1:6001' },
+      shutdownTimeoutMs: 30_000,
+      tls: { cert: '/etc/ndp/server.pem', key: '/etc/ndp/server.key', clientCa: '/etc/ndp/clients.pem' },
       dataFolder: '/srv/ndp',
       cacheFolder: '/var/cache/ndp',
       logLevel: 'debug',
@@ -270,6 +282,25 @@ describe('loadConfig', () => {
     expect(explicit.plugins.folder).toBe(resolve('p'));
   });
 
+  test('AdminAddress: a relative socket is inside DataFolder, an absolute one stays, a loopback port is kept, "" and "off" turn it off', () => {
+    const admin = (value: string) => loadConfig({ env: noEnv, args: ['--data-folder', '/srv/ndp', '--admin-address', value] }).admin;
+    expect(admin('unix:admin.sock')).toEqual({ address: 'unix:/srv/ndp/admin.sock', socketPath: '/srv/ndp/admin.sock' });
+    expect(admin('unix:/run/ndphost/admin.sock')).toEqual({ address: 'unix:/run/ndphost/admin.sock', socketPath: '/run/ndphost/admin.sock' });
+    expect(admin('unix:///run/ndphost/admin.sock')).toEqual({ address: 'unix:/run/ndphost/admin.sock', socketPath: '/run/ndphost/admin.sock' });
+    expect(admin('127.0.0.1:50052')).toEqual({ address: '127.0.0.1:50052' });
+    expect(admin('[::1]:50052')).toEqual({ address: '[::1]:50052' });
+    expect(admin('localhost:50052')).toEqual({ address: 'localhost:50052' });
+    expect(admin('')).toBeUndefined();
+    expect(admin('off')).toBeUndefined();
+  });
+
+  test('TLS: Cert and Key (and ClientCA) as absolute paths; ShutdownTimeout as a duration', () => {
+    const config = loadConfig({ env: { NDPHOST_TLS_CLIENTCA: 'ca.pem' }, configFile: tomlFile('ShutdownTimeout = "1m30s"\n[TLS]\nCert = "/etc/ndp/server.pem"\nKey = "server.key"\n') });
+    expect(config.tls).toEqual({ cert: '/etc/ndp/server.pem', key: resolve('server.key'), clientCa: resolve('ca.pem') });
+    expect(config.shutdownTimeoutMs).toBe(90_000);
+    expect(loadConfig({ env: noEnv }).tls).toBeUndefined();
+  });
+
   test('MinWorkers 0 means one per CPU, capped at MaxWorkers', () => {
     const config = loadConfig({ env: { NDPHOST_PLUGINS_MAXWORKERS: '1' } });
     expect(config.plugins.minWorkers).toBe(1);
@@ -344,6 +375,14 @@ describe('loadConfig', () => {
       { name: 'bad env value for a boolean', env: { NDPHOST_PLUGINS_ENABLED: 'maybe' }, key: 'Plugins.Enabled', says: [/NDPHOST_PLUGINS_ENABLED/, /true or false/] },
       { name: 'bad env value for a duration', env: { NDPHOST_PLUGINS_CALLTIMEOUT: '10 sec' }, key: 'Plugins.CallTimeout', says: [/NDPHOST_PLUGINS_CALLTIMEOUT/] },
       { name: 'bad env address', env: { NDPHOST_ADDRESS: 'host:port' }, key: 'Address', says: [/NDPHOST_ADDRESS/] },
+      { name: 'an admin address on every interface', toml: 'AdminAddress = "0.0.0.0:50052"\n', key: 'AdminAddress', says: [/loopback/, /no authentication/], fromFile: true },
+      { name: 'an admin address on a LAN address', args: ['--admin-address', '192.168.1.2:50052'], key: 'AdminAddress', says: [/loopback/, /flag --admin-address/] },
+      { name: 'an admin unix address without a path', toml: 'AdminAddress = "unix:"\n', key: 'AdminAddress', says: [/socket file/], fromFile: true },
+      { name: 'an admin socket path too long for a unix socket', args: ['--data-folder', `/tmp/${'d'.repeat(120)}`], key: 'AdminAddress', says: [/at most 107/, /shorter DataFolder/] },
+      { name: 'TLS.Cert without TLS.Key', toml: '[TLS]\nCert = "server.pem"\n', key: 'TLS.Key', says: [/must be set when TLS.Cert is/], fromFile: true },
+      { name: 'TLS.Key without TLS.Cert', env: { NDPHOST_TLS_KEY: 'server.key' }, key: 'TLS.Cert', says: [/must be set when TLS.Key is/, /NDPHOST_TLS_KEY/] },
+      { name: 'TLS.ClientCA without a certificate', args: ['--tls-client-ca', 'ca.pem'], key: 'TLS.ClientCA', says: [/needs TLS.Cert and TLS.Key/] },
+      { name: 'an unreadable ShutdownTimeout', toml: 'ShutdownTimeout = "a while"\n', key: 'ShutdownTimeout', says: [/duration/], fromFile: true },
       { name: 'bad flag value', args: ['--log-level', 'chatty'], key: 'LogLevel', says: [/flag --log-level/, /chatty/] },
       { name: 'flag integer with trailing junk', args: ['--plugins-max-workers=12abc'], key: 'Plugins.MaxWorkers', says: [/flag --plugins-max-workers/] },
     ];

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { credentials, loadPackageDefinition, Metadata, type Client, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
+import { credentials as grpcCredentials, loadPackageDefinition, Metadata, type ChannelCredentials, type Client, type GrpcObject, type ServiceClientConstructor, type ServiceError } from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { PROTO_ROOT } from './paths';
 
@@ -12,6 +12,13 @@ type UnaryMethod = (
   options: { deadline?: number },
   callback: (error: ServiceError | null, response: Message) => void,
 ) => void;
+
+export interface ClientsOptions {
+  /** Where `admin` connects (the sidecar's AdminAddress); default: `address`, where it is UNIMPLEMENTED. */
+  readonly adminAddress?: string;
+  /** Default: plaintext. */
+  readonly credentials?: ChannelCredentials;
+}
 
 export interface CallOptions {
   /** Sent as `x-plugin` metadata. */
@@ -31,15 +38,15 @@ export class ApiClients {
   readonly scrobbler: Client;
   readonly timerCallback: Client;
   readonly schedulerCallback: Client;
-  /** ndphost.admin.v1.PluginAdmin, what `ndphost plugin` asks a running sidecar. */
+  /** ndphost.admin.v1.PluginAdmin at the admin listener, what `ndphost plugin` asks a running sidecar. */
   readonly admin: Client;
 
-  constructor(address: string) {
+  constructor(address: string, options: ClientsOptions = {}) {
     const load = (file: string) => loadPackageDefinition(loadSync(path.join(PROTO_ROOT, file), { keepCase: true, longs: Number, defaults: true, includeDirs: [PROTO_ROOT] }));
     const api = load('api.proto').api as GrpcObject;
     const admin = ((load('ndphost/admin/v1/admin.proto').ndphost as GrpcObject).admin as GrpcObject).v1 as GrpcObject;
-    const make = (services: GrpcObject, service: string): Client => {
-      const client = new (services[service] as ServiceClientConstructor)(address, credentials.createInsecure());
+    const make = (services: GrpcObject, service: string, at = address, credentials = options.credentials ?? grpcCredentials.createInsecure()): Client => {
+      const client = new (services[service] as ServiceClientConstructor)(at, credentials);
       this.clients.push(client);
       return client;
     };
@@ -47,7 +54,8 @@ export class ApiClients {
     this.scrobbler = make(api, 'Scrobbler');
     this.timerCallback = make(api, 'TimerCallback');
     this.schedulerCallback = make(api, 'SchedulerCallback');
-    this.admin = make(admin, 'PluginAdmin');
+    // The admin listener is always plaintext (a unix socket or loopback).
+    this.admin = options.adminAddress === undefined ? make(admin, 'PluginAdmin') : make(admin, 'PluginAdmin', options.adminAddress, grpcCredentials.createInsecure());
   }
 
   /** Calls a unary rpc by its method name (`GetArtistBiography`). */

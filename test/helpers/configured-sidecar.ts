@@ -38,10 +38,11 @@ export async function startConfiguredSidecar(pluginsFolder: string, options: Con
     });
     const sidecar = await startSidecar(config, options.log ?? pino({ level: 'silent' }));
     const address = `127.0.0.1:${sidecar.port}`;
-    const clients = new ApiClients(address);
+    const clients = new ApiClients(address, { adminAddress: sidecar.adminAddress });
     return {
       sidecar,
       address,
+      adminAddress: sidecar.adminAddress,
       clients,
       async close() {
         clients.close();

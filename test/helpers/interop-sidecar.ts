@@ -35,7 +35,7 @@ export const BIOGRAPHIES: Readonly<Record<string, string>> = {
   Portishead: 'Portishead are an English band formed in 1991 in Bristol.',
 };
 
-/** Every service the sidecar serves, sorted: what reflection must list, in every version. */
+/** Every service the sidecar serves at Address, sorted: what reflection must list, in every version. */
 export const SERVED_SERVICES = [
   'api.MetadataAgent',
   'api.SchedulerCallback',
@@ -44,10 +44,12 @@ export const SERVED_SERVICES = [
   'grpc.health.v1.Health',
   'grpc.reflection.v1.ServerReflection',
   'grpc.reflection.v1alpha.ServerReflection',
-  'ndphost.admin.v1.PluginAdmin',
 ];
 
-/** Every method of those services, as `buf curl --list-methods` prints them (sorted). */
+/** Every service the admin listener (AdminAddress) serves, sorted. */
+export const ADMIN_SERVICES = ['grpc.health.v1.Health', 'grpc.reflection.v1.ServerReflection', 'grpc.reflection.v1alpha.ServerReflection', 'ndphost.admin.v1.PluginAdmin'];
+
+/** Every method of the services at Address, as `buf curl --list-methods` prints them (sorted). */
 export const SERVED_METHODS = [
   'api.MetadataAgent/GetAlbumImages',
   'api.MetadataAgent/GetAlbumInfo',
@@ -67,10 +69,6 @@ export const SERVED_METHODS = [
   'grpc.health.v1.Health/Watch',
   'grpc.reflection.v1.ServerReflection/ServerReflectionInfo',
   'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
-  'ndphost.admin.v1.PluginAdmin/GetPlugin',
-  'ndphost.admin.v1.PluginAdmin/ListPlugins',
-  'ndphost.admin.v1.PluginAdmin/RefreshPlugin',
-  'ndphost.admin.v1.PluginAdmin/RescanAll',
 ];
 
 const C_PLUGIN = path.join(EXAMPLE_PLUGINS, 'c-metadata');
@@ -105,10 +103,12 @@ export async function startInteropSidecar(): Promise<InteropSidecar> {
     const failed = s.sidecar.plugins.list().filter((status) => status.state !== 'ready');
     if (failed.length > 0) throw new Error(`plugins failed to load: ${failed.map((status) => `${status.id}: ${status.error?.message}`).join("; ")}`);
     const api = { address: s.address };
+    const socket = s.sidecar.adminAddress?.replace(/^unix:/, '');
+    if (socket === undefined) throw new Error('the interop sidecar has no admin listener');
     return {
       s,
       api,
-      admin: api,
+      admin: { address: 'localhost', unixSocket: socket },
       bio,
       reports,
       async close() {

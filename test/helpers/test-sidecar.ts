@@ -6,6 +6,8 @@ import { startConfiguredSidecar } from './configured-sidecar';
 export interface TestSidecar {
   readonly sidecar: Sidecar;
   readonly address: string;
+  /** The admin listener: by default `unix:<data folder>/admin.sock`. */
+  readonly adminAddress?: string;
   readonly clients: ApiClients;
   close(): Promise<void>;
 }

@@ -1,6 +1,6 @@
 import { bufCurl, bufError, type BufCurlResult, type ReflectProtocol } from '../helpers/buf-curl';
 import { ROUTING_CALLS } from '../helpers/interop-calls';
-import { SERVED_METHODS, SERVED_SERVICES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
+import { ADMIN_SERVICES, SERVED_METHODS, SERVED_SERVICES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
 
 // `buf curl` (the devDependency; grpcurl's descriptor checks) with server reflection as its only
 // schema: every exposed rpc must be describable and callable, over reflection v1 and v1alpha.
@@ -46,6 +46,12 @@ describe.each(['grpc-v1', 'grpc-v1alpha'] as ReflectProtocol[])('buf curl with r
     expect(result.stdout.trim().split('\n').sort()).toEqual(SERVED_SERVICES);
   });
 
+  it('lists the admin listener\'s services over its unix socket: the admin service only there', async () => {
+    const result = await bufCurl(sidecar.admin, '', ['--list-services'], reflect);
+    expect(result).toMatchObject({ exitCode: 0 });
+    expect(result.stdout.trim().split('\n').sort()).toEqual(ADMIN_SERVICES);
+  });
+
   it('lists every method, which needs every service described', async () => {
     const result = await bufCurl(sidecar.api, '', ['--list-methods'], reflect);
     expect(result).toMatchObject({ exitCode: 0, stderr: '' });
@@ -73,7 +79,7 @@ describe.each(['grpc-v1', 'grpc-v1alpha'] as ReflectProtocol[])('buf curl with r
 
   it('health List: every service and plugin', async () => {
     const { statuses } = (await json('grpc.health.v1.Health/List', [])) as { statuses: Record<string, { status: string }> };
-    expect(Object.keys(statuses).sort()).toEqual(['', 'api.MetadataAgent', 'api.SchedulerCallback', 'api.Scrobbler', 'api.TimerCallback', 'ndphost.admin.v1.PluginAdmin', ...PLUGINS.map((id) => `ndphost.plugin.${id}`)].sort());
+    expect(Object.keys(statuses).sort()).toEqual(['', 'api.MetadataAgent', 'api.SchedulerCallback', 'api.Scrobbler', 'api.TimerCallback', ...PLUGINS.map((id) => `ndphost.plugin.${id}`)].sort());
     expect(new Set(Object.values(statuses).map(({ status }) => status))).toEqual(new Set(['SERVING']));
   });
 

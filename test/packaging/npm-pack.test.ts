@@ -96,8 +96,10 @@ describe('npm pack of a clean clone', () => {
     const ndphost = path.join(prefix, 'bin', 'ndphost');
     const help = spawnSync(ndphost, ['--help'], { env: ENV, encoding: 'utf8' });
     expect(help).toMatchObject({ status: 0, stdout: expect.stringMatching(/^Usage: ndphost /) });
+    const { version } = JSON.parse(readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    expect(spawnSync(ndphost, ['--version'], { env: ENV, encoding: 'utf8' })).toMatchObject({ status: 0, stdout: `${version}\n` });
 
-    const list = await runProgram(ndphost, ['plugin', 'list', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--address', '127.0.0.1:1'], { env: ENV });
+    const list = await runProgram(ndphost, ['plugin', 'list', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', 'off'], { env: ENV });
     expect(list).toMatch(/^wikibio\s+Wiki Bio\s+ndphost\s+1\.0\.0\s.*\svalid\s/m);
 
     const address = `127.0.0.1:${await freePort()}`;

@@ -1,0 +1,55 @@
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { CLI_MAIN } from './paths';
+
+/** A log line of the sidecar (pino JSON). */
+export type LogEntry = { readonly msg: string; readonly port?: number } & Record<string, unknown>;
+
+/** `ndphost serve` running as its own process, as an operator starts it. */
+export interface ServeProcess {
+  readonly child: ChildProcessWithoutNullStreams;
+  readonly port: number;
+  /** Every log line so far, and later ones as they come. */
+  readonly logs: LogEntry[];
+  /** Resolves with the exit code. */
+  readonly exited: Promise<number | null>;
+}
+
+/** The real CLI with `args`, without the NDPHOST_* variables of the environment running the tests. */
+export function ndphost(args: readonly string[]): ChildProcessWithoutNullStreams {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_')));
+  return spawn(process.execPath, [CLI_MAIN, ...args], { env });
+}
+
+/** Runs the CLI to its end: exit code, stdout and stderr. */
+export async function runNdphost(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = ndphost(args);
+  child.stdin.end();
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const [code] = (await once(child, 'close')) as [number | null];
+  return { code, stdout, stderr };
+}
+
+/** Starts `ndphost serve <args>` and resolves once its "plugins loaded" log line says it serves. */
+export async function startServe(args: readonly string[]): Promise<ServeProcess> {
+  const child = ndphost(['serve', ...args]);
+  const exited = once(child, 'exit').then(([code]) => code as number | null);
+  const logs: LogEntry[] = [];
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  let port = 0;
+  const lines = createInterface({ input: child.stdout });
+  return new Promise((resolve, reject) => {
+    lines.on('line', (line) => {
+      const entry = JSON.parse(line) as LogEntry;
+      logs.push(entry);
+      if (entry.port) port = entry.port;
+      if (entry.msg === 'plugins loaded') resolve({ child, port, logs, exited });
+    });
+    lines.on('close', () => reject(new Error(`ndphost exited before serving:\n${logs.map((entry) => JSON.stringify(entry)).join('\n')}\n${stderr}`)));
+  });
+}
