@@ -1,7 +1,7 @@
 import { Command } from 'commander';
-import pino from 'pino';
 import { configOptions, loadConfig } from '../config';
 import { startSidecar } from '../sidecar';
+import { createLogger } from '../telemetry';
 import { EXIT_FAILURE, EXIT_OK, exitWith } from './exit-codes';
 
 /** `ndphost serve`: run the sidecar until SIGTERM or SIGINT, then drain and exit 0. */
@@ -24,7 +24,7 @@ export function serveCommand(): Command {
           return exitWith(error);
         }
       })();
-      const log = pino({ level: config.logLevel });
+      const log = createLogger({ level: config.logLevel, format: config.logFormat });
       const sidecar = await startSidecar(config, log).catch(exitWith);
       let stopping = false;
       const stop = (signal: NodeJS.Signals): void => {

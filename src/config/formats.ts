@@ -13,6 +13,7 @@ import { parseDuration } from './duration';
 /** Format names for the schema. */
 export const FORMAT = {
   address: 'ndphost-address',
+  optionalAddress: 'ndphost-optional-address',
   boolean: 'ndphost-boolean',
   folder: 'ndphost-folder',
   optionalFolder: 'ndphost-optional-folder',
@@ -96,6 +97,14 @@ const FORMATS: Record<string, convict.Format> = {
     validate(value: unknown) {
       const problem = addressProblem(value);
       if (problem !== undefined) throw new Error(problem);
+    },
+  },
+  // Empty turns the listener off.
+  [FORMAT.optionalAddress]: {
+    validate(value: unknown) {
+      if (value === '') return;
+      const problem = addressProblem(value);
+      if (problem !== undefined) throw new Error(`${problem}, or empty to turn it off`);
     },
   },
   [FORMAT.boolean]: {

@@ -1,8 +1,9 @@
-import { Server, ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import { NdpError } from '../errors';
 import type { Handler, ServiceHandlerSet } from '../services';
+import type { ContractCallObserver, RpcWatch } from './contract-call-observer';
 import { addReflection } from './reflection';
 import { SERVED_SERVICES } from './served-services';
 import { unaryCall } from './unary-call';
@@ -12,6 +13,8 @@ export interface ServerOptions {
   readonly address: string;
   readonly handlers: ServiceHandlerSet;
   readonly log: Logger;
+  /** Watches every contract call (access log, metrics, spans), when telemetry is on. */
+  readonly observer?: ContractCallObserver;
 }
 
 /** A listening sidecar. */
@@ -31,12 +34,12 @@ export interface RunningServer {
  * Serves the contract's services, grpc.health.v1.Health and server reflection.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { address, handlers, log } = options;
+  const { address, handlers, log, observer } = options;
   const server = new Server();
   const serviceNames: string[] = [];
   for (const [key, serviceHandlers] of Object.entries(handlers) as [keyof ServiceHandlerSet, object][]) {
     const { definition, name } = SERVED_SERVICES[key];
-    server.addService(definition, implementation(serviceHandlers, log));
+    server.addService(definition, implementation(definition, serviceHandlers, log, observer));
     serviceNames.push(name);
   }
   const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((name) => [name, 'NOT_SERVING'])) });
@@ -59,10 +62,16 @@ function statusOf(serving: boolean): ServingStatus {
   return serving ? 'SERVING' : 'NOT_SERVING';
 }
 
-function implementation(handlers: object, log: Logger): UntypedServiceImplementation {
+function implementation(definition: ServiceDefinition, handlers: object, log: Logger, observer: ContractCallObserver | undefined): UntypedServiceImplementation {
   // Each handler's request type matches its definition's; grpc-js's untyped map cannot say so.
   const entries = Object.entries(handlers) as [string, Handler<unknown, unknown>][];
-  return Object.fromEntries(entries.map(([key, handler]) => [key, unaryCall(handler, log)]));
+  return Object.fromEntries(entries.map(([key, handler]) => [key, unaryCall(handler, log, observer && watchOf(observer, definition[key].path))]));
+}
+
+/** The watch of one rpc, named from its path (`/api.MetadataAgent/GetArtistBiography`). */
+function watchOf(observer: ContractCallObserver, path: string): RpcWatch {
+  const [service, method] = path.slice(1).split('/');
+  return observer.forRpc(service.slice(service.lastIndexOf('.') + 1), method);
 }
 
 function bind(server: Server, address: string): Promise<number> {

@@ -108,6 +108,11 @@ export class SchedulerService {
     };
   }
 
+  /** Live schedules of every plugin together (for metrics). */
+  get total(): number {
+    return this.store.size;
+  }
+
   /** Live schedules of a plugin (for tests and health). */
   count(pluginId: string): number {
     return this.store.owned(pluginId).size;

@@ -122,6 +122,11 @@ export class TimerService {
     };
   }
 
+  /** Live timers of every plugin together (for metrics). */
+  get total(): number {
+    return this.store.size;
+  }
+
   /** Live timer count for a plugin (for tests/health). */
   count(pluginId: string): number {
     return this.store.owned(pluginId).size;
