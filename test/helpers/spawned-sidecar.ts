@@ -11,7 +11,7 @@ export interface SpawnedSidecar {
   readonly port: number;
   /** Every stdout line so far. */
   readonly lines: string[];
-  /** Sends SIGTERM and resolves with the exit code. */
+  /** Sends SIGTERM and resolves with the exit code. Make a call first: the signal handlers are set once start-up returns. */
   stop(): Promise<number | null>;
 }
 
@@ -26,11 +26,14 @@ export async function spawnSidecar(args: readonly string[]): Promise<SpawnedSide
   const child = spawn(process.execPath, [CLI_MAIN, 'serve', ...args], { env });
   const lines: string[] = [];
   let port = 0;
+  let listening = false;
   const ready = defer();
   createInterface({ input: child.stdout }).on('line', (line) => {
     lines.push(line);
-    const listening = /ndphost listening/.test(line) ? /"?port"?: ?(\d+)/.exec(line) : null;
-    if (listening) port = Number(listening[1]);
+    // JSON has the port on the "ndphost listening" line, pretty on one of the lines below it.
+    listening ||= line.includes('ndphost listening');
+    const found = listening && port === 0 ? /\bport"?: ?(\d+)/.exec(line) : null;
+    if (found) port = Number(found[1]);
     if (line.includes('plugins loaded')) ready.resolve();
   });
   let stderr = '';
