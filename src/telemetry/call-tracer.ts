@@ -7,6 +7,8 @@ import type { TracingConfig } from '../config';
 import { NdpError } from '../errors';
 import type { AnyRpc } from '../services';
 
+const EXPORT_TIMEOUT_MS = 5_000;
+
 /**
  * OpenTelemetry spans for contract and plugin calls, exported over OTLP/HTTP (JSON). Nothing is
  * registered globally: the provider, tracer and propagator belong to one sidecar, and a call's
@@ -19,10 +21,12 @@ export class CallTracer {
   private readonly propagator = new W3CTraceContextPropagator();
 
   constructor(config: Omit<TracingConfig, 'enabled'>) {
-    const exporter = new OTLPTraceExporter(config.endpoint === '' ? {} : { url: config.endpoint });
+    // A collector that does not answer holds an export, and the last one holds shutdown: 5 s
+    // at most (the defaults, 10 s and 30 s, would outlast a drain deadline).
+    const exporter = new OTLPTraceExporter({ ...(config.endpoint === '' ? {} : { url: config.endpoint }), timeoutMillis: EXPORT_TIMEOUT_MS });
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': config.serviceName }),
-      spanProcessors: [new BatchSpanProcessor({ exporter })],
+      spanProcessors: [new BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS })],
     });
     this.tracer = this.provider.getTracer('ndphost');
   }

@@ -17,7 +17,7 @@ export interface MetricSources {
 }
 
 /** The counter and histogram of one (rpc, plugin) or one rpc, bound once: a call only looks them up. */
-interface BoundCall {
+export interface BoundCall {
   readonly seconds: Histogram.Internal<string>;
   /** Indexed by gRPC status code, bound on the first call that ends with it. */
   readonly byStatus: (Counter.Internal | undefined)[];
@@ -139,7 +139,7 @@ export class SidecarMetrics {
 }
 
 /** `MetadataAgent/GetArtistBiography`: the same label for a contract call and the plugin calls it makes. */
-export function rpcLabel(rpc: AnyRpc): string {
+function rpcLabel(rpc: AnyRpc): string {
   return `${rpc.service}/${rpc.method}`;
 }
 
@@ -147,5 +147,3 @@ export function rpcLabel(rpc: AnyRpc): string {
 export function statusName(code: status): string {
   return status[code] ?? String(code);
 }
-
-export type { BoundCall };

@@ -64,7 +64,9 @@ export function createTelemetry(config: Pick<Config, 'metricsAddress' | 'tracing
       server = await startMetricsServer(config.metricsAddress, metrics.registry, log);
     },
     async close() {
-      await Promise.all([server?.close(), tracer?.shutdown()]);
+      // An unreachable collector loses the last spans; it must not fail the shutdown.
+      const exported = tracer?.shutdown().catch((error: unknown) => log.warn({ endpoint: config.tracing.endpoint, reason: error instanceof Error ? error.message : String(error) }, 'could not export the last spans'));
+      await Promise.all([server?.close(), exported]);
     },
   };
 

@@ -1,4 +1,6 @@
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { status } from '../helpers/api-clients';
@@ -155,5 +157,23 @@ describe('Prometheus metrics of quarantines and worker replacements', () => {
     expect(value('ndphost_calls_total', { rpc: RPC, status: 'DEADLINE_EXCEEDED' })).toBe(1);
     // Two different modules.
     expect(value('ndphost_module_compile_seconds_count')).toBe(2);
+  });
+});
+
+describe('MetricsAddress', () => {
+  it('a port already in use stops start-up naming the key', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const plugins = new PluginsFolder();
+    try {
+      const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+      await expect(startConfiguredSidecar(plugins.folder, { args: ['--metrics-address', address] })).rejects.toMatchObject({
+        key: 'MetricsAddress',
+        message: expect.stringContaining(`cannot listen on ${address} for metrics`),
+      });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      plugins.cleanup();
+    }
   });
 });

@@ -1,4 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ApiClients } from '../helpers/api-clients';
@@ -91,6 +93,37 @@ describe('OpenTelemetry tracing of contract and plugin calls', () => {
     const bob = check('Bob', undefined, undefined, false);
     const broken = check('Broken', undefined, undefined, true);
     expect(new Set([CALLER_TRACE, bob.traceId, broken.traceId]).size).toBe(3);
+  });
+});
+
+describe('tracing to a collector that never answers', () => {
+  const plugins = new PluginsFolder();
+  let collector: Server;
+  let sidecar: SpawnedSidecar | undefined;
+
+  beforeAll(async () => {
+    // Takes the request and never answers: only the exporter's own time limit ends the export.
+    collector = createServer(() => undefined);
+    await new Promise<void>((resolve) => collector.listen(0, '127.0.0.1', resolve));
+  });
+  afterAll(async () => {
+    sidecar?.child.kill('SIGKILL');
+    collector.closeAllConnections();
+    await new Promise((resolve) => collector.close(resolve));
+    plugins.cleanup();
+  });
+
+  it('does not hold up shutdown past the export time limit', async () => {
+    const endpoint = `http://127.0.0.1:${(collector.address() as AddressInfo).port}/v1/traces`;
+    sidecar = await spawnSidecar(['--address', '127.0.0.1:0', '--data-folder', plugins.root, '--plugins-folder', plugins.folder, '--log-format', 'json', '--tracing-enabled', 'true', '--tracing-endpoint', endpoint]);
+    const api = new ApiClients(`127.0.0.1:${sidecar.port}`);
+    await expect(api.call(api.metadataAgent, 'GetArtistBiography', { name: 'Ann' })).rejects.toMatchObject({ code: grpcStatus.NOT_FOUND });
+    api.close();
+    const started = Date.now();
+    await expect(sidecar.stop()).resolves.toBe(0);
+    // The export time limit is 5 s; far below the test's own 30 s.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(sidecar.lines.map((line) => JSON.parse(line) as { msg: string })).toContainEqual(expect.objectContaining({ level: 40, msg: 'could not export the last spans' }));
   });
 });
 
