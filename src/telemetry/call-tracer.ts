@@ -1,8 +1,9 @@
 import { defaultTextMapGetter, defaultTextMapSetter, ROOT_CONTEXT, SpanKind, SpanStatusCode, trace, type Span, type Tracer } from '@opentelemetry/api';
-import { W3CTraceContextPropagator } from '@opentelemetry/core';
+import { ExportResultCode, W3CTraceContextPropagator } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
-import { BatchSpanProcessor, TracerProvider } from '@opentelemetry/sdk-trace';
+import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
+import type { Logger } from 'pino';
 import type { TracingConfig } from '../config';
 import { NdpError } from '../errors';
 import type { AnyRpc } from '../services';
@@ -20,10 +21,12 @@ export class CallTracer {
   private readonly tracer: Tracer;
   private readonly propagator = new W3CTraceContextPropagator();
 
-  constructor(config: Omit<TracingConfig, 'enabled'>) {
+  constructor(config: Omit<TracingConfig, 'enabled'>, log: Logger) {
     // A collector that does not answer holds an export, and the last one holds shutdown: 5 s
-    // at most (the defaults, 10 s and 30 s, would outlast a drain deadline).
-    const exporter = new OTLPTraceExporter({ ...(config.endpoint === '' ? {} : { url: config.endpoint }), timeoutMillis: EXPORT_TIMEOUT_MS });
+    // at most (the defaults, 10 s and 30 s, would outlast a drain deadline). The request gives
+    // up first, so its failure is reported before the processor stops waiting for it.
+    const otlp = new OTLPTraceExporter({ ...(config.endpoint === '' ? {} : { url: config.endpoint }), timeoutMillis: EXPORT_TIMEOUT_MS - 1_000 });
+    const exporter = reportingFailures(otlp, config.endpoint, log);
     this.provider = new TracerProvider({
       resource: resourceFromAttributes({ 'service.name': config.serviceName }),
       spanProcessors: [new BatchSpanProcessor({ exporter, exportTimeoutMillis: EXPORT_TIMEOUT_MS })],
@@ -82,6 +85,28 @@ export class CallTracer {
   shutdown(): Promise<void> {
     return this.provider.shutdown();
   }
+}
+
+/**
+ * The exporter, telling the operator when spans start being lost and when export works again:
+ * OpenTelemetry reports failures only to its global diagnostic logger, silent by default and
+ * shared by every sidecar in the process. One line per change, not one per failed batch.
+ */
+function reportingFailures(exporter: SpanExporter, endpoint: string, log: Logger): SpanExporter {
+  let failing = false;
+  return {
+    export(spans, done) {
+      exporter.export(spans, (result) => {
+        const failed = result.code !== ExportResultCode.SUCCESS;
+        if (failed && !failing) log.warn({ endpoint, reason: result.error?.message }, 'spans could not be exported; dropping them until the collector answers');
+        if (!failed && failing) log.info({ endpoint }, 'spans are exported again');
+        failing = failed;
+        done(result);
+      });
+    },
+    shutdown: () => exporter.shutdown(),
+    forceFlush: async () => exporter.forceFlush?.(),
+  };
 }
 
 /** The trace values the services hand back are the spans this class made; anything else is no trace. */

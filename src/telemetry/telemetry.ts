@@ -41,7 +41,7 @@ export interface Telemetry {
 
 export function createTelemetry(config: Pick<Config, 'metricsAddress' | 'tracing'>, log: Logger): Telemetry {
   const metrics = config.metricsAddress === '' ? undefined : new SidecarMetrics();
-  const tracer = config.tracing.enabled ? new CallTracer(config.tracing) : undefined;
+  const tracer = config.tracing.enabled ? new CallTracer(config.tracing, log) : undefined;
   // Decided once: the access log is written at debug, and a level above it skips it entirely.
   const accessLog = log.isLevelEnabled('debug');
   let server: MetricsServer | undefined;

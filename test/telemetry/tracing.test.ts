@@ -123,7 +123,11 @@ describe('tracing to a collector that never answers', () => {
     await expect(sidecar.stop()).resolves.toBe(0);
     // The export time limit is 5 s; far below the test's own 30 s.
     expect(Date.now() - started).toBeLessThan(20_000);
-    expect(sidecar.lines.map((line) => JSON.parse(line) as { msg: string })).toContainEqual(expect.objectContaining({ level: 40, msg: 'could not export the last spans' }));
+    const logged = sidecar.lines.map((line) => JSON.parse(line) as { msg: string });
+    expect(logged.filter((line) => line.msg === 'spans could not be exported; dropping them until the collector answers')).toEqual([
+      expect.objectContaining({ level: 40, endpoint, reason: expect.any(String) }),
+    ]);
+    expect(logged).toContainEqual(expect.objectContaining({ level: 40, msg: 'could not export the last spans' }));
   });
 });
 
