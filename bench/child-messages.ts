@@ -18,6 +18,8 @@ export interface SidecarProcessOptions {
   readonly dataFolder: string;
   /** Plugins.Order: MetadataAgent plugins are asked in this order. */
   readonly order?: readonly string[];
+  /** More config flags, e.g. `--metrics-address 127.0.0.1:0`. */
+  readonly args?: readonly string[];
 }
 
 /** One measured load run: `calls` unary GetArtistBiography calls, `concurrency` in flight. */

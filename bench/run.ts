@@ -7,7 +7,7 @@
  *   npm run bench -- --only grpc,fanout    # some sections
  *
  * Sections: grpc (goal 1), curves (goal 2), fanout (goal 3), peers, startup, rss, hostcall,
- * interrupt. Load for gRPC comes from a separate client process; servers run in their own
+ * interrupt, telemetry. Load for gRPC comes from a separate client process; servers run in their own
  * processes so /proc gives each one's CPU (all threads). The goals are printed with PASS/FAIL
  * at the end; the exit code is 0 either way (a benchmark, not a test).
  */
@@ -25,6 +25,7 @@ import { peers } from './peers.bench';
 import { BenchFolders } from './plugin-folders';
 import { residentMemory } from './rss.bench';
 import { startUp } from './startup.bench';
+import { telemetryCost } from './telemetry.bench';
 
 const ROOT = path.resolve(__dirname, '..', '..');
 const FIXTURE = path.join(ROOT, 'test', 'fixtures', 'plugins', 'fixture', 'plugin.wasm');
@@ -38,6 +39,7 @@ const SECTIONS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<v
   ['rss', residentMemory],
   ['hostcall', hostCalls],
   ['interrupt', interrupting],
+  ['telemetry', telemetryCost],
 ];
 
 async function main(): Promise<void> {

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2]) as SidecarProcessOptions;
   const args = ['--address', '127.0.0.1:0', '--plugins-folder', options.pluginsFolder, '--data-folder', options.dataFolder];
   if (options.order?.length) args.push('--plugins-order', options.order.join(','));
+  args.push(...(options.args ?? []));
   const sidecar = await startSidecar(loadConfig({ env: {}, args }), pino({ level: 'warn' }));
   process.send?.({ type: 'ready', port: sidecar.port } satisfies ServerReady);
   process.on('message', (message: CloseServer) => {

@@ -22,6 +22,7 @@ import { PluginManager, watchPlugins } from './plugins';
 import { Sandbox } from './runtime';
 import { startServer, type RunningServer } from './server';
 import { createAdminHandlers, createServiceHandlers, schedulerFirer, timerFirer, webSocketDelivery } from './services';
+import { createTelemetry } from './telemetry';
 
 /** A running sidecar: the gRPC server in front of the loaded plugins. */
 export interface Sidecar {
@@ -34,6 +35,8 @@ export interface Sidecar {
   readonly host: HostServices;
   /** Current number of pool workers. */
   workers(): number;
+  /** The Prometheus listener's port, when MetricsAddress is set. */
+  readonly metricsPort: number | undefined;
   /**
    * Stops accepting calls, ends streaming calls, lets unary calls finish within ShutdownTimeout
    * (then cuts them off), and stops the timers and the workers.
@@ -56,7 +59,16 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   await mkdir(config.dataFolder, { recursive: true, mode: 0o700 });
   let markPluginsLoaded = (): void => undefined;
   const pluginsLoaded = new Promise<void>((resolve) => (markPluginsLoaded = resolve));
-  const http = new HttpService({ defaultPolicy: settings.defaultHttp, allowLocalNetwork: settings.allowLocalNetwork, maxBodyBytes: settings.httpMaxBodyBytes, log });
+  const telemetry = createTelemetry(config, log);
+  const { hooks } = telemetry;
+  const http = new HttpService({
+    defaultPolicy: settings.defaultHttp,
+    allowLocalNetwork: settings.allowLocalNetwork,
+    maxBodyBytes: settings.httpMaxBodyBytes,
+    log,
+    traceHeaders: hooks.traceHeaders,
+    onRequest: hooks.onHttpRequest,
+  });
   const timers = new TimerService({
     file: timersFile(config.dataFolder),
     limits: { maxTimers: settings.maxTimers, maxPayloadBytes: settings.maxTimerPayloadBytes, maxPayloadBytesPerPlugin: settings.maxTimerPayloadBytesPerPlugin },
@@ -104,7 +116,11 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     hostFunctions: HOST_FUNCTIONS,
     // Each call's permissions and config come with its job, as its plugin version was granted at load.
     hostCall: createHostBroker(host),
-    onWorkerLost: (reason) => log.warn({ reason }, 'sandbox worker replaced'),
+    onWorkerLost: (reason) => {
+      log.warn({ reason }, 'sandbox worker replaced');
+      hooks.onWorkerLost?.();
+    },
+    onCompiled: hooks.onCompiled,
     // Debug only: a plugin's chatter is not the operator's business unless asked for.
     onGuestOutput: (plugin, exportName, { stdout, stderr }) => log.debug({ plugin, export: exportName, stdout, stderr }, 'plugin output'),
   });
@@ -117,24 +133,30 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     pluginConfig: config.pluginConfig,
     quarantine: settings.quarantine,
     onAvailability: (pluginId, available) => server?.setStatus(pluginHealthName(pluginId), available),
+    onQuarantine: hooks.onQuarantine,
     // A removed plugin's state goes with it, a refreshed one's once the new version has loaded.
     state: new PluginState(host),
     sandbox,
     log,
   });
-  const deps = { plugins, callTimeoutMs: settings.callTimeoutMs, timerCallbackTimeoutMs: settings.timerCallbackTimeoutMs, log };
+  const deps = { plugins, callTimeoutMs: settings.callTimeoutMs, timerCallbackTimeoutMs: settings.timerCallbackTimeoutMs, log, observer: telemetry.pluginCalls };
   const fireTimer = timerFirer(deps);
   const deliverWebSocketEvent = webSocketDelivery(deps);
   const fireSchedule = schedulerFirer(deps);
+  // Telemetry first: the servers report every call from the start.
+  await telemetry.start({ pool: () => sandbox.stats, timersPending: () => timers.total, schedulesPending: () => host.scheduler.total }).catch(async (error: unknown) => {
+    await Promise.all([http.close(), sandbox.close(), telemetry.close()]);
+    throw error;
+  });
   const [contract, admin] = await Promise.allSettled([
-    startServer({ address: config.address, addressKey: 'Address', tls: config.tls, handlers: createServiceHandlers(deps), log }),
+    startServer({ address: config.address, addressKey: 'Address', tls: config.tls, handlers: createServiceHandlers(deps), log, observer: telemetry.contractCalls }),
     config.admin === undefined
       ? undefined
       : startServer({ address: config.admin.address, addressKey: 'AdminAddress', socketPath: config.admin.socketPath, handlers: createAdminHandlers(plugins), log }),
   ]);
   if (contract.status === 'rejected' || admin.status === 'rejected') {
     const started = [contract, admin].flatMap((result) => (result.status === 'fulfilled' && result.value ? [result.value] : []));
-    await Promise.all([...started.map((running) => running.shutdown(0)), http.close(), sandbox.close()]);
+    await Promise.all([...started.map((running) => running.shutdown(0)), http.close(), sandbox.close(), telemetry.close()]);
     throw contract.status === 'rejected' ? contract.reason : (admin as PromiseRejectedResult).reason;
   }
   server = contract.value;
@@ -156,6 +178,7 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     timers,
     host,
     workers: () => sandbox.workers,
+    metricsPort: telemetry.metricsPort,
     async close() {
       watcher?.close();
       const results = await Promise.all([server.shutdown(config.shutdownTimeoutMs), adminServer?.shutdown(config.shutdownTimeoutMs)]);
@@ -163,6 +186,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
       await closeHostServices(host);
       plugins.unloadAll();
       await sandbox.close();
+      // Last, so the spans of the calls just drained are exported.
+      await telemetry.close();
     },
   };
 }

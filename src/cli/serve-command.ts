@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
-import pino from 'pino';
 import { startSidecar } from '../sidecar';
+import { createLogger } from '../telemetry';
 import { configuredCommand, loadCommandConfig } from './cli-context';
 import { EXIT_FAILURE, EXIT_OK, exitWith } from './exit-codes';
 
@@ -17,7 +17,7 @@ export function serveCommand(): Command {
         return exitWith(error);
       }
     })();
-    const log = pino({ level: config.logLevel });
+    const log = createLogger({ level: config.logLevel, format: config.logFormat });
     const sidecar = await startSidecar(config, log).catch(exitWith);
     let stopping = false;
     const stop = (signal: NodeJS.Signals): void => {

@@ -9,6 +9,12 @@ export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', '
 /** One of {@link LOG_LEVELS}. */
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** How logs are written: `auto` is pretty on a terminal, json otherwise. */
+export const LOG_FORMATS = ['auto', 'json', 'pretty'] as const;
+
+/** One of {@link LOG_FORMATS}. */
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
 /** Per-plugin settings, passed to a plugin's OnInit as Navidrome's map<string,string>. */
 export type PluginConfigMap = Readonly<Record<string, Readonly<Record<string, string>>>>;
 
@@ -82,6 +88,13 @@ export interface TlsConfig {
   readonly clientCa?: string;
 }
 
+/** The `[Tracing]` section: OpenTelemetry spans exported over OTLP/HTTP. */
+export interface TracingConfig {
+  readonly enabled: boolean;
+  readonly endpoint: string;
+  readonly serviceName: string;
+}
+
 /** The whole configuration: checked, resolved and frozen. */
 export interface Config {
   /** `host:port`, or `[ipv6]:port`. */
@@ -96,6 +109,10 @@ export interface Config {
   readonly dataFolder: string;
   readonly cacheFolder: string;
   readonly logLevel: LogLevel;
+  readonly logFormat: LogFormat;
+  /** `host:port` of the Prometheus listener; empty when off. */
+  readonly metricsAddress: string;
+  readonly tracing: TracingConfig;
   readonly plugins: PluginsConfig;
   readonly navidrome: NavidromeConfig;
   /** Keyed by plugin id. */

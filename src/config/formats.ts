@@ -14,6 +14,7 @@ import { parseDuration } from './duration';
 export const FORMAT = {
   address: 'ndphost-address',
   adminAddress: 'ndphost-admin-address',
+  optionalAddress: 'ndphost-optional-address',
   boolean: 'ndphost-boolean',
   folder: 'ndphost-folder',
   optionalFolder: 'ndphost-optional-folder',
@@ -103,6 +104,14 @@ const FORMATS: Record<string, convict.Format> = {
     validate(value: unknown) {
       const problem = adminAddressProblem(value);
       if (problem !== undefined) throw new Error(problem);
+    },
+  },
+  // Empty turns the listener off.
+  [FORMAT.optionalAddress]: {
+    validate(value: unknown) {
+      if (value === '') return;
+      const problem = addressProblem(value);
+      if (problem !== undefined) throw new Error(`${problem}, or empty to turn it off`);
     },
   },
   [FORMAT.boolean]: {

@@ -22,6 +22,10 @@ export type { TlsConfig } from './config';
 export type { NavidromeConfig } from './config';
 /** Plugin id → that plugin's string settings, as passed to OnInit. */
 export type { PluginConfigMap } from './config';
+/** The `[Tracing]` slice: OpenTelemetry export. */
+export type { TracingConfig } from './config';
+/** `auto`, `json` or `pretty`. */
+export type { LogFormat } from './config';
 /** A pino level name. */
 export type { LogLevel } from './config';
 /** Every valid LogLevel, for help text. */

@@ -40,6 +40,9 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
     dataFolder,
     cacheFolder: folder(raw.CacheFolder, dataFolder, 'cache'),
     logLevel: raw.LogLevel,
+    logFormat: raw.LogFormat,
+    metricsAddress: raw.MetricsAddress,
+    tracing: { enabled: raw.Tracing.Enabled, endpoint: raw.Tracing.Endpoint, serviceName: raw.Tracing.ServiceName },
     plugins: {
       enabled: raw.Plugins.Enabled,
       folder: folder(raw.Plugins.Folder, dataFolder, 'plugins'),

@@ -7,7 +7,7 @@
  * their real defaults depend on other keys (DataFolder) or on the machine (the CPU count).
  */
 import type convict from 'convict';
-import { LOG_LEVELS, type LogLevel } from './config';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './config';
 import { FORMAT } from './formats';
 import { checkPluginConfig, type PluginConfigRecord } from './plugin-config';
 
@@ -24,6 +24,13 @@ export interface RawConfig {
   DataFolder: string;
   CacheFolder: string;
   LogLevel: LogLevel;
+  LogFormat: LogFormat;
+  MetricsAddress: string;
+  Tracing: {
+    Enabled: boolean;
+    Endpoint: string;
+    ServiceName: string;
+  };
   Plugins: {
     Enabled: boolean;
     Folder: string;
@@ -126,6 +133,43 @@ export const configSchema: convict.Schema<RawConfig> = {
     default: 'info',
     env: 'NDPHOST_LOGLEVEL',
     arg: 'log-level',
+  },
+  LogFormat: {
+    doc: 'Log format: json (one object a line), pretty (human-readable) or auto (pretty when stdout is a terminal, else json)',
+    format: [...LOG_FORMATS],
+    default: 'auto',
+    env: 'NDPHOST_LOGFORMAT',
+    arg: 'log-format',
+  },
+  MetricsAddress: {
+    doc: 'host:port of a separate HTTP listener serving Prometheus metrics at /metrics, e.g. 127.0.0.1:9464 (empty: off)',
+    format: FORMAT.optionalAddress,
+    default: '',
+    env: 'NDPHOST_METRICSADDRESS',
+    arg: 'metrics-address',
+  },
+  Tracing: {
+    Enabled: {
+      doc: 'Export OpenTelemetry traces: a span per contract call and per plugin call',
+      format: FORMAT.boolean,
+      default: false,
+      env: 'NDPHOST_TRACING_ENABLED',
+      arg: 'tracing-enabled',
+    },
+    Endpoint: {
+      doc: 'The OTLP/HTTP traces endpoint spans are sent to as JSON (empty: the exporter default, http://localhost:4318/v1/traces)',
+      format: FORMAT.optionalUrl,
+      default: 'http://127.0.0.1:4318/v1/traces',
+      env: 'NDPHOST_TRACING_ENDPOINT',
+      arg: 'tracing-endpoint',
+    },
+    ServiceName: {
+      doc: 'The service.name resource attribute of exported spans',
+      format: FORMAT.text,
+      default: 'ndphost',
+      env: 'NDPHOST_TRACING_SERVICENAME',
+      arg: 'tracing-service-name',
+    },
   },
   Plugins: {
     Enabled: {

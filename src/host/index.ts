@@ -23,7 +23,7 @@ export {
   /** Checks a manifest's `permissions.http` (patterns, methods); throws `bad_manifest`. */
   compileHttpPolicy,
 } from './http';
-export type { HttpPermission } from './http';
+export type { HttpOutcome, HttpPermission } from './http';
 export {
   /** The main server's artwork share URLs. */
   ArtworkService,

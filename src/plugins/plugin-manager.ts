@@ -25,6 +25,8 @@ export interface PluginManagerOptions {
   readonly log: Logger;
   /** Told when a plugin becomes callable or stops being callable (loaded, failed, quarantined, removed). */
   readonly onAvailability?: (pluginId: string, available: boolean) => void;
+  /** Told each time repeated failures take a plugin out of service, for metrics. */
+  readonly onQuarantine?: (pluginId: string) => void;
   /**
    * What plugins hold in the host services (timers), released when a plugin is removed, and on
    * a refresh only once the new version has loaded: a refresh that fails keeps it all, and what
@@ -71,6 +73,7 @@ export class PluginManager {
       onChange: (pluginId, out, reason) => {
         options.log[out ? 'warn' : 'info']({ plugin: pluginId, reason }, out ? 'plugin quarantined' : 'plugin back in service');
         options.onAvailability?.(pluginId, !out);
+        if (out) options.onQuarantine?.(pluginId);
       },
     });
   }

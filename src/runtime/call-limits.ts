@@ -18,6 +18,11 @@ export interface CallLimits {
   readonly timeoutMs: number;
   /** A load-time check (api version, OnInit): it never waits long behind other plugins' jobs. */
   readonly loadTime?: boolean;
+  /**
+   * The call's trace context, opaque here: handed to every host call the plugin makes, so its
+   * outgoing HTTP requests continue the caller's trace. Absent when tracing is off.
+   */
+  readonly trace?: unknown;
 }
 
 /** The end of a wait for a worker, or of a run, that starts `now`; `own` when it is the plugin's time limit, not the caller's deadline. */

@@ -16,6 +16,7 @@ export {
   DEFAULT_MAX_TABLE_ENTRIES,
 } from './check-module';
 export type { CallLimits } from './call-limits';
+export type { PoolStats } from './worker-pool';
 export type { GuestOutput } from './guest-context';
 export type { StartFunction } from './start-function';
 export type { InstancePolicy } from './instance-source';

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { NdpError } from '../errors';
 import { capModule, checkAbiExports, checkImports, hostFunctionImports, type ModuleRules } from './check-module';
 import type { WorkerModule } from './protocol';
@@ -26,14 +27,20 @@ export interface CompiledModule {
 export class ModuleCache {
   private readonly compiled = new Map<string, Promise<CompiledModule>>();
 
-  constructor(private readonly rules: ModuleRules) {}
+  constructor(
+    private readonly rules: ModuleRules,
+    /** Told how long each compile took, in seconds. */
+    private readonly onCompiled?: (pluginId: string, seconds: number) => void,
+  ) {}
 
   /** Compiles and checks the module, or returns the one compiled before from the same bytes. */
   compile(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<CompiledModule> {
     const hash = contentHash(bytes);
     let entry = this.compiled.get(hash);
     if (!entry) {
+      const started = performance.now();
       entry = compileModule(bytes, pluginId, this.rules, hash);
+      if (this.onCompiled) entry.then(() => this.onCompiled?.(pluginId, (performance.now() - started) / 1000), () => undefined);
       this.compiled.set(hash, entry);
       entry.catch(() => this.compiled.delete(hash));
     }

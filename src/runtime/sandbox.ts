@@ -6,7 +6,7 @@ import type { GuestOutput } from './guest-context';
 import type { HostReply } from './host-channel';
 import type { FromWorker } from './protocol';
 import { startFunction, type StartFunction } from './start-function';
-import { WorkerPool, type HostCaller as PoolHostCaller, type WorkerPoolOptions } from './worker-pool';
+import { WorkerPool, type HostCaller as PoolHostCaller, type PoolStats, type WorkerPoolOptions } from './worker-pool';
 
 /** A module loaded into the sandbox: callers name it in calls, never touch the wasm itself. */
 export interface LoadedModule<G = unknown> {
@@ -45,6 +45,8 @@ export interface SandboxOptions<G = unknown> extends Omit<WorkerPoolOptions, 'li
   readonly maxResponseBytes?: number;
   /** Receives what a guest printed during a call that did not trap (a trap's error carries it). */
   readonly onGuestOutput?: (pluginId: string, exportName: string, printed: GuestOutput) => void;
+  /** Told how long each new module took to compile and check (not a reuse from the cache), for metrics. */
+  readonly onCompiled?: (pluginId: string, seconds: number) => void;
 }
 
 /**
@@ -69,12 +71,17 @@ export class Sandbox<G = unknown> {
       // Every grant the pool carries was handed to load() below, so it is a G.
       hostCall: hostCall && ((caller, name, request) => hostCall(caller as HostCaller<G>, name, request)),
     });
-    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB, maxTableEntries });
+    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB, maxTableEntries }, options.onCompiled);
   }
 
   /** The number of live workers. */
   get workers(): number {
     return this.pool.size;
+  }
+
+  /** The worker pool's load right now. */
+  get stats(): PoolStats {
+    return this.pool.stats;
   }
 
   /**

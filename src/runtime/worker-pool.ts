@@ -20,10 +20,24 @@ export interface HostCaller {
    * queued when its plugin is replaced or removed keeps its own version's permissions.
    */
   readonly grant?: unknown;
+  /** The running call's trace context (CallLimits.trace). */
+  readonly trace?: unknown;
 }
 
 /** Performs one host function on the main thread; resolves to the reply (never rejects). */
 export type HostCallHandler = (caller: HostCaller, name: string, request: Uint8Array) => Promise<HostReply>;
+
+/** A snapshot of the pool's load. */
+export interface PoolStats {
+  /** Live workers (the spare kept for replacements not counted). */
+  readonly workers: number;
+  /** Workers running a call. */
+  readonly busy: number;
+  /** Of those, workers waiting on a host call (holding no CPU). */
+  readonly blocked: number;
+  /** Calls waiting for a free worker. */
+  readonly queued: number;
+}
 
 export interface WorkerPoolOptions {
   /** Workers that may run guest code at once (the CPU count by default in config). */
@@ -121,6 +135,13 @@ export class WorkerPool {
   /** The number of live workers. */
   get size(): number {
     return this.slots.length;
+  }
+
+  /** How loaded the pool is right now, for metrics read at scrape time (never on the call path). */
+  get stats(): PoolStats {
+    let busy = 0;
+    for (const slot of this.slots) if (slot.pending) busy++;
+    return { workers: this.slots.length, busy, blocked: this.blocked, queued: this.queue.length };
   }
 
   /** Sends a compiled module to every worker once; jobs then name it by hash. */
@@ -285,7 +306,7 @@ export class WorkerPool {
     const { job, grant } = pending;
     this.setBlocked(slot, true);
     try {
-      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant }, name, request);
+      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant, trace: pending.limits.trace }, name, request);
     } catch (error) {
       return { ok: false, fault: 'host', message: error instanceof Error ? error.message : String(error) };
     } finally {

@@ -1,9 +1,10 @@
-import { Server, setLogger, type ServerCredentials, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Server, setLogger, type ServerCredentials, type ServiceDefinition, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { HealthImplementation, type ServingStatus } from 'grpc-health-check';
 import type { Logger } from 'pino';
 import type { TlsConfig } from '../config';
 import { NdpError } from '../errors';
 import type { Handler, ServiceHandlerSet } from '../services';
+import type { ContractCallObserver, RpcWatch } from './contract-call-observer';
 import { addReflection } from './reflection';
 import { SERVED_SERVICES } from './served-services';
 import { serverCredentials } from './server-credentials';
@@ -23,6 +24,8 @@ export interface ServerOptions {
   /** Absent: plaintext. */
   readonly tls?: TlsConfig;
   readonly log: Logger;
+  /** Watches every contract call (access log, metrics, spans), when telemetry is on. */
+  readonly observer?: ContractCallObserver;
 }
 
 /** A listening server. */
@@ -46,7 +49,7 @@ export interface RunningServer {
  * Serves the given services, grpc.health.v1.Health and server reflection.
  */
 export async function startServer(options: ServerOptions): Promise<RunningServer> {
-  const { address, addressKey, handlers, log } = options;
+  const { address, addressKey, handlers, log, observer } = options;
   // grpc-js writes its own errors to stderr (a failed bind adds a line of its own to ours): they
   // go to the log instead, where LogLevel decides.
   setLogger({ error: (...args: unknown[]) => log.debug({ grpc: args.join(' ') }, 'grpc-js') });
@@ -57,7 +60,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const serviceNames: string[] = [];
   for (const [key, serviceHandlers] of Object.entries(handlers) as [keyof ServiceHandlerSet, object][]) {
     const { definition, name } = SERVED_SERVICES[key];
-    registrar.addService(definition, implementation(serviceHandlers, log));
+    registrar.addService(definition, implementation(definition, serviceHandlers, log, observer));
     serviceNames.push(name);
   }
   const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((name) => [name, 'NOT_SERVING'])) });
@@ -104,10 +107,16 @@ function statusOf(serving: boolean): ServingStatus {
   return serving ? 'SERVING' : 'NOT_SERVING';
 }
 
-function implementation(handlers: object, log: Logger): UntypedServiceImplementation {
+function implementation(definition: ServiceDefinition, handlers: object, log: Logger, observer: ContractCallObserver | undefined): UntypedServiceImplementation {
   // Each handler's request type matches its definition's; grpc-js's untyped map cannot say so.
   const entries = Object.entries(handlers) as [string, Handler<unknown, unknown>][];
-  return Object.fromEntries(entries.map(([key, handler]) => [key, unaryCall(handler, log)]));
+  return Object.fromEntries(entries.map(([key, handler]) => [key, unaryCall(handler, log, observer && watchOf(observer, definition[key].path))]));
+}
+
+/** The watch of one rpc, named from its path (`/api.MetadataAgent/GetArtistBiography`). */
+function watchOf(observer: ContractCallObserver, path: string): RpcWatch {
+  const [service, method] = path.slice(1).split('/');
+  return observer.forRpc(service.slice(service.lastIndexOf('.') + 1), method);
 }
 
 /**

@@ -35,6 +35,11 @@ export const MAX_DETAILS_BYTES = 4096;
 /** How much of a cut message the log keeps, so the rest is not silently lost, nor a log flooded. */
 export const MAX_LOGGED_DETAILS_BYTES = 64 * 1024;
 
+/** The status code an error maps to, e.g. for metrics of a plugin call inside a fan-out. */
+export function grpcCodeOf(error: unknown): status {
+  return error instanceof NdpError ? CODES[error.kind] : status.INTERNAL;
+}
+
 /** The one place an error becomes a gRPC status. */
 export function toGrpcStatus(error: unknown, log: Logger): Partial<StatusObject> {
   if (error instanceof NdpError) {
@@ -45,7 +50,7 @@ export function toGrpcStatus(error: unknown, log: Logger): Partial<StatusObject>
         `error message cut to ${MAX_DETAILS_BYTES} bytes for the caller`,
       );
     }
-    return { code: CODES[error.kind], details };
+    return { code: grpcCodeOf(error), details };
   }
   log.error({ err: error }, 'unexpected error while serving a call');
   return { code: status.INTERNAL, details: 'internal error' };

@@ -1,25 +1,56 @@
-import type { handleUnaryCall, ServerUnaryCall } from '@grpc/grpc-js';
+import { status, type handleUnaryCall, type Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
+import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { CallContext, Handler } from '../services';
+import type { RpcWatch } from './contract-call-observer';
 import { toGrpcStatus } from './to-grpc-status';
 
 const PLUGIN_HEADER = 'x-plugin';
 
 /** Adapts a service handler to grpc-js: reads `x-plugin` and the deadline, maps errors once. */
-export function unaryCall<Req, Res>(handler: Handler<Req, Res>, log: Logger): handleUnaryCall<Req, Res> {
+export function unaryCall<Req, Res>(handler: Handler<Req, Res>, log: Logger, watch?: RpcWatch): handleUnaryCall<Req, Res> {
+  // Chosen once per rpc: with no observer the call path is exactly what it was without telemetry.
+  if (watch === undefined) {
+    return (call, callback) => {
+      handler(call.request, callContext(call, undefined)).then(
+        (response) => callback(null, response),
+        (error: unknown) => callback(toGrpcStatus(error, log)),
+      );
+    };
+  }
   return (call, callback) => {
-    handler(call.request, callContext(call)).then(
-      (response) => callback(null, response),
-      (error: unknown) => callback(toGrpcStatus(error, log)),
+    const started = performance.now();
+    const trace = watch.started(...(watch.traced ? traceHeaders(call.metadata) : NO_TRACE_HEADERS));
+    const context = callContext(call, trace);
+    handler(call.request, context).then(
+      (response) => {
+        watch.ended(status.OK, context.pluginId, performance.now() - started, trace);
+        callback(null, response);
+      },
+      (error: unknown) => {
+        const failure = toGrpcStatus(error, log);
+        watch.ended(failure.code ?? status.UNKNOWN, context.pluginId, performance.now() - started, trace);
+        callback(failure);
+      },
     );
   };
 }
 
-function callContext(call: ServerUnaryCall<unknown, unknown>): CallContext {
+type TraceHeaders = [traceparent: string | undefined, tracestate: string | undefined];
+const NO_TRACE_HEADERS: TraceHeaders = [undefined, undefined];
+
+function traceHeaders(metadata: Metadata): TraceHeaders {
+  const [traceparent] = metadata.get('traceparent');
+  const [tracestate] = metadata.get('tracestate');
+  return [typeof traceparent === 'string' ? traceparent : undefined, typeof tracestate === 'string' ? tracestate : undefined];
+}
+
+function callContext(call: ServerUnaryCall<unknown, unknown>, trace: unknown): CallContext {
   const [pluginId] = call.metadata.get(PLUGIN_HEADER);
   const deadline = call.getDeadline();
   return {
     pluginId: typeof pluginId === 'string' ? pluginId : undefined,
     deadline: deadline instanceof Date ? deadline.getTime() : deadline,
+    trace,
   };
 }

@@ -2,6 +2,7 @@ import type { Logger } from 'pino';
 import type { RpcTable } from '../contract';
 import type { Plugin } from '../plugins';
 import type { CallLimits } from '../runtime';
+import type { PluginCallObserver } from './call-observer';
 
 /** What a service needs to know about one incoming call; the server builds it from grpc-js. */
 export interface CallContext {
@@ -9,6 +10,8 @@ export interface CallContext {
   readonly pluginId?: string;
   /** The caller's deadline in epoch ms (Infinity when it set none). */
   readonly deadline: number;
+  /** The contract call's trace context, opaque to the services; absent when tracing is off. */
+  readonly trace?: unknown;
 }
 
 /** The registry as the services see it. */
@@ -26,6 +29,8 @@ export interface ServiceDeps {
   /** The same for OnTimerCallback, which may do more work. */
   readonly timerCallbackTimeoutMs: number;
   readonly log: Logger;
+  /** Watches every plugin call (metrics, traces), when telemetry is on. */
+  readonly observer?: PluginCallObserver;
 }
 
 export type Handler<Req, Res> = (request: Req, context: CallContext) => Promise<Res>;
@@ -38,7 +43,7 @@ export type ServiceHandlers<T> = { readonly [K in keyof T]: Handler<RequestOf<T[
 
 /** The limits of each plugin call an incoming call makes: the caller's deadline, and the plugin's own time limit. */
 export function limitsOf(context: CallContext, timeoutMs: number): CallLimits {
-  return { deadline: context.deadline, timeoutMs };
+  return { deadline: context.deadline, timeoutMs, trace: context.trace };
 }
 
 /** Builds a handler for every rpc of a service with one routing rule. */

@@ -1,8 +1,30 @@
+import { performance } from 'node:perf_hooks';
 import type { RpcContract, ServiceName } from '../contract';
 import { NdpError } from '../errors';
 import { pluginIdProblem, quotePluginId, type Plugin } from '../plugins';
 import type { CallLimits } from '../runtime';
 import type { CallContext, PluginDirectory } from './call-context';
+import type { PluginCallObserver } from './call-observer';
+
+/** Calls one plugin with an already encoded request: {@link callPlugin}, watched when an observer is given. */
+export type PluginCaller = <Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, limits: CallLimits) => Promise<Res>;
+
+/** The plugin caller for a service, chosen once when its handlers are built: unwatched calls pay nothing. */
+export function pluginCaller(observer: PluginCallObserver | undefined): PluginCaller {
+  if (observer === undefined) return callPlugin;
+  return async (plugin, rpc, request, limits) => {
+    const trace = observer.started(plugin.id, rpc, limits.trace);
+    const started = performance.now();
+    try {
+      const response = await callPlugin(plugin, rpc, request, trace === undefined ? limits : { ...limits, trace });
+      observer.ended(plugin.id, rpc, performance.now() - started, undefined, trace);
+      return response;
+    } catch (error) {
+      observer.ended(plugin.id, rpc, performance.now() - started, error, trace);
+      throw error;
+    }
+  };
+}
 
 /** Calls one plugin with an already encoded request and decodes its answer. */
 export async function callPlugin<Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, limits: CallLimits): Promise<Res> {

@@ -8,6 +8,8 @@ import { scrobblerHandlers } from './scrobbler';
 import { timerCallbackHandlers } from './timer-callback';
 
 export type { CallContext, Handler, PluginDirectory, ServiceDeps } from './call-context';
+/** What telemetry implements to watch plugin calls and fan-out misses. */
+export type { AnyRpc, FanOutMiss, PluginCallObserver } from './call-observer';
 export {
   /** Runs a fired timer's OnTimerCallback in the plugin that owns it. */
   timerFirer,

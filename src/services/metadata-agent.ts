@@ -2,7 +2,7 @@ import { RPCS, type RpcContract } from '../contract';
 import { isKind, NdpError } from '../errors';
 import type { Plugin } from '../plugins';
 import { handlersFor, limitsOf, type Handler, type ServiceDeps } from './call-context';
-import { callPlugin, selectPlugins } from './call-plugin';
+import { pluginCaller, selectPlugins, type PluginCaller } from './call-plugin';
 
 /**
  * MetadataAgent: with `x-plugin`, that plugin's answer as is; otherwise the first answer in
@@ -15,12 +15,13 @@ import { callPlugin, selectPlugins } from './call-plugin';
  * one by one; the difference is that plugins after the one that answers are asked too.
  */
 export function metadataAgentHandlers(deps: ServiceDeps) {
-  return handlersFor(RPCS.MetadataAgent, (rpc) => firstAnswer(deps, rpc as RpcContract<unknown, unknown>));
+  const call = pluginCaller(deps.observer);
+  return handlersFor(RPCS.MetadataAgent, (rpc) => firstAnswer(deps, call, rpc as RpcContract<unknown, unknown>));
 }
 
 type Outcome<Res> = { readonly response: Res } | { readonly error: unknown };
 
-function firstAnswer<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
+function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
   return async (request, context) => {
     const plugins = selectPlugins(deps.plugins, rpc.service, context);
     const input = rpc.encodeRequest(request);
@@ -33,6 +34,7 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): H
       const outcome = await outcomes[index];
       if ('response' in outcome) {
         if (!rpc.isEmptyResponse(outcome.response)) return outcome.response;
+        deps.observer?.missed(plugin.id, rpc, 'empty');
         misses.push(`${plugin.id}: empty`);
       } else {
         misses.push(miss(deps, rpc, plugin, outcome.error));
@@ -47,7 +49,11 @@ function miss<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, plugin: P
   // The caller's time is up (or the sidecar's): no later plugin can answer in time. A plugin
   // that ran out of its own time limit (plugin_timeout) is skipped like any broken one.
   if (isKind(error, 'deadline', 'shutting_down')) throw error;
-  if (isKind(error, 'not_found', 'not_implemented')) return `${plugin.id}: ${error.kind}`;
+  if (isKind(error, 'not_found', 'not_implemented')) {
+    deps.observer?.missed(plugin.id, rpc, error.kind === 'not_found' ? 'not_found' : 'not_implemented');
+    return `${plugin.id}: ${error.kind}`;
+  }
+  deps.observer?.missed(plugin.id, rpc, 'error');
   deps.log.warn({ plugin: plugin.id, rpc: rpc.method, err: error }, 'plugin failed; asking the next');
   return `${plugin.id}: ${(error as Error).message}`;
 }

@@ -2,7 +2,7 @@ import { RPCS } from '../contract';
 import { NdpError } from '../errors';
 import type { SchedulerCallbackRequest, SchedulerCallbackResponse } from '../../generated/ts/api';
 import { limitsOf, type Handler, type ServiceDeps } from './call-context';
-import { callPlugin, selectPlugins } from './call-plugin';
+import { pluginCaller, selectPlugins } from './call-plugin';
 
 /** SchedulerCallback: a schedule belongs to one plugin, so the caller must name it with `x-plugin`. */
 export function schedulerCallbackHandlers(deps: ServiceDeps) {
@@ -31,6 +31,7 @@ export function schedulerFirer(deps: ServiceDeps): (pluginId: string, scheduleId
 
 function onSchedulerCallback(deps: ServiceDeps): Handler<SchedulerCallbackRequest, SchedulerCallbackResponse> {
   const rpc = RPCS.SchedulerCallback.onSchedulerCallback;
+  const callPlugin = pluginCaller(deps.observer);
   return async (request, context) => {
     if (context.pluginId === undefined) {
       throw new NdpError('invalid_argument', 'SchedulerCallback calls need the x-plugin metadata naming the plugin that owns the schedule', { key: 'x-plugin' });

@@ -1,7 +1,7 @@
 import { RPCS, type RpcContract } from '../contract';
 import type { ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse } from '../../generated/ts/api';
 import { limitsOf, type Handler, type ServiceDeps } from './call-context';
-import { callPlugin, selectPlugins } from './call-plugin';
+import { pluginCaller, selectPlugins, type PluginCaller } from './call-plugin';
 
 /**
  * Scrobbler: NowPlaying and Scrobble go to every scrobbler plugin at once and succeed when all
@@ -9,10 +9,11 @@ import { callPlugin, selectPlugins } from './call-plugin';
  * addressed plugin says so. With `x-plugin`, the one plugin's answer (or error) as is.
  */
 export function scrobblerHandlers(deps: ServiceDeps) {
+  const call = pluginCaller(deps.observer);
   return {
-    isAuthorized: isAuthorized(deps),
-    nowPlaying: everyPlugin(deps, RPCS.Scrobbler.nowPlaying),
-    scrobble: everyPlugin(deps, RPCS.Scrobbler.scrobble),
+    isAuthorized: isAuthorized(deps, call),
+    nowPlaying: everyPlugin(deps, call, RPCS.Scrobbler.nowPlaying),
+    scrobble: everyPlugin(deps, call, RPCS.Scrobbler.scrobble),
   };
 }
 
@@ -22,7 +23,7 @@ interface Outcome<Res> {
   readonly failure?: string;
 }
 
-async function askAll<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, request: Req, context: Parameters<Handler<Req, Res>>[1]): Promise<Outcome<Res>[] | Res> {
+async function askAll<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc: RpcContract<Req, Res>, request: Req, context: Parameters<Handler<Req, Res>>[1]): Promise<Outcome<Res>[] | Res> {
   const plugins = selectPlugins(deps.plugins, rpc.service, context);
   const input = rpc.encodeRequest(request);
   const limits = limitsOf(context, deps.callTimeoutMs);
@@ -36,9 +37,9 @@ async function askAll<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, r
   });
 }
 
-function everyPlugin<Req, Res extends { error: string }>(deps: ServiceDeps, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
+function everyPlugin<Req, Res extends { error: string }>(deps: ServiceDeps, call: PluginCaller, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
   return async (request, context) => {
-    const outcomes = await askAll(deps, rpc, request, context);
+    const outcomes = await askAll(deps, call, rpc, request, context);
     if (!Array.isArray(outcomes)) return outcomes;
     const errors = outcomes.flatMap(({ pluginId, response, failure }) =>
       failure !== undefined ? [failure] : response?.error ? [`plugin ${pluginId}: ${response.error}`] : [],
@@ -47,10 +48,10 @@ function everyPlugin<Req, Res extends { error: string }>(deps: ServiceDeps, rpc:
   };
 }
 
-function isAuthorized(deps: ServiceDeps): Handler<ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse> {
+function isAuthorized(deps: ServiceDeps, call: PluginCaller): Handler<ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse> {
   const rpc = RPCS.Scrobbler.isAuthorized;
   return async (request, context) => {
-    const outcomes = await askAll(deps, rpc, request, context);
+    const outcomes = await askAll(deps, call, rpc, request, context);
     if (!Array.isArray(outcomes)) return outcomes;
     const refusals = outcomes.flatMap(({ pluginId, response, failure }) =>
       failure !== undefined ? [failure] : response?.authorized ? [] : [`plugin ${pluginId}: ${response?.error || 'not authorized'}`],

@@ -2,7 +2,7 @@ import { RPCS } from '../contract';
 import { NdpError } from '../errors';
 import type { TimerCallbackRequest, TimerCallbackResponse } from '../../generated/ts/api';
 import { limitsOf, type Handler, type ServiceDeps } from './call-context';
-import { callPlugin, selectPlugins } from './call-plugin';
+import { pluginCaller, selectPlugins } from './call-plugin';
 
 /** TimerCallback: a timer belongs to one plugin, so the caller must name it with `x-plugin`. */
 export function timerCallbackHandlers(deps: ServiceDeps) {
@@ -23,6 +23,7 @@ export function timerFirer(deps: ServiceDeps): (pluginId: string, timerId: strin
 
 function onTimerCallback(deps: ServiceDeps): Handler<TimerCallbackRequest, TimerCallbackResponse> {
   const rpc = RPCS.TimerCallback.onTimerCallback;
+  const callPlugin = pluginCaller(deps.observer);
   return async (request, context) => {
     if (context.pluginId === undefined) {
       throw new NdpError('invalid_argument', 'TimerCallback calls need the x-plugin metadata naming the plugin that owns the timer', { key: 'x-plugin' });

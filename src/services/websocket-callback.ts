@@ -1,7 +1,7 @@
 import { RPCS } from '../contract';
 import type { WebSocketEvent } from '../host';
 import { limitsOf, type ServiceDeps } from './call-context';
-import { callPlugin } from './call-plugin';
+import { pluginCaller } from './call-plugin';
 
 /**
  * Delivers one WebSocket event to the owning plugin's WebSocketCallback (released Navidrome's
@@ -10,6 +10,7 @@ import { callPlugin } from './call-plugin';
  */
 export function webSocketDelivery(deps: ServiceDeps): (pluginId: string, event: WebSocketEvent) => Promise<void> {
   const rpcs = RPCS.WebSocketCallback;
+  const callPlugin = pluginCaller(deps.observer);
   return async (pluginId, event) => {
     const plugin = deps.plugins.get(pluginId);
     if (!plugin?.serves('WebSocketCallback')) {

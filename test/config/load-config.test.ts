@@ -48,6 +48,9 @@ describe('loadConfig', () => {
       dataFolder: resolve('data'),
       cacheFolder: resolve('data', 'cache'),
       logLevel: 'info',
+      logFormat: 'auto',
+      metricsAddress: '',
+      tracing: { enabled: false, endpoint: 'http://127.0.0.1:4318/v1/traces', serviceName: 'ndphost' },
       plugins: {
         enabled: true,
         folder: resolve('data', 'plugins'),
@@ -86,6 +89,13 @@ describe('loadConfig', () => {
       DataFolder = "/srv/ndp"
       CacheFolder = "/var/cache/ndp"
       LogLevel = "debug"
+      LogFormat = "pretty"
+      MetricsAddress = "[::1]:9464"
+
+      [Tracing]
+      Enabled = true
+      Endpoint = "https://otel.example.com/v1/traces"
+      ServiceName = "ndphost-eu"
 
       [Plugins]
       Enabled = false
@@ -125,6 +135,9 @@ describe('loadConfig', () => {
       dataFolder: '/srv/ndp',
       cacheFolder: '/var/cache/ndp',
       logLevel: 'debug',
+      logFormat: 'pretty',
+      metricsAddress: '[::1]:9464',
+      tracing: { enabled: true, endpoint: 'https://otel.example.com/v1/traces', serviceName: 'ndphost-eu' },
       plugins: {
         enabled: false,
         folder: '/opt/plugins',
@@ -354,6 +367,10 @@ describe('loadConfig', () => {
       { name: 'address with an invalid host', toml: 'Address = "bad_host:1"\n', key: 'Address', says: [/invalid host/], fromFile: true },
       { name: 'address as a number', toml: 'Address = 50051\n', key: 'Address', says: [/host:port/], fromFile: true },
       { name: 'bad log level', toml: 'LogLevel = "loud"\n', key: 'LogLevel', says: [/one of/, /loud/], fromFile: true },
+      { name: 'bad log format', toml: 'LogFormat = "color"\n', key: 'LogFormat', says: [/one of/, /color/], fromFile: true },
+      { name: 'metrics address without a port', toml: 'MetricsAddress = "127.0.0.1"\n', key: 'MetricsAddress', says: [/host:port/, /empty to turn it off/], fromFile: true },
+      { name: 'tracing endpoint that is not a URL', toml: '[Tracing]\nEndpoint = "collector:4318"\n', key: 'Tracing.Endpoint', says: [/http/], fromFile: true },
+      { name: 'tracing enabled not a boolean', env: { NDPHOST_TRACING_ENABLED: 'maybe' }, key: 'Tracing.Enabled', says: [/true or false/] },
       { name: 'empty DataFolder', toml: 'DataFolder = ""\n', key: 'DataFolder', says: [/non-empty/], fromFile: true },
       { name: 'MaxWorkers below MinWorkers', toml: '[Plugins]\nMinWorkers = 8\nMaxWorkers = 4\n', key: 'Plugins.MaxWorkers', says: [/Plugins\.MinWorkers \(8/], fromFile: true },
       { name: 'MaxWorkers of 0', toml: '[Plugins]\nMaxWorkers = 0\n', key: 'Plugins.MaxWorkers', says: [/>= 1/], fromFile: true },

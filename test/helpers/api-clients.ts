@@ -25,6 +25,8 @@ export interface CallOptions {
   readonly plugin?: string;
   /** Relative deadline in ms. */
   readonly timeoutMs?: number;
+  /** Other metadata, e.g. a W3C `traceparent`. */
+  readonly metadata?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -62,6 +64,7 @@ export class ApiClients {
   call(client: Client, method: string, request: object, options: CallOptions = {}): Promise<Message> {
     const metadata = new Metadata();
     if (options.plugin !== undefined) metadata.set('x-plugin', options.plugin);
+    for (const [key, value] of Object.entries(options.metadata ?? {})) metadata.set(key, value);
     const deadline = options.timeoutMs === undefined ? undefined : Date.now() + options.timeoutMs;
     const unary = (client as unknown as Record<string, UnaryMethod>)[method];
     return new Promise((resolve, reject) => {

@@ -3,7 +3,7 @@ import { hostFunction, type HostCall, type HostFunction, type HostServices } fro
 import type { HttpMethod } from './http-method';
 
 const perform = (method: HttpMethod) => (services: HostServices, call: HostCall, request: HttpRequest) =>
-  services.http.perform({ pluginId: call.pluginId, method, request, permission: call.grant.http, deadline: call.deadline });
+  services.http.perform({ pluginId: call.pluginId, method, request, permission: call.grant.http, deadline: call.deadline, trace: call.trace });
 
 /** HttpService's `env` imports: one per method. */
 export const HTTP_FUNCTIONS: readonly HostFunction[] = [

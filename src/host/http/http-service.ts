@@ -27,7 +27,16 @@ export interface HttpServiceOptions {
   /** Used when a request's `timeout_ms` is 0. Default 10 s. */
   readonly defaultTimeoutMs?: number;
   readonly log: Logger;
+  /** The headers that carry a call's trace context (W3C `traceparent`) into its requests; set when tracing is on. */
+  readonly traceHeaders?: (trace: unknown) => Readonly<Record<string, string>>;
+  /** Told each request's outcome (`2xx`..`5xx`, or `error` when no response came back), for metrics. */
+  readonly onRequest?: (pluginId: string, outcome: HttpOutcome) => void;
 }
+
+/** A response's status class, or `error` when the request failed (HttpResponse.status 0). */
+export type HttpOutcome = '1xx' | '2xx' | '3xx' | '4xx' | '5xx' | 'error';
+
+const OUTCOMES: readonly HttpOutcome[] = ['error', '1xx', '2xx', '3xx', '4xx', '5xx'];
 
 /** One host call from a plugin: who asks, what, under which permission and until when. */
 export interface HttpCall {
@@ -39,6 +48,8 @@ export interface HttpCall {
   readonly permission: HttpPermission | undefined;
   /** Epoch ms at which the plugin call's budget runs out. */
   readonly deadline: number;
+  /** The plugin call's trace context (CallLimits.trace), when tracing is on. */
+  readonly trace?: unknown;
 }
 
 /** What the debug line reports about a call. */
@@ -61,6 +72,8 @@ export class HttpService {
   private readonly maxRedirects: number;
   private readonly defaultTimeoutMs: number;
   private readonly log: Logger;
+  private readonly traceHeaders?: HttpServiceOptions['traceHeaders'];
+  private readonly onRequest?: HttpServiceOptions['onRequest'];
   /** Refuses local-network addresses at connect time. */
   private readonly guarded: Agent = createGuardedAgent();
   /** For plugins allowed on the local network; separate so its pooled sockets serve only them. */
@@ -77,6 +90,8 @@ export class HttpService {
     this.maxRedirects = options.maxRedirects ?? DEFAULT_MAX_REDIRECTS;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.log = options.log;
+    this.traceHeaders = options.traceHeaders;
+    this.onRequest = options.onRequest;
   }
 
   /** Performs one plugin request. Never rejects: every failure is in `HttpResponse.error`. */
@@ -97,6 +112,7 @@ export class HttpService {
       },
       'http request',
     );
+    this.onRequest?.(call.pluginId, OUTCOMES[Math.trunc(response.status / 100)] ?? 'error');
     return response;
   }
 
@@ -139,7 +155,10 @@ export class HttpService {
     const timer = setTimeout(() => controller.abort(new NdpError('deadline', why)), budget);
 
     try {
-      let hop: Hop = { method, url, headers: requestHeaders(call.request.headers), body: sendsBody(method) ? call.request.body : undefined };
+      const headers = requestHeaders(call.request.headers);
+      // The host's trace context wins over a plugin's own: the request is a child of this call.
+      if (call.trace !== undefined && this.traceHeaders) Object.assign(headers, this.traceHeaders(call.trace));
+      let hop: Hop = { method, url, headers, body: sendsBody(method) ? call.request.body : undefined };
       for (;;) {
         trace.host = hop.url.host;
         const refusal = refuse(hop, policy);

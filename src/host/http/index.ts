@@ -8,6 +8,8 @@ export type {
   HttpServiceOptions,
   /** One plugin request: plugin id, method, request, permission and deadline. */
   HttpCall,
+  /** A request's status class or `error`, as metrics count it. */
+  HttpOutcome,
 } from './http-service';
 export {
   /** Checks `permissions.http` once, e.g. at plugin load: a bad pattern or method is a `bad_manifest`. */

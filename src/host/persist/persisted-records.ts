@@ -112,6 +112,13 @@ export class PersistedRecords<T> {
     this.schedule();
   }
 
+  /** Every owner's records together, e.g. for a gauge read at scrape time. */
+  get size(): number {
+    let size = 0;
+    for (const own of this.records.values()) size += own.size;
+    return size;
+  }
+
   /** The records in force that `owner` holds. */
   owned(owner: string): ReadonlyMap<string, T> {
     return this.records.get(owner) ?? NONE;

@@ -93,6 +93,11 @@ export class SchedulerService {
     return this.records.hold(pluginId);
   }
 
+  /** Live schedules of every plugin together (for metrics). */
+  get total(): number {
+    return this.records.total;
+  }
+
   /** Live schedules of a plugin (for tests and health). */
   count(pluginId: string): number {
     return this.records.count(pluginId);

@@ -122,6 +122,11 @@ export class ArmedRecords<V extends { readonly payload: Uint8Array }> {
     };
   }
 
+  /** Live records of every owner together. */
+  get total(): number {
+    return this.store.size;
+  }
+
   /** Live records of one owner. */
   count(owner: string): number {
     return this.store.owned(owner).size;

@@ -100,6 +100,11 @@ export class TimerService {
     return this.records.hold(pluginId);
   }
 
+  /** Live timers of every plugin together (for metrics). */
+  get total(): number {
+    return this.records.total;
+  }
+
   /** Live timer count for a plugin (for tests/health). */
   count(pluginId: string): number {
     return this.records.count(pluginId);

@@ -1,0 +1,180 @@
+import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { status as grpcStatus } from '@grpc/grpc-js';
+import { status } from '../helpers/api-clients';
+import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { defer } from '../helpers/defer';
+import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { parsePrometheusText, sampleValue, type Family } from '../helpers/prometheus-text';
+import { RecordingHttpServer } from '../helpers/recording-http-server';
+import type { TestSidecar } from '../helpers/test-sidecar';
+import { watFixture } from '../helpers/wat';
+
+// A real sidecar with MetricsAddress set, real plugins and a real HTTP scrape of /metrics,
+// parsed strictly, during calls (one held in a plugin's HTTP request) and after them.
+
+const RPC = 'MetadataAgent/GetArtistBiography';
+
+async function scrape(s: TestSidecar): Promise<Map<string, Family>> {
+  const response = await fetch(`http://127.0.0.1:${s.sidecar.metricsPort}/metrics`);
+  expect(response.status).toBe(200);
+  expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
+  return parsePrometheusText(await response.text());
+}
+
+/** Copies an example plugin under `id`, allowed to reach the test server. */
+function copyWithHttp(plugins: PluginsFolder, id: string, server: RecordingHttpServer): void {
+  plugins.copy('bio-http', id);
+  const manifest = JSON.parse(readFileSync(path.join(plugins.folder, id, 'manifest.json'), 'utf8')) as Record<string, unknown>;
+  plugins.write(id, { manifest: { ...manifest, permissions: { http: { reason: 'test server', allowedUrls: { [server.url('/*')]: ['GET'] }, allowLocalNetwork: true } } } });
+}
+
+describe('Prometheus metrics of calls, fan-out, pool and host HTTP', () => {
+  const plugins = new PluginsFolder();
+  const held = defer();
+  const heldArrived = defer();
+  let server: RecordingHttpServer;
+  let s: TestSidecar;
+
+  beforeAll(async () => {
+    server = await RecordingHttpServer.start(async ({ query }) => {
+      const artist = query.get('artist') ?? '';
+      if (artist === 'Nobody') return { status: 404 };
+      if (artist === 'Broken') return { status: 500, body: 'oops' };
+      if (artist === 'Held') {
+        heldArrived.resolve();
+        await held.promise;
+      }
+      return { body: `Biography of ${artist}` };
+    });
+    copyWithHttp(plugins, 'bio-http', server);
+    copyWithHttp(plugins, 'bio-second', server);
+    s = await startConfiguredSidecar(plugins.folder, {
+      toml: [pluginConfigSection('bio-http', { base_url: server.url('/') }), pluginConfigSection('bio-second', { base_url: server.url('/') })].join('\n'),
+      args: ['--plugins-min-workers', '1', '--metrics-address', '127.0.0.1:0'],
+    });
+  });
+  afterAll(async () => {
+    held.resolve();
+    await s?.close();
+    await server?.close();
+    plugins.cleanup();
+  });
+
+  const biography = (name: string, plugin?: string) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin });
+
+  it('serves only GET and HEAD /metrics', async () => {
+    const base = `http://127.0.0.1:${s.sidecar.metricsPort}`;
+    expect((await fetch(`${base}/`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics/x`)).status).toBe(404);
+    expect((await fetch(`${base}/metrics`, { method: 'POST' })).status).toBe(405);
+    const head = await fetch(`${base}/metrics`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(await head.text()).toBe('');
+  });
+
+  it('counts each call by plugin, rpc and status, during and after the calls', async () => {
+    for (const name of ['Ann', 'Bob', 'Cy']) await expect(biography(name, 'bio-http')).resolves.toEqual({ biography: `Biography of ${name}` });
+    await expect(biography('Broken', 'bio-http')).rejects.toMatchObject({ code: grpcStatus.UNKNOWN });
+    // Fan-out: both plugins answer not_found, so both are misses and the call is NOT_FOUND.
+    await expect(biography('Nobody')).rejects.toMatchObject(status(grpcStatus.NOT_FOUND));
+
+    const inFlight = biography('Held', 'bio-http');
+    await heldArrived.promise;
+    const during = await scrape(s);
+    // The held call is running, blocked in its HTTP host call, and not counted yet.
+    expect(sampleValue(during, 'ndphost_pool_workers_busy')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(during, 'ndphost_pool_workers_blocked')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(during, 'ndphost_pool_workers')).toBeGreaterThanOrEqual(1);
+    expect(sampleValue(during, 'ndphost_pool_queue_length')).toBe(0);
+    expect(sampleValue(during, 'ndphost_calls_total', { rpc: RPC, status: 'OK' })).toBe(3);
+    expect(sampleValue(during, 'ndphost_plugin_calls_total', { plugin: 'bio-http', rpc: RPC, status: 'OK' })).toBe(3);
+    held.resolve();
+    await expect(inFlight).resolves.toEqual({ biography: 'Biography of Held' });
+
+    const after = await scrape(s);
+    const value = (name: string, labels?: Record<string, string>) => sampleValue(after, name, labels);
+    expect(value('ndphost_calls_total', { rpc: RPC, status: 'OK' })).toBe(4);
+    expect(value('ndphost_calls_total', { rpc: RPC, status: 'UNKNOWN' })).toBe(1);
+    expect(value('ndphost_calls_total', { rpc: RPC, status: 'NOT_FOUND' })).toBe(1);
+    expect(value('ndphost_call_duration_seconds_count', { rpc: RPC })).toBe(6);
+    expect(value('ndphost_plugin_calls_total', { plugin: 'bio-http', rpc: RPC, status: 'OK' })).toBe(4);
+    expect(value('ndphost_plugin_calls_total', { plugin: 'bio-http', rpc: RPC, status: 'UNKNOWN' })).toBe(1);
+    expect(value('ndphost_plugin_calls_total', { plugin: 'bio-http', rpc: RPC, status: 'NOT_FOUND' })).toBe(1);
+    expect(value('ndphost_plugin_calls_total', { plugin: 'bio-second', rpc: RPC, status: 'NOT_FOUND' })).toBe(1);
+    expect(value('ndphost_plugin_call_duration_seconds_count', { plugin: 'bio-http', rpc: RPC })).toBe(6);
+    expect(value('ndphost_plugin_call_duration_seconds_count', { plugin: 'bio-second', rpc: RPC })).toBe(1);
+    expect(value('ndphost_plugin_call_duration_seconds_bucket', { plugin: 'bio-second', rpc: RPC, le: '+Inf' })).toBe(1);
+    expect(value('ndphost_fanout_misses_total', { plugin: 'bio-http', rpc: RPC, reason: 'not_found' })).toBe(1);
+    expect(value('ndphost_fanout_misses_total', { plugin: 'bio-second', rpc: RPC, reason: 'not_found' })).toBe(1);
+    expect(value('ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: '2xx' })).toBe(4);
+    expect(value('ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: '5xx' })).toBe(1);
+    expect(value('ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: '4xx' })).toBe(1);
+    expect(value('ndphost_host_http_requests_total', { plugin: 'bio-second', outcome: '4xx' })).toBe(1);
+    // Both plugins have the same plugin.wasm: compiled once.
+    expect(value('ndphost_module_compile_seconds_count')).toBe(1);
+    expect(value('ndphost_pool_workers_busy')).toBe(0);
+    expect(value('ndphost_timers_pending')).toBe(0);
+    expect(value('ndphost_schedules_pending')).toBe(0);
+    expect(value('ndphost_worker_replacements_total')).toBe(0);
+    // Default process metrics come from prom-client's collectDefaultMetrics.
+    expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(after.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
+  });
+});
+
+describe('Prometheus metrics of quarantines and worker replacements', () => {
+  const plugins = new PluginsFolder().copy('fixture', 'flaky');
+  let s: TestSidecar;
+
+  beforeAll(async () => {
+    plugins.write('sleepy', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('sleepy') });
+    s = await startConfiguredSidecar(plugins.folder, {
+      args: ['--plugins-min-workers', '1', '--plugins-call-timeout', '300ms', '--plugins-quarantine-failures', '2', '--plugins-quarantine-window', '1m', '--metrics-address', '127.0.0.1:0'],
+    });
+  });
+  afterAll(async () => {
+    await s?.close();
+    plugins.cleanup();
+  });
+
+  const biography = (name: string, plugin: string) => s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin });
+
+  it('counts a plugin taken out of service and a worker terminated for overrunning its time limit', async () => {
+    for (let i = 0; i < 2; i++) await expect(biography('unreachable', 'flaky')).rejects.toMatchObject({ code: grpcStatus.INTERNAL });
+    await expect(biography('Ann', 'flaky')).rejects.toMatchObject({ code: grpcStatus.UNAVAILABLE });
+    await expect(biography('Ann', 'sleepy')).rejects.toMatchObject({ code: grpcStatus.DEADLINE_EXCEEDED });
+
+    const metrics = await scrape(s);
+    const value = (name: string, labels?: Record<string, string>) => sampleValue(metrics, name, labels);
+    expect(value('ndphost_quarantines_total', { plugin: 'flaky' })).toBe(1);
+    expect(value('ndphost_worker_replacements_total')).toBe(1);
+    expect(value('ndphost_plugin_calls_total', { plugin: 'flaky', rpc: RPC, status: 'INTERNAL' })).toBe(2);
+    expect(value('ndphost_plugin_calls_total', { plugin: 'flaky', rpc: RPC, status: 'UNAVAILABLE' })).toBe(1);
+    expect(value('ndphost_plugin_calls_total', { plugin: 'sleepy', rpc: RPC, status: 'DEADLINE_EXCEEDED' })).toBe(1);
+    expect(value('ndphost_calls_total', { rpc: RPC, status: 'DEADLINE_EXCEEDED' })).toBe(1);
+    // Two different modules.
+    expect(value('ndphost_module_compile_seconds_count')).toBe(2);
+  });
+});
+
+describe('MetricsAddress', () => {
+  it('a port already in use stops start-up naming the key, as a failure to run (exit 1), not a usage error', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const plugins = new PluginsFolder();
+    try {
+      const address = `127.0.0.1:${(taken.address() as AddressInfo).port}`;
+      await expect(startConfiguredSidecar(plugins.folder, { args: ['--metrics-address', address] })).rejects.toMatchObject({
+        kind: 'failed_precondition',
+        key: 'MetricsAddress',
+        message: `cannot listen on ${address} for metrics (MetricsAddress): the address is already in use`,
+      });
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
+      plugins.cleanup();
+    }
+  });
+});
