@@ -1,6 +1,4 @@
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { once } from 'node:events';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
@@ -12,13 +10,10 @@ import { CLI_MAIN, EXAMPLE_PLUGINS, FIXTURE_PLUGINS } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { crashStates } from '../helpers/crash-states';
+import { runNdphost, type CliRun } from '../helpers/serve-process';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliRun;
 
 /**
  * The admin address the offline commands are given. Nothing listens on port 1 (it needs root),
@@ -27,18 +22,8 @@ interface Run {
  */
 const NO_SIDECAR = '127.0.0.1:1';
 
-/** Runs the real CLI with stdin a closed pipe (not a terminal) and no NDPHOST_* variables. */
-async function ndphost(args: string[], user: { uid?: number; gid?: number } = {}): Promise<Run> {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_')));
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { env, cwd: path.dirname(CLI_MAIN), ...user });
-  child.stdin.end();
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+/** Runs the real CLI from the build folder, optionally as another user. */
+const ndphost = (args: string[], user: { uid?: number; gid?: number } = {}): Promise<CliRun> => runNdphost(args, { cwd: path.dirname(CLI_MAIN), ...user });
 
 /** `ndphost plugin <args>` over a test plugins folder, talking to the sidecar whose admin listener is at `adminAddress`. */
 function pluginCli(plugins: PluginsFolder, adminAddress = NO_SIDECAR) {

@@ -1,32 +1,19 @@
-import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { CLI_MAIN, FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/paths';
+import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { runProgram } from '../helpers/run-program';
+import { ndphost as spawnNdphost, runNdphost, type CliRun } from '../helpers/serve-process';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 
 /** No NDPHOST_* settings, and no npm_* variables of an `npm test` running this file (they would steer the project's npm). */
 const ENV = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('npm_') && !key.startsWith('NDPHOST_')));
 
-interface Run {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+type Run = CliRun;
 
-async function ndphost(args: string[], cwd: string): Promise<Run> {
-  const child = spawn(process.execPath, [CLI_MAIN, ...args], { cwd, env: ENV });
-  child.stdin.end();
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
-}
+const ndphost = (args: string[], cwd: string): Promise<CliRun> => runNdphost(args, { cwd, env: ENV });
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -62,7 +49,7 @@ describe('ndphost plugin new', () => {
       (await sidecar.clients.call(sidecar.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin })).biography as string;
     /** `plugin dev <folder> --watch` against the sidecar, its output collected; stopped with SIGTERM by `stop`, which resolves to the exit code. */
     const watch = (folder: string) => {
-      const child = spawn(process.execPath, [CLI_MAIN, 'plugin', 'dev', folder, '--watch', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', String(sidecar.adminAddress)], { cwd: temp, env: ENV });
+      const child = spawnNdphost(['plugin', 'dev', folder, '--watch', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', String(sidecar.adminAddress)], { cwd: temp, env: ENV });
       const run = { output: '', stop: async (): Promise<number | null> => {
         child.kill('SIGTERM');
         return child.exitCode ?? ((await once(child, 'exit')) as [number | null])[0];

@@ -16,15 +16,29 @@ export interface ServeProcess {
   readonly exited: Promise<number | null>;
 }
 
-/** The real CLI with `args`, without the NDPHOST_* variables of the environment running the tests. */
-export function ndphost(args: readonly string[]): ChildProcessWithoutNullStreams {
-  const env = Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_')));
-  return spawn(process.execPath, [CLI_MAIN, ...args], { env });
+/** Where and as whom the CLI runs; by default here, as us, without the NDPHOST_* variables of the environment running the tests. */
+export interface CliOptions {
+  readonly cwd?: string;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly uid?: number;
+  readonly gid?: number;
 }
 
-/** Runs the CLI to its end: exit code, stdout and stderr. */
-export async function runNdphost(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = ndphost(args);
+/** How a CLI run ended. */
+export interface CliRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** The real CLI with `args`. */
+export function ndphost(args: readonly string[], { env, ...options }: CliOptions = {}): ChildProcessWithoutNullStreams {
+  return spawn(process.execPath, [CLI_MAIN, ...args], { env: env ?? Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_'))), ...options });
+}
+
+/** Runs the CLI to its end, with stdin a closed pipe (not a terminal): exit code, stdout and stderr. */
+export async function runNdphost(args: readonly string[], options: CliOptions = {}): Promise<CliRun> {
+  const child = ndphost(args, options);
   child.stdin.end();
   let stdout = '';
   let stderr = '';
