@@ -10,7 +10,7 @@ import { CLI_MAIN, EXAMPLE_PLUGINS, FIXTURE_PLUGINS } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { crashStates } from '../helpers/crash-states';
-import { runNdphost, type CliRun } from '../helpers/serve-process';
+import { runNdphost, type CliOptions, type CliRun } from '../helpers/serve-process';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 
 type Run = CliRun;
@@ -23,7 +23,7 @@ type Run = CliRun;
 const NO_SIDECAR = '127.0.0.1:1';
 
 /** Runs the real CLI from the build folder, optionally as another user. */
-const ndphost = (args: string[], user: { uid?: number; gid?: number } = {}): Promise<CliRun> => runNdphost(args, { cwd: path.dirname(CLI_MAIN), ...user });
+const ndphost = (args: string[], as: Pick<CliOptions, 'wrapper'> = {}): Promise<CliRun> => runNdphost(args, { cwd: path.dirname(CLI_MAIN), ...as });
 
 /** `ndphost plugin <args>` over a test plugins folder, talking to the sidecar whose admin listener is at `adminAddress`. */
 function pluginCli(plugins: PluginsFolder, adminAddress = NO_SIDECAR) {
@@ -342,15 +342,13 @@ describe('ndphost plugin, offline', () => {
     chmodSync(locked, 0o000);
     // Readable again afterwards, so cleanup can remove it when the tests do not run as root.
     afterDone(() => chmodSync(locked, 0o755));
-    const list = (user = {}) => ndphost(['plugin', 'list', '--json', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', NO_SIDECAR], user);
+    const list = (as = {}) => ndphost(['plugin', 'list', '--json', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--admin-address', NO_SIDECAR], as);
     const states = (run: Run) => (JSON.parse(run.stdout) as { id: string; state: string; error?: string }[]).map(({ id, state, error }) => ({ id, state, ...(error ? { error } : {}) }));
-    // Root reads any folder, so run as an unprivileged user too: what a sidecar not running as root sees.
+    // Root reads any folder, so run without the capabilities that let it (setpriv, util-linux):
+    // what a sidecar not running as root sees, wherever this checkout is and whoever may read it.
     const asRoot = process.getuid?.() === 0;
-    if (asRoot) {
-      for (const folder of [plugins.root, plugins.folder]) chmodSync(folder, 0o755);
-      expect(states(await list())).toEqual([{ id: 'locked', state: 'valid' }, { id: 'wikibio', state: 'valid' }]);
-    }
-    const unprivileged = await list(asRoot ? { uid: 65534, gid: 65534 } : {});
+    if (asRoot) expect(states(await list())).toEqual([{ id: 'locked', state: 'valid' }, { id: 'wikibio', state: 'valid' }]);
+    const unprivileged = await list(asRoot ? { wrapper: ['setpriv', '--inh-caps=-dac_override,-dac_read_search', '--bounding-set=-dac_override,-dac_read_search', '--'] } : {});
     expect(unprivileged).toMatchObject({ code: 0, stderr: '' });
     expect(states(unprivileged)).toEqual([
       { id: 'locked', state: 'failed', error: expect.stringMatching(new RegExp(`^plugin locked: ${path.join(plugins.folder, 'locked')} cannot be read: EACCES: permission denied`)) },

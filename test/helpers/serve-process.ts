@@ -22,6 +22,8 @@ export interface CliOptions {
   readonly env?: NodeJS.ProcessEnv;
   readonly uid?: number;
   readonly gid?: number;
+  /** A command that runs the CLI, e.g. `setpriv ... --`: the CLI's node command line goes after it. */
+  readonly wrapper?: readonly string[];
 }
 
 /** How a CLI run ended. */
@@ -32,8 +34,9 @@ export interface CliRun {
 }
 
 /** The real CLI with `args`. */
-export function ndphost(args: readonly string[], { env, ...options }: CliOptions = {}): ChildProcessWithoutNullStreams {
-  return spawn(process.execPath, [CLI_MAIN, ...args], { env: env ?? Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_'))), ...options });
+export function ndphost(args: readonly string[], { env, wrapper = [], ...options }: CliOptions = {}): ChildProcessWithoutNullStreams {
+  const [command, ...rest] = [...wrapper, process.execPath, CLI_MAIN, ...args];
+  return spawn(command, rest, { env: env ?? Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_'))), ...options });
 }
 
 /** Runs the CLI to its end, with stdin a closed pipe (not a terminal): exit code, stdout and stderr. */
