@@ -12,6 +12,22 @@ export interface CloseServer {
   readonly type: 'close';
 }
 
+/** Asks the sidecar process for its memory after a full garbage collection. */
+export interface MemoryRequest {
+  readonly type: 'memory';
+}
+
+/** The sidecar process's memory after a full garbage collection, in bytes. */
+export interface MemoryReport {
+  readonly type: 'memory';
+  readonly rss: number;
+  /** Live JavaScript objects: what a leak in the main thread would grow. */
+  readonly heapUsed: number;
+  /** The heap V8 has reserved, live or not. */
+  readonly heapTotal: number;
+  readonly external: number;
+}
+
 /** What the sidecar process is started with (argv[2], as JSON). */
 export interface SidecarProcessOptions {
   readonly pluginsFolder: string;

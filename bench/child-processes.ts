@@ -4,7 +4,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
-import type { LoadRequest, LoadResult, ServerReady, SidecarProcessOptions } from './child-messages';
+import type { LoadRequest, LoadResult, MemoryReport, MemoryRequest, ServerReady, SidecarProcessOptions } from './child-messages';
 import { cpuSeconds, rssBytes } from './proc-stats';
 
 export interface ServerProcess {
@@ -13,6 +13,8 @@ export interface ServerProcess {
   readonly port: number;
   /** Milliseconds from spawning the process to its ready message (every plugin loaded). */
   readonly startMs: number;
+  /** The process's memory after a full garbage collection (the sidecar only). */
+  memory(): Promise<MemoryReport>;
   close(): Promise<void>;
 }
 
@@ -24,8 +26,15 @@ function startServer(name: string, script: string, args: string[]): Promise<Serv
     child.once('exit', exited);
     child.once('message', (message: ServerReady) => {
       child.off('exit', exited);
-      resolve({ name, pid: child.pid as number, port: message.port, startMs: performance.now() - started, close: () => stop(child) });
+      resolve({ name, pid: child.pid as number, port: message.port, startMs: performance.now() - started, memory: () => memoryOf(child), close: () => stop(child) });
     });
+  });
+}
+
+function memoryOf(child: ChildProcess): Promise<MemoryReport> {
+  return new Promise((resolve) => {
+    child.once('message', (report: MemoryReport) => resolve(report));
+    child.send({ type: 'memory' } satisfies MemoryRequest);
   });
 }
 

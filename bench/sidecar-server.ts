@@ -3,10 +3,16 @@
  * plugins folder the bench prepared. Run as a child process; it reports its port over IPC once
  * every plugin has loaded.
  */
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import pino from 'pino';
 import { loadConfig } from '../src/config';
 import { startSidecar } from '../src/sidecar';
-import type { CloseServer, ServerReady, SidecarProcessOptions } from './child-messages';
+import type { CloseServer, MemoryReport, MemoryRequest, ServerReady, SidecarProcessOptions } from './child-messages';
+
+// A full collection on request, so the memory section can tell live objects from heap V8 keeps.
+setFlagsFromString('--expose-gc');
+const collectGarbage = runInNewContext('gc') as () => void;
 
 async function main(): Promise<void> {
   const options = JSON.parse(process.argv[2]) as SidecarProcessOptions;
@@ -15,8 +21,13 @@ async function main(): Promise<void> {
   args.push(...(options.args ?? []));
   const sidecar = await startSidecar(loadConfig({ env: {}, args }), pino({ level: 'warn' }));
   process.send?.({ type: 'ready', port: sidecar.port } satisfies ServerReady);
-  process.on('message', (message: CloseServer) => {
+  process.on('message', (message: CloseServer | MemoryRequest) => {
     if (message.type === 'close') void sidecar.close().then(() => process.exit(0));
+    else {
+      collectGarbage();
+      const { rss, heapUsed, heapTotal, external } = process.memoryUsage();
+      process.send?.({ type: 'memory', rss, heapUsed, heapTotal, external } satisfies MemoryReport);
+    }
   });
 }
 
