@@ -82,7 +82,7 @@ const C_PLUGIN = path.join(EXAMPLE_PLUGINS, 'c-metadata');
  * - timer-report (AssemblyScript, LifecycleManagement + TimerCallback), reporting to `reports`.
  * Fails, naming the Debian packages, when the C example could not be built.
  */
-export async function startInteropSidecar(): Promise<InteropSidecar> {
+export async function startInteropSidecar(extraArgs: readonly string[] = []): Promise<InteropSidecar> {
   if (!existsSync(path.join(C_PLUGIN, 'plugin.wasm'))) {
     requireDebianPackages('C plugin example');
     throw new Error(`${C_PLUGIN}/plugin.wasm is not built: run npm run build:plugins and read why it was skipped`);
@@ -98,7 +98,7 @@ export async function startInteropSidecar(): Promise<InteropSidecar> {
   try {
     const s = await startConfiguredSidecar(plugins.folder, {
       toml: [pluginConfigSection('c-metadata', { base_url: bio.url('/') }), pluginConfigSection('timer-report', { report_url: reports.url('/report'), delay_seconds: '3600' })].join('\n'),
-      args: ['--plugins-order', 'wikibio,c-metadata', '--plugins-min-workers', '1'],
+      args: ['--plugins-order', 'wikibio,c-metadata', '--plugins-min-workers', '1', ...extraArgs],
     });
     const failed = s.sidecar.plugins.list().filter((status) => status.state !== 'ready');
     if (failed.length > 0) throw new Error(`plugins failed to load: ${failed.map((status) => `${status.id}: ${status.error?.message}`).join("; ")}`);
