@@ -5,10 +5,10 @@
  *
  * One SharedArrayBuffer per worker:
  *
- *   byte 0          4          8          12         16         20                      20 + capacity
- *        +----------+----------+----------+----------+----------+-----------------------+
- *        |  STATE   |   SEQ    |  LENGTH  |  TOTAL   |   KIND   |  payload chunk        |
- *        +----------+----------+----------+----------+----------+-----------------------+
+ *   byte 0          4          8          12         16         20         24                 24 + capacity
+ *        +----------+----------+----------+----------+----------+----------+------------------+
+ *        |  STATE   |   SEQ    |  LENGTH  |  TOTAL   |   KIND   |   JOB    |  payload chunk   |
+ *        +----------+----------+----------+----------+----------+----------+------------------+
  *
  * STATE says whose turn it is, and whoever holds the turn owns every other byte: the guest
  * writes only while it is not HOST_TURN, the host only while it is. SEQ numbers the exchange
@@ -18,7 +18,9 @@
  * of at most `capacity` bytes (LENGTH each): the sender writes a chunk and hands the turn over;
  * the receiver copies it and, while bytes are missing, hands the turn back for the next one.
  * So no message is ever truncated, whatever its size. KIND is the host function's index in a
- * request, and OK or a fault in a reply.
+ * request, and OK or a fault in a reply. JOB is the id of the job the worker runs, written with
+ * each request: a worker may start its next job before the pool has read the last one's reply
+ * (a job written ahead, worker-pool.ts), so only the worker can say whose call it is.
  *
  * The worker waits with Atomics.wait (it has nothing else to do); the main thread waits with
  * Atomics.waitAsync so its event loop keeps serving. A wake-up is never taken as an answer:
@@ -32,7 +34,8 @@ const SEQ = 1;
 const LENGTH = 2;
 const TOTAL = 3;
 const KIND = 4;
-const HEADER_BYTES = 20;
+const JOB = 5;
+const HEADER_BYTES = 24;
 
 const IDLE = 0;
 const HOST_TURN = 1;
@@ -112,10 +115,18 @@ const OUT_OF_STEP = 2;
 export class GuestChannel extends Frames {
   /** The number of the current exchange; it only grows, so a frame of any earlier one is refused. */
   private seq = 0;
+  /** The id of the job the worker runs: every request names it. */
+  job = 0;
+  /**
+   * Set when a call gave up on a frame of another exchange: the host may still hold that
+   * exchange open, so the worker must not run another job until the pool has reset the channel.
+   */
+  outOfStep = false;
 
   /** Sends a request to host function `index` and blocks until the whole reply has arrived. */
   call(index: number, request: Uint8Array): HostReply {
     const seq = (this.seq = (this.seq + 1) | 0);
+    this.header[JOB] = this.job;
     let offset = 0;
     let outcome: number;
     do {
@@ -144,7 +155,9 @@ export class GuestChannel extends Frames {
       state = Atomics.load(this.header, STATE);
     }
     if (state === CLOSED) return GONE;
-    return state === GUEST_TURN && this.header[SEQ] === seq ? REPLIED : OUT_OF_STEP;
+    if (state === GUEST_TURN && this.header[SEQ] === seq) return REPLIED;
+    this.outOfStep = true;
+    return OUT_OF_STEP;
   }
 }
 
@@ -154,26 +167,19 @@ function failure(outcome: number, seq: number, got: number): HostReply {
 }
 
 /** What the main thread does with one request: resolve to a reply (never reject). */
-export type ChannelHandler = (index: number, request: Uint8Array) => Promise<HostReply>;
+export type ChannelHandler = (index: number, request: Uint8Array, job: number) => Promise<HostReply>;
 
 /** The main thread's end: serves requests until closed. */
 export class HostChannel extends Frames {
   private closed = false;
   /** Bumped by reset(): a serving loop of an earlier epoch stops at its next step, writing nothing. */
   private epoch = 0;
-  /** True from reading a request until its reply is fully handed over. */
-  private inExchange = false;
   private handle: ChannelHandler | undefined;
 
   /** Starts serving; each request is handled to completion before the next is read. */
   serve(handle: ChannelHandler): void {
     this.handle = handle;
     void this.loop(this.epoch);
-  }
-
-  /** True while an exchange is open: a request read and its reply not yet fully handed over. */
-  get busy(): boolean {
-    return this.inExchange;
   }
 
   /**
@@ -184,7 +190,6 @@ export class HostChannel extends Frames {
   reset(): void {
     if (this.closed || !this.handle) return;
     this.epoch++;
-    this.inExchange = false;
     Atomics.store(this.header, STATE, IDLE);
     void this.loop(this.epoch);
   }
@@ -207,20 +212,17 @@ export class HostChannel extends Frames {
     serving: while (await this.turn(epoch)) {
       const seq = this.header[SEQ];
       const index = this.header[KIND];
+      const job = this.header[JOB];
       const request = new Uint8Array(this.header[TOTAL]);
-      this.inExchange = true;
       for (let received = this.readChunk(request, 0); received < request.length; received = this.readChunk(request, received)) {
         this.handTo(GUEST_TURN);
         if (!(await this.turn(epoch))) return;
         if (this.header[SEQ] !== seq) continue serving;
       }
-      const reply = await handle(index, request);
+      const reply = await handle(index, request, job);
       if (!this.current(epoch)) return;
       // The guest must still be waiting for this very exchange: never write into another one's frame.
-      if (Atomics.load(this.header, STATE) !== HOST_TURN || this.header[SEQ] !== seq) {
-        this.inExchange = false;
-        continue;
-      }
+      if (Atomics.load(this.header, STATE) !== HOST_TURN || this.header[SEQ] !== seq) continue;
       const [kind, bytes] = reply.ok ? [OK, reply.bytes] : [reply.fault === 'guest' ? GUEST_FAULT : HOST_FAULT, new TextEncoder().encode(reply.message)];
       let offset = this.writeChunk(seq, bytes, 0, kind);
       this.handTo(GUEST_TURN);
@@ -230,7 +232,6 @@ export class HostChannel extends Frames {
         offset = this.writeChunk(seq, bytes, offset, kind);
         this.handTo(GUEST_TURN);
       }
-      this.inExchange = false;
     }
   }
 

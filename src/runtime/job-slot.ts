@@ -4,13 +4,18 @@
  * each way (issue 10: MessagePort hand-off cost 51-69 us of worker time and 62-69 us of main
  * thread time per call). Both ends live here so the writer and reader cannot drift apart.
  *
- *   Int32 word  0        1        2        3        4        5        6
- *             +--------+--------+--------+--------+--------+--------+--------+-----------------+
- *             | STATE  | ID     | KIND   | VALUE  | LENGTH | PRINTED| MAIL   | payload ...     |
- *             +--------+--------+--------+--------+--------+--------+--------+-----------------+
+ *   Int32 word  0        1        2        3        4        5        6        7
+ *             +--------+--------+--------+--------+--------+--------+--------+--------+--------------+
+ *             | STATE  | ID     | KIND   | VALUE  | LENGTH | PRINTED| MAIL   | CHANNEL| payload ...  |
+ *             +--------+--------+--------+--------+--------+--------+--------+--------+--------------+
  *
- * STATE is IDLE, JOB (the pool wrote a job: the worker's turn) or REPLY (the worker wrote its
- * reply: the pool's turn), or CLOSED. A job's KIND is RPC or VERSION, VALUE the index of its
+ * STATE is IDLE, JOB (the pool wrote a job: the worker's turn), RUNNING (the worker took it),
+ * REPLY (the worker wrote its reply: the pool's turn), or CLOSED. Each worker has two slots and
+ * takes its jobs from them in turn, A, B, A, ...; the pool writes them in the same order, so
+ * while a worker runs one job its next may already wait in the other slot (a job written ahead,
+ * worker-pool.ts). The worker takes a job with compareExchange JOB -> RUNNING and the pool
+ * withdraws one not taken yet with compareExchange JOB -> IDLE, so exactly one of them wins.
+ * A job's KIND is RPC or VERSION, VALUE the index of its
  * target (module, plugin, export) in the table the pool sent the worker, and the payload its
  * input (LENGTH bytes). A reply's KIND is OUTPUT (payload: LENGTH bytes of output, then PRINTED
  * bytes of what the guest printed, as JSON), VERSION or ERROR (payload: the error and what was
@@ -19,6 +24,9 @@
  * bit: the message is posted before STATE changes, so it is there when the other side looks.
  * A VERSION reply's value is a float64 at the start of the payload (an i64 from the guest).
  * MAIL asks a waiting worker to read its port (a module was added or dropped) without a job.
+ * CHANNEL is set with a reply when the job left its host channel out of step (host-channel.ts):
+ * the worker then waits until the pool has taken the reply, and reset the channel before that,
+ * so no later job's host call can meet the abandoned exchange.
  *
  * The worker blocks in Atomics.wait (it has nothing else to do); the pool waits with
  * Atomics.waitAsync so the main thread keeps serving.
@@ -35,12 +43,14 @@ const VALUE = 3;
 const LENGTH = 4;
 const PRINTED = 5;
 const MAIL = 6;
+const CHANNEL = 7;
 const HEADER_BYTES = 32;
 
 export const IDLE = 0;
 export const JOB = 1;
 export const REPLY = 2;
 export const CLOSED = 3;
+export const RUNNING = 4;
 
 export const KIND_RPC = 1;
 export const KIND_VERSION = 2;
@@ -104,17 +114,35 @@ export class PoolSlot extends Slot {
     this.publish(JOB);
   }
 
+  /** Withdraws a job the worker has not taken yet; false when it has (or there was none). */
+  retract(): boolean {
+    return Atomics.compareExchange(this.header, STATE, JOB, IDLE) === JOB;
+  }
+
+  /** True when the worker has written a reply not taken yet. */
+  get hasReply(): boolean {
+    return Atomics.load(this.header, STATE) === REPLY;
+  }
+
+  /** True when the reply waiting here says its job left the host channel out of step. */
+  get channelOutOfStep(): boolean {
+    return this.header[CHANNEL] === 1;
+  }
+
   /** Asks the worker to read its port, waking it if it waits. */
   mail(): void {
     Atomics.store(this.header, MAIL, 1);
     Atomics.notify(this.header, STATE);
   }
 
-  /** Resolves when the worker has replied; false if the slot was closed first. */
-  async replied(): Promise<boolean> {
+  /**
+   * Resolves when the worker has replied to job `id`; false if the slot was closed first, or
+   * holds the reply of a later job (this one's reply was taken by other means).
+   */
+  async replied(id: number): Promise<boolean> {
     for (;;) {
       const state = Atomics.load(this.header, STATE);
-      if (state === REPLY) return true;
+      if (state === REPLY) return this.header[ID] === id;
       if (state === CLOSED) return false;
       const waiting = Atomics.waitAsync(this.header, STATE, state);
       if (waiting.async) await waiting.value;
@@ -126,7 +154,11 @@ export class PoolSlot extends Slot {
     const h = this.header;
     const kind = h[KIND];
     const id = h[ID];
-    Atomics.store(h, STATE, IDLE);
+    // A worker that left its channel out of step waits for this reply to be taken.
+    if (h[CHANNEL] === 1) {
+      h[CHANNEL] = 0;
+      this.publish(IDLE);
+    } else Atomics.store(h, STATE, IDLE);
     if (kind & PORTED) return ported();
     if (kind === KIND_VERSION) return { id, version: new Float64Array(this.payload.buffer, this.payload.byteOffset, 1)[0] };
     const length = h[LENGTH];
@@ -147,6 +179,14 @@ export class PoolSlot extends Slot {
 
 /** The worker's end. */
 export class WorkerSlot extends Slot {
+  /** `outOfStep` says, when a reply is written, whether its job left the host channel out of step. */
+  constructor(
+    buffer: SharedArrayBuffer,
+    private readonly outOfStep: () => boolean = () => false,
+  ) {
+    super(buffer);
+  }
+
   /**
    * Blocks until there is a job, reading mail through `readMail` whenever asked. It does not spin
    * before sleeping: a worker is done before the main thread has read its reply, so polling
@@ -157,10 +197,24 @@ export class WorkerSlot extends Slot {
     for (;;) {
       if (Atomics.exchange(h, MAIL, 0) === 1) readMail();
       const state = Atomics.load(h, STATE);
-      if (state === JOB) return { id: h[ID], kind: h[KIND], target: h[VALUE], input: this.payload.subarray(0, h[LENGTH]) };
+      // The pool may withdraw a job not taken yet: then look again.
+      if (state === JOB) {
+        if (Atomics.compareExchange(h, STATE, JOB, RUNNING) === JOB) return { id: h[ID], kind: h[KIND], target: h[VALUE], input: this.payload.subarray(0, h[LENGTH]) };
+        continue;
+      }
       if (state === CLOSED) return undefined;
       Atomics.wait(h, STATE, state);
     }
+  }
+
+  /** Blocks until the pool has taken the reply written here (or closed the slot). */
+  awaitTaken(): void {
+    for (let state = Atomics.load(this.header, STATE); state === REPLY; state = Atomics.load(this.header, STATE)) Atomics.wait(this.header, STATE, REPLY);
+  }
+
+  private publishReply(): void {
+    this.header[CHANNEL] = this.outOfStep() ? 1 : 0;
+    this.publish(REPLY);
   }
 
   replyOutput(id: number, output: Uint8Array, printed: GuestOutput | undefined, post: () => void): void {
@@ -177,7 +231,7 @@ export class WorkerSlot extends Slot {
       post();
       h[KIND] = KIND_OUTPUT | PORTED;
     }
-    this.publish(REPLY);
+    this.publishReply();
   }
 
   replyVersion(id: number, version: number): void {
@@ -185,7 +239,7 @@ export class WorkerSlot extends Slot {
     h[ID] = id;
     h[KIND] = KIND_VERSION;
     new Float64Array(this.payload.buffer, this.payload.byteOffset, 1)[0] = version;
-    this.publish(REPLY);
+    this.publishReply();
   }
 
   replyError(id: number, error: ErrorData, printed: GuestOutput | undefined, post: () => void): void {
@@ -200,6 +254,6 @@ export class WorkerSlot extends Slot {
       post();
       h[KIND] = KIND_ERROR | PORTED;
     }
-    this.publish(REPLY);
+    this.publishReply();
   }
 }

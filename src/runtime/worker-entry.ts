@@ -1,6 +1,6 @@
 /**
  * A pool worker. It holds the compiled modules it was sent and runs one job at a time from its
- * job slot (job-slot.ts), each in an instance its InstanceSource hands out: under the default
+ * two job slots in turn (job-slot.ts), each in an instance its InstanceSource hands out: under the default
  * policy one that is fresh or restored to fresh. After replying it tidies (restores the
  * instance) before it looks for the next job, so restoring is never on a reply's path. It never
  * returns to its event loop: between jobs it sleeps in Atomics.wait, and reads its port when the
@@ -20,7 +20,8 @@ import { startFunction } from './start-function';
 const start = workerData as WorkerStart;
 
 const context = new GuestContext(start.limits);
-const imports = hostImports(context, new GuestChannel(start.channel), start.hostFunctions);
+const channel = new GuestChannel(start.channel);
+const imports = hostImports(context, channel, start.hostFunctions);
 const tracked = trackedImports(imports);
 context.wrote = (ptr, length) => tracked.tracker.wrote(ptr, length);
 const modules = new Map<string, WorkerModule>(start.modules);
@@ -28,7 +29,7 @@ const modules = new Map<string, WorkerModule>(start.modules);
 const sources = new Map<string, InstanceSource>();
 const targets: JobTarget[] = [];
 const inputs = new Map<number, Uint8Array>();
-const slot = new WorkerSlot(start.slot);
+const slots = start.slots.map((buffer) => new WorkerSlot(buffer, () => channel.outOfStep));
 const port = start.port;
 
 function readMail(): void {
@@ -57,7 +58,7 @@ function sourceFor(target: JobTarget): InstanceSource {
 }
 
 /** Runs a job and writes its reply into the slot; returns the source whose instance to tidy. */
-function run(job: SlotJob, target: JobTarget | undefined, input: Uint8Array): InstanceSource | undefined {
+function run(slot: WorkerSlot, job: SlotJob, target: JobTarget | undefined, input: Uint8Array): InstanceSource | undefined {
   let source: InstanceSource | undefined;
   try {
     if (!target) throw new NdpError('internal', `job ${job.id} names target ${job.target}, which this worker was never sent`);
@@ -86,14 +87,21 @@ function tidy(source: InstanceSource, target: CallTarget): void {
   context.malloc = undefined;
 }
 
-for (;;) {
+for (let turn = 0; ; turn ^= 1) {
+  const slot = slots[turn];
   const job = slot.next(readMail);
   if (!job) break;
+  // Host calls name their job: the pool may not have read the last job's reply yet.
+  channel.job = job.id;
   // The pool posts a new target, or an input too large for the slot, before the job.
   if (!targets[job.target] || job.kind & PORTED) readMail();
   const target = targets[job.target];
   const input = job.kind & PORTED ? (inputs.get(job.id) ?? job.input) : job.input;
   inputs.delete(job.id);
-  const source = run(job, target, input);
+  const source = run(slot, job, target, input);
+  if (channel.outOfStep) {
+    slot.awaitTaken();
+    channel.outOfStep = false;
+  }
   if (source && target) tidy(source, target);
 }

@@ -1,11 +1,11 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { NdpError } from '../errors';
-import { timeLimit, timeUpError, type CallLimits, type Phase, type TimeLimit } from './call-limits';
+import { timeLimit, timeUpError, type CallLimits, type TimeLimit } from './call-limits';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { InstancePolicy } from './instance-source';
-import { createSlotBuffer, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
+import { createSlotBuffer, DEFAULT_SLOT_CAPACITY, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
 import type { FromWorker, Job, JobRequest, ToWorker, WorkerModule, WorkerStart } from './protocol';
 
 /** Who is making a host call: taken from the job the worker runs, never from the request. */
@@ -71,19 +71,31 @@ interface PendingJob {
   timer?: NodeJS.Timeout;
   /** A load-time job's grace before it gets a worker of its own. */
   grace?: NodeJS.Timeout;
+  /** The worker it was written to: running it, or holding it ahead (Slot.next). */
   slot?: Slot;
+  /** Which of that worker's two job slots holds it. */
+  place?: number;
 }
 
 interface Slot {
   readonly worker: Worker;
   readonly channel: HostChannel;
-  /** Where jobs go in and replies come out (job-slot.ts). */
-  readonly jobs: PoolSlot;
+  /** Where jobs go in and replies come out (job-slot.ts): two, which the worker takes in turn. */
+  readonly jobs: readonly [PoolSlot, PoolSlot];
+  /** The job slot the next job written goes into. */
+  write: number;
   /** The pool's end of the worker's port: modules, targets, and what does not fit the slot. */
   readonly port: MessagePort;
   /** The indices of the job targets this worker has been sent. */
   readonly known: Set<number>;
+  /** The job the worker runs, or has replied to without the reply read yet. */
   pending?: PendingJob;
+  /**
+   * A job written ahead behind `pending`: the worker starts it as soon as it has replied, without
+   * waiting for the main thread to read the reply and write the next job (issue 10: that round
+   * trip, two thread wake-ups, was most of a call's cost in a fan-out).
+   */
+  next?: PendingJob;
   /** Blocked in a host call: holds no CPU, so another worker may run meanwhile. */
   blocked: boolean;
   idleTimer?: NodeJS.Timeout;
@@ -107,9 +119,13 @@ const LOAD_GRACE_MS = 100;
 
 /**
  * Worker threads that run guest calls off the thread serving gRPC. Each worker runs one job at
- * a time; calls wait in a FIFO queue for an idle worker. A worker that overruns a call's
- * time limit or its caller's deadline is terminated (the only way to stop a guest stuck in a
- * loop) and replaced.
+ * a time; calls wait in a FIFO queue for an idle worker. When none is idle, the first queued job
+ * may be written ahead into a busy worker's second job slot, one per worker. Until the pool has
+ * read the reply before it, such a job counts as queued: its own time limit has not started,
+ * and it is withdrawn (if the worker has not taken it) at its deadline, when its worker blocks
+ * in a host call, is lost or terminated, or when another worker falls idle first. A worker that
+ * overruns a call's time limit or its caller's deadline is terminated (the only way to stop a
+ * guest stuck in a loop) and replaced.
  */
 export class WorkerPool {
   private readonly slots: Slot[] = [];
@@ -140,8 +156,12 @@ export class WorkerPool {
   /** How loaded the pool is right now, for metrics read at scrape time (never on the call path). */
   get stats(): PoolStats {
     let busy = 0;
-    for (const slot of this.slots) if (slot.pending) busy++;
-    return { workers: this.slots.length, busy, blocked: this.blocked, queued: this.queue.length };
+    let ahead = 0;
+    for (const slot of this.slots) {
+      if (slot.pending) busy++;
+      if (slot.next) ahead++;
+    }
+    return { workers: this.slots.length, busy, blocked: this.blocked, queued: this.queue.length + ahead };
   }
 
   /** Sends a compiled module to every worker once; jobs then name it by hash. */
@@ -167,14 +187,14 @@ export class WorkerPool {
       if ((limits.deadline ?? Infinity) <= Date.now()) return reject(timeUpError(pending.job, limits, 'before-start'));
       this.queue.push(pending);
       this.dispatch();
-      if (!pending.slot) this.wait(pending);
+      if (pending.slot?.pending !== pending) this.wait(pending);
     });
   }
 
   /** Rejects queued and running calls and stops every worker. */
   async close(): Promise<void> {
     this.closed = true;
-    const running = this.slots.flatMap((slot) => (slot.pending ? [slot.pending] : []));
+    const running = this.slots.flatMap((slot) => [slot.pending, slot.next].filter((pending) => pending !== undefined));
     for (const pending of [...this.queue.splice(0), ...running]) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
     const slots = [...this.slots, ...(this.spare ? [this.spare] : [])];
     this.spare = undefined;
@@ -185,9 +205,58 @@ export class WorkerPool {
   private dispatch(): void {
     while (this.queue.length > 0) {
       const slot = this.slots.find((candidate) => !candidate.pending) ?? this.grow();
-      if (!slot) return;
-      this.assign(this.queue.shift() as PendingJob, slot);
+      if (slot) this.assign(this.queue.shift() as PendingJob, slot);
+      else if (!this.writeAhead()) return;
     }
+    this.steal();
+  }
+
+  /**
+   * Writes the first queued job behind a busy worker's job. Not behind a worker blocked in a
+   * host call (it may hold it for long), nor on a pool grown past MaxWorkers by a load check
+   * (that worker leaves when free), nor a load-time job (it must stay free to get a worker of
+   * its own after its grace), nor one whose input does not fit the slot (its input would stay
+   * posted to a worker that may never run it).
+   */
+  private writeAhead(): boolean {
+    const pending = this.queue[0];
+    const { job } = pending;
+    if (pending.limits.loadTime || this.slots.length > this.options.maxWorkers) return false;
+    if (job.type === 'rpc' && job.input.length > DEFAULT_SLOT_CAPACITY) return false;
+    const slot = this.slots.find((candidate) => candidate.pending && !candidate.next && !candidate.blocked);
+    if (!slot) return false;
+    this.queue.shift();
+    slot.next = pending;
+    pending.slot = slot;
+    this.send(slot, pending);
+    return true;
+  }
+
+  /** An idle worker takes over a job written ahead that its worker has not started. */
+  private steal(): void {
+    for (const idle of this.slots) {
+      if (idle.pending) continue;
+      const donor = this.slots.find((candidate) => candidate.next);
+      if (!donor) return;
+      const ahead = donor.next as PendingJob;
+      if (this.withdraw(donor)) this.assign(ahead, idle);
+    }
+  }
+
+  /** Takes back a job written ahead, if its worker has not started it; false when it has. */
+  private withdraw(slot: Slot): boolean {
+    const ahead = slot.next as PendingJob;
+    if (!slot.jobs[ahead.place as number].retract()) return false;
+    slot.next = undefined;
+    slot.write = ahead.place as number;
+    ahead.slot = undefined;
+    return true;
+  }
+
+  /** Puts a worker's job written ahead, if not started, back at the front of the queue. */
+  private requeue(slot: Slot): void {
+    const ahead = slot.next;
+    if (ahead && this.withdraw(slot)) this.queue.unshift(ahead);
   }
 
   /** Starts the job on the slot; from now on its own time limit runs. */
@@ -198,7 +267,8 @@ export class WorkerPool {
     slot.pending = pending;
     pending.slot = slot;
     this.arm(pending);
-    this.send(slot, pending.job);
+    this.send(slot, pending);
+    void this.awaitReply(slot, pending);
   }
 
   /** A job that found no free worker waits in the queue, at most until its limit. */
@@ -224,8 +294,9 @@ export class WorkerPool {
     this.assign(pending, this.enlist());
   }
 
-  /** Writes a job into the worker's slot, sending its target first if the worker lacks it. */
-  private send(slot: Slot, job: Job): void {
+  /** Writes a job into the worker's next job slot, sending its target first if the worker lacks it. */
+  private send(slot: Slot, pending: PendingJob): void {
+    const { job } = pending;
     const key = `${job.hash}\0${job.pluginId}\0${job.exportName}`;
     let index = this.targets.get(key);
     if (index === undefined) {
@@ -237,18 +308,37 @@ export class WorkerPool {
       slot.port.postMessage({ type: 'target', index, target: { hash: job.hash, pluginId: job.pluginId, exportName: job.exportName } } satisfies ToWorker);
     }
     const input = job.type === 'rpc' ? job.input : EMPTY;
-    slot.jobs.send(job.id, job.type === 'rpc' ? KIND_RPC : KIND_VERSION, index, input, () => slot.port.postMessage({ type: 'input', id: job.id, input } satisfies ToWorker));
-    void this.awaitReply(slot, job.id);
+    const place = (pending.place = slot.write);
+    slot.write ^= 1;
+    slot.jobs[place].send(job.id, job.type === 'rpc' ? KIND_RPC : KIND_VERSION, index, input, () => slot.port.postMessage({ type: 'input', id: job.id, input } satisfies ToWorker));
   }
 
-  private async awaitReply(slot: Slot, id: number): Promise<void> {
-    if (!(await slot.jobs.replied())) return;
-    const reply = slot.jobs.take(() => {
+  /**
+   * Waits for the reply of a worker's current job. Only the current job is awaited: replies are
+   * read in the order the worker wrote them, so the port's messages come in that order too.
+   */
+  private async awaitReply(slot: Slot, pending: PendingJob): Promise<void> {
+    if (!(await slot.jobs[pending.place as number].replied(pending.job.id)) || slot.pending !== pending) return;
+    this.complete(slot, this.takeReply(slot, pending));
+  }
+
+  /** Reads the reply of a worker's current job; resets the host channel first if the job left it out of step. */
+  private takeReply(slot: Slot, pending: PendingJob): FromWorker {
+    const { id } = pending.job;
+    const jobs = slot.jobs[pending.place as number];
+    // Its guest gave up on a host call: whatever the host answers later must not reach the
+    // next job, which the worker starts only once this reply is taken (job-slot.ts, CHANNEL).
+    if (jobs.channelOutOfStep) slot.channel.reset();
+    return jobs.take(() => {
       // Posted before the slot said REPLY, so it is already in the port's queue.
       const received = receiveMessageOnPort(slot.port);
       return received ? (received.message as FromWorker) : { id, error: { kind: 'internal', message: 'the worker\'s reply was not on its port' } };
     });
-    this.complete(slot, reply);
+  }
+
+  /** Reads every reply already written, in order: the current job's, then maybe the one after it. */
+  private drain(slot: Slot): void {
+    for (let head = slot.pending; head && slot.jobs[head.place as number].hasReply; head = slot.pending) this.complete(slot, this.takeReply(slot, head));
   }
 
   /**
@@ -270,13 +360,13 @@ export class WorkerPool {
   /** Starts a worker with every module loaded so far; it joins no list yet. */
   private start(): Slot {
     const channel = createChannelBuffer();
-    const jobs = createSlotBuffer();
+    const jobs = [createSlotBuffer(), createSlotBuffer()] as const;
     const { port1, port2 } = new MessageChannel();
     const { hostFunctions = [], limits = NO_LIMITS, instancePolicy = 'fresh' } = this.options;
-    const workerData: WorkerStart = { modules: [...this.modules], channel, slot: jobs, port: port2, hostFunctions, limits, instancePolicy };
+    const workerData: WorkerStart = { modules: [...this.modules], channel, slots: jobs, port: port2, hostFunctions, limits, instancePolicy };
     const worker = new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData, transferList: [port2] });
-    const slot: Slot = { worker, channel: new HostChannel(channel), jobs: new PoolSlot(jobs), port: port1, known: new Set(), blocked: false };
-    slot.channel.serve((index, request) => this.hostCall(slot, index, request));
+    const slot: Slot = { worker, channel: new HostChannel(channel), jobs: [new PoolSlot(jobs[0]), new PoolSlot(jobs[1])], write: 0, port: port1, known: new Set(), blocked: false };
+    slot.channel.serve((index, request, job) => this.hostCall(slot, index, request, job));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
     slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
     return slot;
@@ -286,24 +376,39 @@ export class WorkerPool {
     const pending = slot.pending;
     if (!pending || pending.job.id !== reply.id) return;
     slot.pending = undefined;
-    // A guest that gave up on a host call (a refused reply) left its exchange open: whatever
-    // the host answers for it later must not reach the next job on this worker.
-    if (slot.channel.busy) slot.channel.reset();
     this.settle(pending, reply);
+    const ahead = slot.next;
+    if (ahead) {
+      // The job written ahead has started (or is about to): from here its own time limit runs.
+      slot.next = undefined;
+      slot.pending = ahead;
+      clearTimeout(ahead.timer);
+      this.arm(ahead);
+      void this.awaitReply(slot, ahead);
+    }
     // A worker lent to a load check past MaxWorkers leaves once free: calls never run on more.
     if (this.slots.length > this.options.maxWorkers) this.retire(slot);
-    else if (this.queue.length === 0 && this.slots.length > this.options.minWorkers) {
+    else if (!slot.pending && this.queue.length === 0 && this.slots.length > this.options.minWorkers) {
       slot.idleTimer = setTimeout(() => this.retire(slot), this.options.idleMs ?? DEFAULT_IDLE_MS).unref();
     }
     this.dispatch();
   }
 
-  private async hostCall(slot: Slot, index: number, request: Uint8Array): Promise<HostReply> {
-    const pending = slot.pending;
+  /**
+   * Serves a host call of job `id`, which the worker names: it may already run the job written
+   * ahead while the pool has not read the reply before it. The call is charged to that job
+   * (its plugin, grant, deadline), never to whichever job the pool has on record as current.
+   */
+  private async hostCall(slot: Slot, index: number, request: Uint8Array, id: number): Promise<HostReply> {
+    const pending = slot.pending?.job.id === id ? slot.pending : slot.next?.job.id === id ? slot.next : undefined;
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
-    if (!pending || !name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
+    if (!pending) return { ok: false, fault: 'host', message: `host call from job ${id}, which this worker is not running` };
+    if (!name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
     const { job, grant } = pending;
+    // The job written ahead would wait out the host call (an HTTP request, maybe long): back
+    // to the front of the queue with it, for the next worker free.
+    if (pending === slot.pending) this.requeue(slot);
     this.setBlocked(slot, true);
     try {
       return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant, trace: pending.limits.trace }, name, request);
@@ -322,15 +427,30 @@ export class WorkerPool {
   }
 
   private expire(pending: PendingJob): void {
+    const slot = pending.slot;
+    // Written ahead and taken by its worker: the job before it has replied; reading that reply
+    // starts this one's run, under a new limit. Not taken: it was queued all along.
+    if (slot?.next === pending && !this.withdraw(slot)) return this.drain(slot);
+    if (slot?.pending === pending) {
+      const ahead = slot.next;
+      if (ahead) {
+        // Taken by its worker, the job behind this one proves this one replied in time.
+        if (!this.withdraw(slot)) return this.drain(slot);
+        this.queue.unshift(ahead);
+      }
+      // Replied in time, the reply not read yet: it stands.
+      if (slot.jobs[pending.place as number].hasReply) return this.drain(slot);
+    }
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) this.queue.splice(queued, 1);
-    const phase: Phase = pending.slot ? 'running' : 'queued';
-    this.settle(pending, timeUpError(pending.job, pending.limits, phase, pending.limit));
-    if (pending.slot) {
+    const running = pending.slot;
+    this.settle(pending, timeUpError(pending.job, pending.limits, running ? 'running' : 'queued', pending.limit));
+    if (running) {
       // A guest cannot be interrupted inside its worker; terminating it is the only way out.
       this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} out of time`);
-      this.remove(pending.slot);
-      void pending.slot.worker.terminate();
+      running.pending = undefined;
+      this.remove(running);
+      void running.worker.terminate();
       this.replenish();
     }
   }
@@ -340,12 +460,19 @@ export class WorkerPool {
       this.spare = this.closed ? undefined : this.start();
       return;
     }
-    if (!this.remove(slot)) return;
-    const pending = slot.pending;
-    if (pending) {
+    if (!this.slots.includes(slot)) return;
+    // A job written ahead and not taken goes back to the queue; a reply written before the
+    // worker went stands; the job it was running fails.
+    this.requeue(slot);
+    const outcomes = [slot.pending, slot.next].flatMap((pending) => {
+      if (!pending) return [];
       const { pluginId, exportName } = pending.job;
-      this.settle(pending, new NdpError('internal', `plugin ${pluginId}: export ${exportName} failed: ${reason}`, { pluginId, export: exportName }));
-    }
+      const failed = new NdpError('internal', `plugin ${pluginId}: export ${exportName} failed: ${reason}`, { pluginId, export: exportName });
+      return [[pending, slot.jobs[pending.place as number].hasReply ? this.takeReply(slot, pending) : failed] as const];
+    });
+    slot.pending = slot.next = undefined;
+    this.remove(slot);
+    for (const [pending, outcome] of outcomes) this.settle(pending, outcome);
     this.options.onWorkerLost?.(reason);
     this.replenish();
   }
@@ -374,7 +501,7 @@ export class WorkerPool {
   private remove(slot: Slot): boolean {
     const index = this.slots.indexOf(slot);
     slot.channel.close();
-    slot.jobs.close();
+    for (const jobs of slot.jobs) jobs.close();
     slot.port.close();
     if (index < 0) return false;
     this.setBlocked(slot, false);
@@ -394,7 +521,7 @@ export class WorkerPool {
   private broadcast(message: ToWorker): void {
     for (const slot of [...this.slots, ...(this.spare ? [this.spare] : [])]) {
       slot.port.postMessage(message);
-      slot.jobs.mail();
+      for (const jobs of slot.jobs) jobs.mail();
     }
   }
 }
