@@ -10,10 +10,10 @@
  *             +--------+--------+--------+--------+--------+--------+--------+--------+--------------+
  *
  * STATE is IDLE, JOB (the pool wrote a job: the worker's turn), RUNNING (the worker took it),
- * REPLY (the worker wrote its reply: the pool's turn), or CLOSED. Each worker has two slots and
- * takes its jobs from them in turn, A, B, A, ...; the pool writes them in the same order, so
- * while a worker runs one job its next may already wait in the other slot (a job written ahead,
- * worker-pool.ts). The worker takes a job with compareExchange JOB -> RUNNING and the pool
+ * REPLY (the worker wrote its reply: the pool's turn), or CLOSED. Each worker has a few slots
+ * and takes its jobs from them in turn, A, B, C, ..., A, ...; the pool writes them in the same
+ * order, so while a worker runs one job its next ones may already wait in the others (jobs
+ * written ahead, worker-pool.ts). The worker takes a job with compareExchange JOB -> RUNNING and the pool
  * withdraws one not taken yet with compareExchange JOB -> IDLE, so exactly one of them wins.
  * A job's KIND is RPC or VERSION, VALUE the index of its
  * target (module, plugin, export) in the table the pool sent the worker, and the payload its

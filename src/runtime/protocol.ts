@@ -72,8 +72,8 @@ export interface WorkerStart {
   readonly modules: ReadonlyArray<readonly [string, WorkerModule]>;
   /** The buffer of its host channel (host-channel.ts). */
   readonly channel: SharedArrayBuffer;
-  /** The buffers of its two job slots, taken in turn (job-slot.ts). */
-  readonly slots: readonly [SharedArrayBuffer, SharedArrayBuffer];
+  /** The buffers of its job slots, taken in turn (job-slot.ts). */
+  readonly slots: readonly SharedArrayBuffer[];
   /** The worker's end of its port (messages above, and replies too large for the slot). */
   readonly port: MessagePort;
   /** Host functions provided as `env.<name>`; the index is the function's number on the channel. */

@@ -1,6 +1,6 @@
 /**
  * A pool worker. It holds the compiled modules it was sent and runs one job at a time from its
- * two job slots in turn (job-slot.ts), each in an instance its InstanceSource hands out: under the default
+ * job slots in turn (job-slot.ts), each in an instance its InstanceSource hands out: under the default
  * policy one that is fresh or restored to fresh. After replying it tidies (restores the
  * instance) before it looks for the next job, so restoring is never on a reply's path. It never
  * returns to its event loop: between jobs it sleeps in Atomics.wait, and reads its port when the
@@ -87,7 +87,7 @@ function tidy(source: InstanceSource, target: CallTarget): void {
   context.malloc = undefined;
 }
 
-for (let turn = 0; ; turn ^= 1) {
+for (let turn = 0; ; turn = (turn + 1) % slots.length) {
   const slot = slots[turn];
   const job = slot.next(readMail);
   if (!job) break;

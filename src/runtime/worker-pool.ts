@@ -71,17 +71,17 @@ interface PendingJob {
   timer?: NodeJS.Timeout;
   /** A load-time job's grace before it gets a worker of its own. */
   grace?: NodeJS.Timeout;
-  /** The worker it was written to: running it, or holding it ahead (Slot.next). */
+  /** The worker it was written to: running it, or holding it ahead (Slot.ahead). */
   slot?: Slot;
-  /** Which of that worker's two job slots holds it. */
+  /** Which of that worker's job slots holds it. */
   place?: number;
 }
 
 interface Slot {
   readonly worker: Worker;
   readonly channel: HostChannel;
-  /** Where jobs go in and replies come out (job-slot.ts): two, which the worker takes in turn. */
-  readonly jobs: readonly [PoolSlot, PoolSlot];
+  /** Where jobs go in and replies come out (job-slot.ts): JOB_SLOTS, which the worker takes in turn. */
+  readonly jobs: readonly PoolSlot[];
   /** The job slot the next job written goes into. */
   write: number;
   /** The pool's end of the worker's port: modules, targets, and what does not fit the slot. */
@@ -91,11 +91,12 @@ interface Slot {
   /** The job the worker runs, or has replied to without the reply read yet. */
   pending?: PendingJob;
   /**
-   * A job written ahead behind `pending`: the worker starts it as soon as it has replied, without
-   * waiting for the main thread to read the reply and write the next job (issue 10: that round
-   * trip, two thread wake-ups, was most of a call's cost in a fan-out).
+   * Jobs written ahead behind `pending`, in the order the worker takes them: it starts each as
+   * soon as it has replied to the one before, without waiting for the main thread to read the
+   * reply and write the next job (issue 10: that round trip, two thread wake-ups, was most of a
+   * call's cost in a fan-out). Only the last can be withdrawn (the worker takes slots in turn).
    */
-  next?: PendingJob;
+  readonly ahead: PendingJob[];
   /** Blocked in a host call: holds no CPU, so another worker may run meanwhile. */
   blocked: boolean;
   idleTimer?: NodeJS.Timeout;
@@ -105,6 +106,12 @@ const WORKER_SCRIPT = path.join(__dirname, 'worker-entry.js');
 const NO_LIMITS: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity };
 const DEFAULT_IDLE_MS = 30_000;
 const EMPTY = new Uint8Array(0);
+/**
+ * Job slots per worker: the job it runs and up to seven written ahead, so a 16-plugin fan-out
+ * on two workers is written out at once (two thread wake-ups) instead of job by job as replies
+ * are read (a wake-up each). A slot's pages are committed only as far as payloads reach.
+ */
+const JOB_SLOTS = 8;
 // setTimeout fires at once for delays past 2^31-1 ms; such a deadline is as good as none.
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /**
@@ -119,11 +126,11 @@ const LOAD_GRACE_MS = 100;
 
 /**
  * Worker threads that run guest calls off the thread serving gRPC. Each worker runs one job at
- * a time; calls wait in a FIFO queue for an idle worker. When none is idle, the first queued job
- * may be written ahead into a busy worker's second job slot, one per worker. Until the pool has
- * read the reply before it, such a job counts as queued: its own time limit has not started,
- * and it is withdrawn (if the worker has not taken it) at its deadline, when its worker blocks
- * in a host call, is lost or terminated, or when another worker falls idle first. A worker that
+ * a time; calls wait in a FIFO queue for an idle worker. When none is idle, queued jobs may be
+ * written ahead into busy workers' other job slots, to the worker with the fewest first. Until
+ * the pool has read the reply before it, such a job counts as queued: its own time limit has
+ * not started, and it is withdrawn (if the worker has not taken it) at its deadline, when its
+ * worker blocks in a host call, is lost or terminated, or when another worker falls idle first. A worker that
  * overruns a call's time limit or its caller's deadline is terminated (the only way to stop a
  * guest stuck in a loop) and replaced.
  */
@@ -140,6 +147,8 @@ export class WorkerPool {
    */
   private spare: Slot | undefined;
   private nextId = 1;
+  /** Jobs submitted in this turn of the event loop, dispatched together at its end (see run). */
+  private readonly submitted: PendingJob[] = [];
   private blocked = 0;
   private closed = false;
 
@@ -159,7 +168,7 @@ export class WorkerPool {
     let ahead = 0;
     for (const slot of this.slots) {
       if (slot.pending) busy++;
-      if (slot.next) ahead++;
+      ahead += slot.ahead.length;
     }
     return { workers: this.slots.length, busy, blocked: this.blocked, queued: this.queue.length + ahead };
   }
@@ -186,15 +195,27 @@ export class WorkerPool {
       const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, limits, grant, resolve, reject };
       if ((limits.deadline ?? Infinity) <= Date.now()) return reject(timeUpError(pending.job, limits, 'before-start'));
       this.queue.push(pending);
-      this.dispatch();
-      if (pending.slot?.pending !== pending) this.wait(pending);
+      if (this.submitted.push(pending) === 1) queueMicrotask(this.dispatchSubmitted);
     });
   }
+
+  /**
+   * Dispatches the jobs submitted since the last time, together: a fan-out submits all its
+   * plugins' jobs in one go, and written out back to back they reach each worker while it is
+   * still awake, instead of one by one at the pace the main thread creates them, each waking a
+   * worker that had already finished the one before (a futex wake per job). Jobs that found no
+   * worker start waiting within their limit.
+   */
+  private readonly dispatchSubmitted = (): void => {
+    if (!this.closed) this.dispatch();
+    for (const pending of this.submitted) if (!this.closed && pending.slot?.pending !== pending) this.wait(pending);
+    this.submitted.length = 0;
+  };
 
   /** Rejects queued and running calls and stops every worker. */
   async close(): Promise<void> {
     this.closed = true;
-    const running = this.slots.flatMap((slot) => [slot.pending, slot.next].filter((pending) => pending !== undefined));
+    const running = this.slots.flatMap((slot) => [slot.pending, ...slot.ahead].filter((pending) => pending !== undefined));
     for (const pending of [...this.queue.splice(0), ...running]) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
     const slots = [...this.slots, ...(this.spare ? [this.spare] : [])];
     this.spare = undefined;
@@ -223,10 +244,13 @@ export class WorkerPool {
     const { job } = pending;
     if (pending.limits.loadTime || this.slots.length > this.options.maxWorkers) return false;
     if (job.type === 'rpc' && job.input.length > DEFAULT_SLOT_CAPACITY) return false;
-    const slot = this.slots.find((candidate) => candidate.pending && !candidate.next && !candidate.blocked);
+    let slot: Slot | undefined;
+    for (const candidate of this.slots) {
+      if (candidate.pending && !candidate.blocked && candidate.ahead.length < JOB_SLOTS - 1 && candidate.ahead.length < (slot?.ahead.length ?? Infinity)) slot = candidate;
+    }
     if (!slot) return false;
     this.queue.shift();
-    slot.next = pending;
+    slot.ahead.push(pending);
     pending.slot = slot;
     this.send(slot, pending);
     return true;
@@ -236,27 +260,26 @@ export class WorkerPool {
   private steal(): void {
     for (const idle of this.slots) {
       if (idle.pending) continue;
-      const donor = this.slots.find((candidate) => candidate.next);
+      const donor = this.slots.find((candidate) => candidate.ahead.length > 0);
       if (!donor) return;
-      const ahead = donor.next as PendingJob;
-      if (this.withdraw(donor)) this.assign(ahead, idle);
+      const taken = this.withdraw(donor);
+      if (taken) this.assign(taken, idle);
     }
   }
 
-  /** Takes back a job written ahead, if its worker has not started it; false when it has. */
-  private withdraw(slot: Slot): boolean {
-    const ahead = slot.next as PendingJob;
-    if (!slot.jobs[ahead.place as number].retract()) return false;
-    slot.next = undefined;
-    slot.write = ahead.place as number;
-    ahead.slot = undefined;
-    return true;
+  /** Takes back a worker's last job written ahead, if the worker has not started it. */
+  private withdraw(slot: Slot): PendingJob | undefined {
+    const last = slot.ahead.at(-1);
+    if (!last || !slot.jobs[last.place as number].retract()) return undefined;
+    slot.ahead.pop();
+    slot.write = last.place as number;
+    last.slot = undefined;
+    return last;
   }
 
-  /** Puts a worker's job written ahead, if not started, back at the front of the queue. */
+  /** Puts a worker's jobs written ahead and not started back at the front of the queue, in order. */
   private requeue(slot: Slot): void {
-    const ahead = slot.next;
-    if (ahead && this.withdraw(slot)) this.queue.unshift(ahead);
+    for (let taken = this.withdraw(slot); taken; taken = this.withdraw(slot)) this.queue.unshift(taken);
   }
 
   /** Starts the job on the slot; from now on its own time limit runs. */
@@ -309,7 +332,7 @@ export class WorkerPool {
     }
     const input = job.type === 'rpc' ? job.input : EMPTY;
     const place = (pending.place = slot.write);
-    slot.write ^= 1;
+    slot.write = (place + 1) % JOB_SLOTS;
     slot.jobs[place].send(job.id, job.type === 'rpc' ? KIND_RPC : KIND_VERSION, index, input, () => slot.port.postMessage({ type: 'input', id: job.id, input } satisfies ToWorker));
   }
 
@@ -360,12 +383,12 @@ export class WorkerPool {
   /** Starts a worker with every module loaded so far; it joins no list yet. */
   private start(): Slot {
     const channel = createChannelBuffer();
-    const jobs = [createSlotBuffer(), createSlotBuffer()] as const;
+    const jobs = Array.from({ length: JOB_SLOTS }, () => createSlotBuffer());
     const { port1, port2 } = new MessageChannel();
     const { hostFunctions = [], limits = NO_LIMITS, instancePolicy = 'fresh' } = this.options;
     const workerData: WorkerStart = { modules: [...this.modules], channel, slots: jobs, port: port2, hostFunctions, limits, instancePolicy };
     const worker = new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData, transferList: [port2] });
-    const slot: Slot = { worker, channel: new HostChannel(channel), jobs: [new PoolSlot(jobs[0]), new PoolSlot(jobs[1])], write: 0, port: port1, known: new Set(), blocked: false };
+    const slot: Slot = { worker, channel: new HostChannel(channel), jobs: jobs.map((buffer) => new PoolSlot(buffer)), write: 0, ahead: [], port: port1, known: new Set(), blocked: false };
     slot.channel.serve((index, request, job) => this.hostCall(slot, index, request, job));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
     slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
@@ -377,10 +400,9 @@ export class WorkerPool {
     if (!pending || pending.job.id !== reply.id) return;
     slot.pending = undefined;
     this.settle(pending, reply);
-    const ahead = slot.next;
+    const ahead = slot.ahead.shift();
     if (ahead) {
       // The job written ahead has started (or is about to): from here its own time limit runs.
-      slot.next = undefined;
       slot.pending = ahead;
       clearTimeout(ahead.timer);
       this.arm(ahead);
@@ -400,15 +422,15 @@ export class WorkerPool {
    * (its plugin, grant, deadline), never to whichever job the pool has on record as current.
    */
   private async hostCall(slot: Slot, index: number, request: Uint8Array, id: number): Promise<HostReply> {
-    const pending = slot.pending?.job.id === id ? slot.pending : slot.next?.job.id === id ? slot.next : undefined;
+    const pending = slot.pending?.job.id === id ? slot.pending : slot.ahead.find((ahead) => ahead.job.id === id);
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
     if (!pending) return { ok: false, fault: 'host', message: `host call from job ${id}, which this worker is not running` };
     if (!name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
     const { job, grant } = pending;
-    // The job written ahead would wait out the host call (an HTTP request, maybe long): back
-    // to the front of the queue with it, for the next worker free.
-    if (pending === slot.pending) this.requeue(slot);
+    // Jobs written ahead would wait out the host call (an HTTP request, maybe long): back to
+    // the front of the queue with those not started, for the next worker free.
+    this.requeue(slot);
     this.setBlocked(slot, true);
     try {
       return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant, trace: pending.limits.trace }, name, request);
@@ -428,18 +450,18 @@ export class WorkerPool {
 
   private expire(pending: PendingJob): void {
     const slot = pending.slot;
-    // Written ahead and taken by its worker: the job before it has replied; reading that reply
-    // starts this one's run, under a new limit. Not taken: it was queued all along.
-    if (slot?.next === pending && !this.withdraw(slot)) return this.drain(slot);
-    if (slot?.pending === pending) {
-      const ahead = slot.next;
-      if (ahead) {
-        // Taken by its worker, the job behind this one proves this one replied in time.
-        if (!this.withdraw(slot)) return this.drain(slot);
-        this.queue.unshift(ahead);
+    if (slot) {
+      // The jobs written ahead behind it (and it, if it is one) go back to the queue unless the
+      // worker has taken them. A job taken behind it proves it was taken and replied to in
+      // time: reading the replies starts the run of the job taken, under its own limit.
+      const behind = slot.pending === pending ? 0 : slot.ahead.indexOf(pending);
+      while (slot.ahead.length > behind) {
+        const taken = this.withdraw(slot);
+        if (!taken) return this.drain(slot);
+        if (taken !== pending) this.queue.unshift(taken);
       }
       // Replied in time, the reply not read yet: it stands.
-      if (slot.jobs[pending.place as number].hasReply) return this.drain(slot);
+      if (slot.pending === pending && slot.jobs[pending.place as number].hasReply) return this.drain(slot);
     }
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) this.queue.splice(queued, 1);
@@ -464,13 +486,14 @@ export class WorkerPool {
     // A job written ahead and not taken goes back to the queue; a reply written before the
     // worker went stands; the job it was running fails.
     this.requeue(slot);
-    const outcomes = [slot.pending, slot.next].flatMap((pending) => {
+    const outcomes = [slot.pending, ...slot.ahead].flatMap((pending) => {
       if (!pending) return [];
       const { pluginId, exportName } = pending.job;
       const failed = new NdpError('internal', `plugin ${pluginId}: export ${exportName} failed: ${reason}`, { pluginId, export: exportName });
       return [[pending, slot.jobs[pending.place as number].hasReply ? this.takeReply(slot, pending) : failed] as const];
     });
-    slot.pending = slot.next = undefined;
+    slot.pending = undefined;
+    slot.ahead.length = 0;
     this.remove(slot);
     for (const [pending, outcome] of outcomes) this.settle(pending, outcome);
     this.options.onWorkerLost?.(reason);

@@ -21,6 +21,12 @@ const biography = (output: Uint8Array) => ArtistBiographyResponse.decode(output)
 /** A guest that counts to `n` before it answers: CPU time without a clock or a host call. */
 const counting = (n: number) => guestWat(`(local $i i32) (loop $count (br_if $count (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const ${n})))) (i64.const 0)`);
 
+/**
+ * Jobs submitted together are dispatched in a microtask queued by the first (WorkerPool.run);
+ * a microtask queued after it runs after it, before any event (a worker's exit) is handled.
+ */
+const dispatched = () => Promise.resolve();
+
 async function load(sandbox: Sandbox, id: string, wat: string) {
   return sandbox.load(id, (await watToWasm(wat, `${id}.wat`)) as Uint8Array<ArrayBuffer>);
 }
@@ -33,6 +39,7 @@ describe('jobs written ahead', () => {
       const fixture = await sandbox.load('fixture', fixtureWasm());
       const spinning = sandbox.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 300 }).catch((error: unknown) => error);
       const behind = sandbox.call(fixture, BIOGRAPHY, biographyRequest('behind'), { timeoutMs: 10_000 });
+      await dispatched();
       expect(sandbox.stats).toMatchObject({ workers: 1, busy: 1, queued: 1 });
       await expect(spinning).resolves.toMatchObject({ kind: 'plugin_timeout', pluginId: 'spinner' });
       expect(biography(await behind)).toBe('fixture:behind:calls=1');
@@ -55,6 +62,7 @@ describe('jobs written ahead', () => {
         track('short', sandbox.call(short, 'run', new Uint8Array([1]), { timeoutMs: 60_000 })),
         track('fixture', sandbox.call(fixture, BIOGRAPHY, biographyRequest('x'), { timeoutMs: 60_000 })),
       ];
+      await dispatched();
       expect(sandbox.stats).toMatchObject({ busy: 2, queued: 1 });
       await Promise.all(calls);
       expect(order).toEqual(['short', 'fixture', 'long']);
@@ -70,6 +78,7 @@ describe('jobs written ahead', () => {
       const job = (pluginId: string) => ({ type: 'rpc' as const, hash: 'h', pluginId, exportName: 'run', input: new Uint8Array(0) });
       const first = pool.run(job('first'), { timeoutMs: 10_000 }).catch((error: unknown) => error);
       const second = pool.run(job('second'), { timeoutMs: 10_000 }).catch((error: unknown) => error);
+      await dispatched();
       expect(pool.stats).toMatchObject({ busy: 1, queued: 1 });
       // This worker dies on any job: the second call fails only on a worker of its own.
       await expect(first).resolves.toMatchObject({ kind: 'internal', pluginId: 'first', message: 'plugin first: export run failed: worker exited with code 3' });
