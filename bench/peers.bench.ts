@@ -21,8 +21,8 @@ import { extismEchoPlugin, ourEchoPlugin } from './peer-plugins';
 const INPUT = ArtistBiographyRequest.encode({ id: '', name: 'bench', mbid: '' }).finish();
 const EXPECTED = `fixture:${Buffer.from(INPUT).toString('latin1')}`;
 
-function check(output: Uint8Array | null | undefined, who: string): void {
-  if (!output || Buffer.from(output.buffer, output.byteOffset, output.byteLength).toString('latin1') !== EXPECTED) throw new Error(`${who} answered something else than the echo`);
+function check(output: Uint8Array | Error | null | undefined, who: string): void {
+  if (!output || output instanceof Error || Buffer.from(output.buffer, output.byteOffset, output.byteLength).toString('latin1') !== EXPECTED) throw new Error(`${who} answered something else than the echo`);
 }
 
 export async function peers(ctx: BenchContext): Promise<void> {

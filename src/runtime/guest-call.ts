@@ -1,4 +1,4 @@
-import { isKind, NdpError } from '../errors';
+import { NdpError } from '../errors';
 import { GuestAbort, GuestExit, type GuestContext } from './guest-context';
 import { copyOut, inBounds, readUtf8 } from './guest-memory';
 import type { InstanceSource } from './instance-source';
@@ -23,8 +23,12 @@ const EXHAUSTED_SHARE = 0.75;
  * One rpc call, abi.md "One call, host -> plugin", top to bottom: fresh instance, malloc, write,
  * call, unpack, bounds check, copy out. Nothing the call did reaches the next one: the instance
  * comes from `instances` (instance-source.ts), which restores or drops it afterwards.
+ *
+ * A plugin's own error answer (not_found, not_implemented, an error string) is returned as an
+ * error value, not thrown: it is an answer, and in a fan-out most answers are not_found; two
+ * throws per answer (here and rethrown by `guarded`) were a tenth of a worker's CPU (issue 10).
  */
-export function callRpc(instances: InstanceSource, context: GuestContext, target: CallTarget, input: Uint8Array): Uint8Array<ArrayBuffer> {
+export function callRpc(instances: InstanceSource, context: GuestContext, target: CallTarget, input: Uint8Array): Uint8Array<ArrayBuffer> | NdpError {
   return guarded(instances, context, target, () => {
     const exports = instantiate(instances, context, target);
     const ptr = input.length === 0 ? 0 : writeToGuest(context, input);
@@ -84,7 +88,7 @@ export function writeToGuest(context: GuestContext, bytes: Uint8Array): number {
   return ptr;
 }
 
-function unpackResult(result: bigint, context: GuestContext, target: CallTarget): Uint8Array<ArrayBuffer> {
+function unpackResult(result: bigint, context: GuestContext, target: CallTarget): Uint8Array<ArrayBuffer> | NdpError {
   const memory = context.memory as WebAssembly.Memory;
   if (result === 0n) return EMPTY;
   const ptr = Number(result >> 32n);
@@ -99,9 +103,9 @@ function unpackResult(result: bigint, context: GuestContext, target: CallTarget)
   if (!inBounds(memory, ptr, length)) outOfBounds(memory, ptr, length, target);
   const message = readUtf8(memory, ptr, length);
   if (message === undefined) throw badAbi(target, `returned an error string that is not valid UTF-8 (ptr=${ptr} len=${length})`);
-  if (message === NOT_FOUND) throw NdpError.withoutStack('not_found', `plugin ${target.pluginId}: not found`, where(target));
-  if (message === NOT_IMPLEMENTED) throw NdpError.withoutStack('not_implemented', `plugin ${target.pluginId} does not implement ${target.exportName}`, where(target));
-  throw NdpError.withoutStack('plugin_error', `plugin ${target.pluginId}: ${message}`, where(target));
+  if (message === NOT_FOUND) return NdpError.withoutStack('not_found', `plugin ${target.pluginId}: not found`, where(target));
+  if (message === NOT_IMPLEMENTED) return NdpError.withoutStack('not_implemented', `plugin ${target.pluginId} does not implement ${target.exportName}`, where(target));
+  return NdpError.withoutStack('plugin_error', `plugin ${target.pluginId}: ${message}`, where(target));
 }
 
 function outOfBounds(memory: WebAssembly.Memory, ptr: number, length: number, target: CallTarget): never {
@@ -119,13 +123,13 @@ export function badAbi(target: CallTarget, what: string): NdpError {
 /** Turns whatever the guest threw into one NdpError naming plugin, export and cause. */
 function guarded<T>(instances: InstanceSource, context: GuestContext, target: CallTarget, run: () => T): T {
   try {
+    // A plugin's own answer, even an error one, is not a failure of the instance.
     const result = run();
     instances.finish(true);
     return result;
   } catch (error) {
-    // The instance of a call that failed is never used again; a plugin's own answer
-    // (not_found, an error string) is not a failure of the instance.
-    instances.finish(isKind(error, 'not_found', 'not_implemented', 'plugin_error'));
+    // The instance of a call that failed is never used again.
+    instances.finish(false);
     if (error instanceof NdpError) throw error;
     const memoryBytes = context.memory?.buffer.byteLength ?? 0;
     if (memoryBytes >= EXHAUSTED_SHARE * context.limits.maxMemoryBytes) {

@@ -67,16 +67,24 @@ function run(slot: WorkerSlot, job: SlotJob, target: JobTarget | undefined, inpu
       slot.replyVersion(job.id, callVersion(source, context, target));
     } else {
       const output = callRpc(source, context, target, input);
-      const printed = context.output();
-      slot.replyOutput(job.id, output, printed, () => port.postMessage({ id: job.id, output, printed }, output.byteLength > 0 ? [output.buffer] : []));
+      // A plugin's own error answer comes back as a value (guest-call.ts).
+      if (output instanceof NdpError) replyError(slot, job.id, output);
+      else {
+        const printed = context.output();
+        slot.replyOutput(job.id, output, printed, () => port.postMessage({ id: job.id, output, printed }, output.byteLength > 0 ? [output.buffer] : []));
+      }
     }
   } catch (error) {
-    const data = error instanceof NdpError ? error.toData() : { kind: 'internal' as const, message: String(error) };
-    // A trap's message already ends with what the guest printed (guest-call.ts).
-    const printed = data.kind === 'trap' ? undefined : context.output();
-    slot.replyError(job.id, data, printed, () => port.postMessage({ id: job.id, error: data, printed }));
+    replyError(slot, job.id, error);
   }
   return source;
+}
+
+function replyError(slot: WorkerSlot, id: number, error: unknown): void {
+  const data = error instanceof NdpError ? error.toData() : { kind: 'internal' as const, message: String(error) };
+  // A trap's message already ends with what the guest printed (guest-call.ts).
+  const printed = data.kind === 'trap' ? undefined : context.output();
+  slot.replyError(id, data, printed, () => port.postMessage({ id, error: data, printed }));
 }
 
 /** After the reply: restore the instance for the next call, and run its start function ahead. */
