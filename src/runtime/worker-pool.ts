@@ -35,7 +35,7 @@ export interface PoolStats {
   readonly busy: number;
   /** Of those, workers waiting on a host call (holding no CPU). */
   readonly blocked: number;
-  /** Calls waiting for a free worker. */
+  /** Calls waiting for a worker: queued, or written ahead behind another call and not started. */
   readonly queued: number;
 }
 

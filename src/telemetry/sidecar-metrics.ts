@@ -61,7 +61,7 @@ export class SidecarMetrics {
     gauge('ndphost_pool_workers', 'Live pool workers', (from) => from.pool().workers);
     gauge('ndphost_pool_workers_busy', 'Pool workers running a call', (from) => from.pool().busy);
     gauge('ndphost_pool_workers_blocked', 'Pool workers waiting on a host call (holding no CPU)', (from) => from.pool().blocked);
-    gauge('ndphost_pool_queue_length', 'Calls waiting for a free worker', (from) => from.pool().queued);
+    gauge('ndphost_pool_queue_length', 'Calls waiting for a worker (queued, or written behind another call)', (from) => from.pool().queued);
     gauge('ndphost_timers_pending', 'Plugin timers registered and not yet fired', (from) => from.timersPending());
     gauge('ndphost_schedules_pending', 'Plugin schedules registered', (from) => from.schedulesPending());
   }
