@@ -20,10 +20,11 @@ function folder(value: string, dataFolder: string, inside: string): string {
 export function resolveConfig(raw: RawConfig, sources: Sources): Config {
   const dataFolder = resolve(raw.DataFolder);
   const { MaxWorkers: maxWorkers } = raw.Plugins;
-  // "One per CPU" is capped at MaxWorkers: otherwise the defaults (MaxWorkers 16) would be
-  // rejected on any machine with more than 16 CPUs.
+  // One per CPU but the one the thread serving gRPC needs (RATIONALE.md, "How many workers?"),
+  // capped at MaxWorkers: otherwise the defaults (MaxWorkers 16) would be rejected on any
+  // machine with more than 17 CPUs.
   const minWorkers =
-    raw.Plugins.MinWorkers === 0 ? Math.min(availableParallelism(), maxWorkers) : raw.Plugins.MinWorkers;
+    raw.Plugins.MinWorkers === 0 ? Math.min(Math.max(1, availableParallelism() - 1), maxWorkers) : raw.Plugins.MinWorkers;
   if (maxWorkers < minWorkers) {
     const minOrigin = originOf('Plugins.MinWorkers', sources).description;
     throw configError(

@@ -194,7 +194,7 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-order',
     },
     MinWorkers: {
-      doc: 'Worker threads kept running (0: one per CPU, at most MaxWorkers)',
+      doc: 'Worker threads kept running (0: one per CPU but one, at least 1, at most MaxWorkers)',
       format: FORMAT.workers,
       default: 0,
       env: 'NDPHOST_PLUGINS_MINWORKERS',

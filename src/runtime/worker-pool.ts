@@ -40,7 +40,7 @@ export interface PoolStats {
 }
 
 export interface WorkerPoolOptions {
-  /** Workers that may run guest code at once (the CPU count by default in config). */
+  /** Workers that may run guest code at once (one per CPU but one by default in config). */
   readonly minWorkers: number;
   /** The pool grows up to this while workers are blocked in host calls and calls wait. */
   readonly maxWorkers: number;
@@ -422,7 +422,10 @@ export class WorkerPool {
    * (its plugin, grant, deadline), never to whichever job the pool has on record as current.
    */
   private async hostCall(slot: Slot, index: number, request: Uint8Array, id: number): Promise<HostReply> {
-    const pending = slot.pending?.job.id === id ? slot.pending : slot.ahead.find((ahead) => ahead.job.id === id);
+    // A call from a job written ahead proves the jobs before it have replied: reading their
+    // replies makes it the current job, under its own time limit.
+    if (slot.pending?.job.id !== id && slot.ahead.some((ahead) => ahead.job.id === id)) this.drain(slot);
+    const pending = slot.pending?.job.id === id ? slot.pending : undefined;
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
     if (!pending) return { ok: false, fault: 'host', message: `host call from job ${id}, which this worker is not running` };
@@ -467,14 +470,13 @@ export class WorkerPool {
     if (queued >= 0) this.queue.splice(queued, 1);
     const running = pending.slot;
     this.settle(pending, timeUpError(pending.job, pending.limits, running ? 'running' : 'queued', pending.limit));
-    if (running) {
-      // A guest cannot be interrupted inside its worker; terminating it is the only way out.
-      this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} out of time`);
-      running.pending = undefined;
-      this.remove(running);
-      void running.worker.terminate();
-      this.replenish();
-    }
+    if (!running) return this.dispatch();
+    // A guest cannot be interrupted inside its worker; terminating it is the only way out.
+    this.options.onWorkerLost?.(`terminated a worker running ${pending.job.pluginId}/${pending.job.exportName} out of time`);
+    running.pending = undefined;
+    this.remove(running);
+    void running.worker.terminate();
+    this.replenish();
   }
 
   private lose(slot: Slot, reason: string): void {

@@ -9,7 +9,7 @@ import { scrobblerWasm, wikibioFiles, wikibioManifest, wikibioPackage, yazlZip }
 import { CLI_MAIN, EXAMPLE_PLUGINS, FIXTURE_PLUGINS } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
-import { crashStates } from '../helpers/crash-states';
+import { crashStates, LIVE_PID } from '../helpers/crash-states';
 import { runNdphost, type CliOptions, type CliRun } from '../helpers/serve-process';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 
@@ -235,6 +235,15 @@ describe('ndphost plugin, offline', () => {
     const notInstalled = await cli('update', good, '--id', 'other');
     expect(notInstalled.code).toBe(1);
     expect(notInstalled.stderr).toMatch(/^ndphost: plugin other is not installed; use install/);
+  });
+
+  it("a change another command is still making is left alone, and nothing is said of it", async () => {
+    const plugins = fresh().copy('wikibio').copy('scrobble-check');
+    const { aside } = crashStates.removeWhileDeleting(plugins.folder, 'scrobble-check', LIVE_PID);
+    const removed = await pluginCli(plugins)('remove', 'wikibio');
+    expect(removed).toMatchObject({ code: 0, stderr: '' });
+    expect(removed.stdout).not.toContain('recovered');
+    expect(existsSync(aside)).toBe(true);
   });
 
   it('remove deletes a plugin folder, and of a dev link only the link, keeping its target', async () => {

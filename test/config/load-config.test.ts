@@ -55,7 +55,7 @@ describe('loadConfig', () => {
         enabled: true,
         folder: resolve('data', 'plugins'),
         order: [],
-        minWorkers: Math.min(availableParallelism(), 16),
+        minWorkers: Math.min(Math.max(1, availableParallelism() - 1), 16),
         maxWorkers: 16,
         instancePolicy: 'fresh',
         callTimeoutMs: 10_000,
