@@ -89,6 +89,36 @@ describe('jobs written ahead', () => {
     }
   });
 
+  it('a job written behind one that enters a host call goes back to the queue, and runs on another worker meanwhile', async () => {
+    const held = defer<HostReply>();
+    const entered = defer<void>();
+    const sandbox = new Sandbox({
+      minWorkers: 1,
+      maxWorkers: 2,
+      hostFunctions: ['wait'],
+      async hostCall() {
+        entered.resolve();
+        return held.promise;
+      },
+    });
+    try {
+      const waiter = await load(sandbox, 'waiter', guestWat('(call $wait (local.get $ptr) (local.get $len))', '(import "env" "wait" (func $wait (param i32 i32) (result i64)))'));
+      const fixture = await sandbox.load('fixture', fixtureWasm());
+      const waiting = sandbox.call(waiter, 'run', new Uint8Array([1]), { timeoutMs: 30_000 });
+      const behind = sandbox.call(fixture, BIOGRAPHY, biographyRequest('behind'), { timeoutMs: 30_000 });
+      await dispatched();
+      expect(sandbox.stats).toMatchObject({ workers: 1, busy: 1, queued: 1 });
+      await entered.promise;
+      // Answered while the host call still holds the first worker.
+      expect(biography(await behind)).toBe('fixture:behind:calls=1');
+      held.resolve({ ok: true, bytes: Buffer.from('done') });
+      await expect(waiting).resolves.toEqual(new Uint8Array(Buffer.from('done')));
+    } finally {
+      held.resolve({ ok: true, bytes: new Uint8Array(0) });
+      await sandbox.close();
+    }
+  });
+
   it("a guest that gave up on a host call: the next job's host call is served at once, and the abandoned answer never reaches it", async () => {
     const held = defer<HostReply>();
     const sandbox = new Sandbox({
