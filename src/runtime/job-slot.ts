@@ -13,11 +13,11 @@
  * REPLY (the worker wrote its reply: the pool's turn), or CLOSED. Each worker has a few slots
  * and takes its jobs from them in turn, A, B, C, ..., A, ...; the pool writes them in the same
  * order, so while a worker runs one job its next ones may already wait in the others (jobs
- * written ahead, worker-pool.ts). The worker takes a job with compareExchange JOB -> RUNNING and the pool
- * withdraws one not taken yet with compareExchange JOB -> IDLE, so exactly one of them wins.
- * A job's KIND is RPC or VERSION, VALUE the index of its
- * target (module, plugin, export) in the table the pool sent the worker, and the payload its
- * input (LENGTH bytes). A reply's KIND is OUTPUT (payload: LENGTH bytes of output, then PRINTED
+ * written ahead, worker-pool.ts). A slot is written again only once its reply has been taken.
+ * The worker takes a job with compareExchange JOB -> RUNNING and the pool withdraws one not
+ * taken yet with compareExchange JOB -> IDLE, so exactly one of them wins. A job's KIND is RPC
+ * or VERSION, VALUE the index of its target (module, plugin, export) in the table the pool sent
+ * the worker, and the payload its input (LENGTH bytes). A reply's KIND is OUTPUT (payload: LENGTH bytes of output, then PRINTED
  * bytes of what the guest printed, as JSON), VERSION or ERROR (payload: the error and what was
  * printed, as JSON). A job or reply that does not
  * fit the payload travels as a message on the worker's port instead and KIND has the PORTED
