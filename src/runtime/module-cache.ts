@@ -40,7 +40,8 @@ export class ModuleCache {
     if (!entry) {
       const started = performance.now();
       entry = compileModule(bytes, pluginId, this.rules, hash);
-      if (this.onCompiled) entry.then(() => this.onCompiled?.(pluginId, (performance.now() - started) / 1000), () => undefined);
+      const onCompiled = this.onCompiled;
+      if (onCompiled) entry.then(() => onCompiled(pluginId, (performance.now() - started) / 1000), () => undefined);
       this.compiled.set(hash, entry);
       entry.catch(() => this.compiled.delete(hash));
     }

@@ -1,7 +1,7 @@
 /**
  * A pool worker. It holds the compiled modules it was sent and runs one job at a time from its
- * job slots in turn (job-slot.ts), each in an instance its InstanceSource hands out: under the default
- * policy one that is fresh or restored to fresh. After replying it tidies (restores the
+ * job slots in turn (job-slot.ts), each in an instance its InstanceSource hands out: under the
+ * default policy one that is fresh or restored to fresh. After replying it tidies (restores the
  * instance) before it looks for the next job, so restoring is never on a reply's path. It never
  * returns to its event loop: between jobs it sleeps in Atomics.wait, and reads its port when the
  * pool says there is mail. Loaded by path from worker-pool.ts, never imported.

@@ -431,9 +431,6 @@ export class WorkerPool {
     if (!pending) return { ok: false, fault: 'host', message: `host call from job ${id}, which this worker is not running` };
     if (!name || !handler) return { ok: false, fault: 'host', message: `no host function number ${index}` };
     const { job, grant } = pending;
-    // Jobs written ahead would wait out the host call (an HTTP request, maybe long): back to
-    // the front of the queue with those not started, for the next worker free.
-    this.requeue(slot);
     this.setBlocked(slot, true);
     try {
       return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant, trace: pending.limits.trace }, name, request);
@@ -448,7 +445,11 @@ export class WorkerPool {
     if (slot.blocked === blocked || !this.slots.includes(slot)) return;
     slot.blocked = blocked;
     this.blocked += blocked ? 1 : -1;
-    if (blocked) this.dispatch();
+    if (!blocked) return;
+    // Jobs written ahead would wait out the host call (an HTTP request, maybe long): back to
+    // the front of the queue with those not started, for the next worker free.
+    this.requeue(slot);
+    this.dispatch();
   }
 
   private expire(pending: PendingJob): void {
