@@ -3922,6 +3922,81 @@ export const OnCloseResponse: MessageFns<OnCloseResponse> = {
 };
 
 /** go:plugin type=plugin version=1 */
+export type MetadataAgentDefinition = typeof MetadataAgentDefinition;
+export const MetadataAgentDefinition = {
+  name: "MetadataAgent",
+  fullName: "api.MetadataAgent",
+  methods: {
+    /** Artist metadata methods */
+    getArtistMBID: {
+      name: "GetArtistMBID",
+      requestType: ArtistMBIDRequest as typeof ArtistMBIDRequest,
+      requestStream: false,
+      responseType: ArtistMBIDResponse as typeof ArtistMBIDResponse,
+      responseStream: false,
+      options: {},
+    },
+    getArtistURL: {
+      name: "GetArtistURL",
+      requestType: ArtistURLRequest as typeof ArtistURLRequest,
+      requestStream: false,
+      responseType: ArtistURLResponse as typeof ArtistURLResponse,
+      responseStream: false,
+      options: {},
+    },
+    getArtistBiography: {
+      name: "GetArtistBiography",
+      requestType: ArtistBiographyRequest as typeof ArtistBiographyRequest,
+      requestStream: false,
+      responseType: ArtistBiographyResponse as typeof ArtistBiographyResponse,
+      responseStream: false,
+      options: {},
+    },
+    getSimilarArtists: {
+      name: "GetSimilarArtists",
+      requestType: ArtistSimilarRequest as typeof ArtistSimilarRequest,
+      requestStream: false,
+      responseType: ArtistSimilarResponse as typeof ArtistSimilarResponse,
+      responseStream: false,
+      options: {},
+    },
+    getArtistImages: {
+      name: "GetArtistImages",
+      requestType: ArtistImageRequest as typeof ArtistImageRequest,
+      requestStream: false,
+      responseType: ArtistImageResponse as typeof ArtistImageResponse,
+      responseStream: false,
+      options: {},
+    },
+    getArtistTopSongs: {
+      name: "GetArtistTopSongs",
+      requestType: ArtistTopSongsRequest as typeof ArtistTopSongsRequest,
+      requestStream: false,
+      responseType: ArtistTopSongsResponse as typeof ArtistTopSongsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Album metadata methods */
+    getAlbumInfo: {
+      name: "GetAlbumInfo",
+      requestType: AlbumInfoRequest as typeof AlbumInfoRequest,
+      requestStream: false,
+      responseType: AlbumInfoResponse as typeof AlbumInfoResponse,
+      responseStream: false,
+      options: {},
+    },
+    getAlbumImages: {
+      name: "GetAlbumImages",
+      requestType: AlbumImagesRequest as typeof AlbumImagesRequest,
+      requestStream: false,
+      responseType: AlbumImagesResponse as typeof AlbumImagesResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=plugin version=1 */
 export type MetadataAgentService = typeof MetadataAgentService;
 export const MetadataAgentService = {
   /** Artist metadata methods */
@@ -4153,6 +4228,39 @@ export const MetadataAgentClient = makeGenericClientConstructor(
 };
 
 /** go:plugin type=plugin version=1 */
+export type ScrobblerDefinition = typeof ScrobblerDefinition;
+export const ScrobblerDefinition = {
+  name: "Scrobbler",
+  fullName: "api.Scrobbler",
+  methods: {
+    isAuthorized: {
+      name: "IsAuthorized",
+      requestType: ScrobblerIsAuthorizedRequest as typeof ScrobblerIsAuthorizedRequest,
+      requestStream: false,
+      responseType: ScrobblerIsAuthorizedResponse as typeof ScrobblerIsAuthorizedResponse,
+      responseStream: false,
+      options: {},
+    },
+    nowPlaying: {
+      name: "NowPlaying",
+      requestType: ScrobblerNowPlayingRequest as typeof ScrobblerNowPlayingRequest,
+      requestStream: false,
+      responseType: ScrobblerNowPlayingResponse as typeof ScrobblerNowPlayingResponse,
+      responseStream: false,
+      options: {},
+    },
+    scrobble: {
+      name: "Scrobble",
+      requestType: ScrobblerScrobbleRequest as typeof ScrobblerScrobbleRequest,
+      requestStream: false,
+      responseType: ScrobblerScrobbleResponse as typeof ScrobblerScrobbleResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=plugin version=1 */
 export type ScrobblerService = typeof ScrobblerService;
 export const ScrobblerService = {
   isAuthorized: {
@@ -4251,6 +4359,23 @@ export const ScrobblerClient = makeGenericClientConstructor(ScrobblerService, "a
 };
 
 /** go:plugin type=plugin version=1 */
+export type TimerCallbackDefinition = typeof TimerCallbackDefinition;
+export const TimerCallbackDefinition = {
+  name: "TimerCallback",
+  fullName: "api.TimerCallback",
+  methods: {
+    onTimerCallback: {
+      name: "OnTimerCallback",
+      requestType: TimerCallbackRequest as typeof TimerCallbackRequest,
+      requestStream: false,
+      responseType: TimerCallbackResponse as typeof TimerCallbackResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=plugin version=1 */
 export type TimerCallbackService = typeof TimerCallbackService;
 export const TimerCallbackService = {
   onTimerCallback: {
@@ -4297,6 +4422,23 @@ export const TimerCallbackClient = makeGenericClientConstructor(
 };
 
 /** go:plugin type=plugin version=1 */
+export type LifecycleManagementDefinition = typeof LifecycleManagementDefinition;
+export const LifecycleManagementDefinition = {
+  name: "LifecycleManagement",
+  fullName: "api.LifecycleManagement",
+  methods: {
+    onInit: {
+      name: "OnInit",
+      requestType: InitRequest as typeof InitRequest,
+      requestStream: false,
+      responseType: InitResponse as typeof InitResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=plugin version=1 */
 export type LifecycleManagementService = typeof LifecycleManagementService;
 export const LifecycleManagementService = {
   onInit: {
@@ -4337,6 +4479,23 @@ export const LifecycleManagementClient = makeGenericClientConstructor(
   service: typeof LifecycleManagementService;
   serviceName: string;
 };
+
+/** go:plugin type=plugin version=1 */
+export type SchedulerCallbackDefinition = typeof SchedulerCallbackDefinition;
+export const SchedulerCallbackDefinition = {
+  name: "SchedulerCallback",
+  fullName: "api.SchedulerCallback",
+  methods: {
+    onSchedulerCallback: {
+      name: "OnSchedulerCallback",
+      requestType: SchedulerCallbackRequest as typeof SchedulerCallbackRequest,
+      requestStream: false,
+      responseType: SchedulerCallbackResponse as typeof SchedulerCallbackResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
 
 /** go:plugin type=plugin version=1 */
 export type SchedulerCallbackService = typeof SchedulerCallbackService;
@@ -4384,6 +4543,47 @@ export const SchedulerCallbackClient = makeGenericClientConstructor(
   service: typeof SchedulerCallbackService;
   serviceName: string;
 };
+
+/** go:plugin type=plugin version=1 */
+export type WebSocketCallbackDefinition = typeof WebSocketCallbackDefinition;
+export const WebSocketCallbackDefinition = {
+  name: "WebSocketCallback",
+  fullName: "api.WebSocketCallback",
+  methods: {
+    onTextMessage: {
+      name: "OnTextMessage",
+      requestType: OnTextMessageRequest as typeof OnTextMessageRequest,
+      requestStream: false,
+      responseType: OnTextMessageResponse as typeof OnTextMessageResponse,
+      responseStream: false,
+      options: {},
+    },
+    onBinaryMessage: {
+      name: "OnBinaryMessage",
+      requestType: OnBinaryMessageRequest as typeof OnBinaryMessageRequest,
+      requestStream: false,
+      responseType: OnBinaryMessageResponse as typeof OnBinaryMessageResponse,
+      responseStream: false,
+      options: {},
+    },
+    onError: {
+      name: "OnError",
+      requestType: OnErrorRequest as typeof OnErrorRequest,
+      requestStream: false,
+      responseType: OnErrorResponse as typeof OnErrorResponse,
+      responseStream: false,
+      options: {},
+    },
+    onClose: {
+      name: "OnClose",
+      requestType: OnCloseRequest as typeof OnCloseRequest,
+      requestStream: false,
+      responseType: OnCloseResponse as typeof OnCloseResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
 
 /** go:plugin type=plugin version=1 */
 export type WebSocketCallbackService = typeof WebSocketCallbackService;

@@ -11,4 +11,5 @@ export {
   rpcExports,
   API_VERSION,
 } from './services';
-export type { ServiceName, RpcContract, RpcTable } from './services';
+export type { ServiceName, RpcContract, RpcTable, GenericMethod } from './services';
+export { encodeMessage, type MessageType } from './message-codec';

@@ -1,12 +1,12 @@
-import type { MethodDefinition } from '@grpc/grpc-js';
 import {
-  LifecycleManagementService,
-  MetadataAgentService,
-  SchedulerCallbackService,
-  ScrobblerService,
-  TimerCallbackService,
-  WebSocketCallbackService,
+  LifecycleManagementDefinition,
+  MetadataAgentDefinition,
+  SchedulerCallbackDefinition,
+  ScrobblerDefinition,
+  TimerCallbackDefinition,
+  WebSocketCallbackDefinition,
 } from '../../generated/ts/api';
+import { encodeMessage, type MessageType } from './message-codec';
 import { snake } from './snake';
 
 /**
@@ -30,24 +30,29 @@ export interface RpcContract<Req, Res> {
   isEmptyResponse(response: Res): boolean;
 }
 
-type AnyMethod = MethodDefinition<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type RequestOf<M> = M extends { requestSerialize(value: infer Req): Buffer } ? Req : never;
-type ResponseOf<M> = M extends { responseDeserialize(bytes: Buffer): infer Res } ? Res : never;
-/** The rpcs of one service, keyed like ts-proto's service definition (`getArtistBiography`). */
+/** A method of a ts-proto generic service definition: its name in the .proto and its message types. */
+export interface GenericMethod<Req, Res> {
+  readonly name: string;
+  readonly requestType: MessageType<Req>;
+  readonly responseType: MessageType<Res>;
+}
+type AnyMethod = GenericMethod<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type RequestOf<M> = M extends GenericMethod<infer Req, unknown> ? Req : never;
+type ResponseOf<M> = M extends GenericMethod<unknown, infer Res> ? Res : never;
+/** The rpcs of one service, keyed like ts-proto's service definitions (`getArtistBiography`). */
 export type RpcTable<D> = { readonly [K in keyof D]: RpcContract<RequestOf<D[K]>, ResponseOf<D[K]>> };
 
-function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, definition: D): RpcTable<D> {
+function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, definition: { readonly methods: D }): RpcTable<D> {
   const table: Record<string, RpcContract<unknown, unknown>> = {};
-  for (const [key, method] of Object.entries(definition)) {
-    // The path is `/api.<Service>/<Method>`: the method name as written in api.proto.
-    const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+  for (const [key, method] of Object.entries(definition.methods)) {
+    const { name, requestType, responseType } = method;
     table[key] = {
       service,
       method: name,
       exportName: snake(service + name),
-      encodeRequest: (request) => method.requestSerialize(request),
-      decodeResponse: (bytes) => method.responseDeserialize(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length)),
-      isEmptyResponse: (response) => method.responseSerialize(response).length === 0,
+      encodeRequest: (request) => encodeMessage(requestType, request),
+      decodeResponse: (bytes) => responseType.decode(bytes),
+      isEmptyResponse: (response) => encodeMessage(responseType, response).length === 0,
     };
   }
   return table as RpcTable<D>;
@@ -55,12 +60,12 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, def
 
 /** Every rpc of every plugin service, built once from the generated contract. */
 export const RPCS = {
-  MetadataAgent: rpcTable('MetadataAgent', MetadataAgentService),
-  Scrobbler: rpcTable('Scrobbler', ScrobblerService),
-  TimerCallback: rpcTable('TimerCallback', TimerCallbackService),
-  LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementService),
-  SchedulerCallback: rpcTable('SchedulerCallback', SchedulerCallbackService),
-  WebSocketCallback: rpcTable('WebSocketCallback', WebSocketCallbackService),
+  MetadataAgent: rpcTable('MetadataAgent', MetadataAgentDefinition),
+  Scrobbler: rpcTable('Scrobbler', ScrobblerDefinition),
+  TimerCallback: rpcTable('TimerCallback', TimerCallbackDefinition),
+  LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementDefinition),
+  SchedulerCallback: rpcTable('SchedulerCallback', SchedulerCallbackDefinition),
+  WebSocketCallback: rpcTable('WebSocketCallback', WebSocketCallbackDefinition),
 } as const;
 
 /** The export a plugin must provide, returning 1, for each service it serves. */

@@ -6,6 +6,7 @@ import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { InstancePolicy } from './instance-source';
 import { createSlotBuffer, DEFAULT_SLOT_CAPACITY, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
+import { JobTargets } from './job-targets';
 import type { FromWorker, Job, JobRequest, ToWorker, WorkerModule, WorkerStart } from './protocol';
 
 /** Who is making a host call: taken from the job the worker runs, never from the request. */
@@ -139,7 +140,7 @@ export class WorkerPool {
   private readonly queue: PendingJob[] = [];
   private readonly modules = new Map<string, WorkerModule>();
   /** Every job target so far (module, plugin, export), numbered for the job slots. */
-  private readonly targets = new Map<string, number>();
+  private readonly targets = new JobTargets();
   /**
    * A started worker kept out of rotation: when a worker is terminated for overrunning its
    * deadline, the spare takes its place at once instead of the next calls waiting 25-35 ms for a
@@ -320,12 +321,7 @@ export class WorkerPool {
   /** Writes a job into the worker's next job slot, sending its target first if the worker lacks it. */
   private send(slot: Slot, pending: PendingJob): void {
     const { job } = pending;
-    const key = `${job.hash}\0${job.pluginId}\0${job.exportName}`;
-    let index = this.targets.get(key);
-    if (index === undefined) {
-      index = this.targets.size;
-      this.targets.set(key, index);
-    }
+    const index = this.targets.index(job.hash, job.pluginId, job.exportName);
     if (!slot.known.has(index)) {
       slot.known.add(index);
       slot.port.postMessage({ type: 'target', index, target: { hash: job.hash, pluginId: job.pluginId, exportName: job.exportName } } satisfies ToWorker);

@@ -19,30 +19,34 @@ export function metadataAgentHandlers(deps: ServiceDeps) {
   return handlersFor(RPCS.MetadataAgent, (rpc) => firstAnswer(deps, call, rpc as RpcContract<unknown, unknown>));
 }
 
-type Outcome<Res> = { readonly response: Res } | { readonly error: unknown };
-
 function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
   return async (request, context) => {
     const plugins = selectPlugins(deps.plugins, rpc.service, context);
     const input = rpc.encodeRequest(request);
     const limits = limitsOf(context, deps.callTimeoutMs);
     if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
-    // Settled at once, so a failure of a plugin nobody waits for is never an unhandled rejection.
-    const outcomes = plugins.map((plugin) => callPlugin(plugin, rpc, input, limits).then((response): Outcome<Res> => ({ response }), (error: unknown): Outcome<Res> => ({ error })));
+    const answers = plugins.map((plugin) => callPlugin(plugin, rpc, input, limits));
+    // Handled at once, so a failure of a plugin nobody waits for (one after the plugin that
+    // answers) is never an unhandled rejection; the first is always awaited.
+    for (let index = 1; index < answers.length; index++) answers[index].catch(ignore);
     const misses: string[] = [];
     for (const [index, plugin] of plugins.entries()) {
-      const outcome = await outcomes[index];
-      if ('response' in outcome) {
-        if (!rpc.isEmptyResponse(outcome.response)) return outcome.response;
-        deps.observer?.missed(plugin.id, rpc, 'empty');
-        misses.push(`${plugin.id}: empty`);
-      } else {
-        misses.push(miss(deps, rpc, plugin, outcome.error));
+      let response: Res;
+      try {
+        response = await answers[index];
+      } catch (error) {
+        misses.push(miss(deps, rpc, plugin, error));
+        continue;
       }
+      if (!rpc.isEmptyResponse(response)) return response;
+      deps.observer?.missed(plugin.id, rpc, 'empty');
+      misses.push(`${plugin.id}: empty`);
     }
     throw new NdpError('not_found', `no MetadataAgent plugin answered ${rpc.method} (${misses.join('; ')})`);
   };
 }
+
+function ignore(): void {}
 
 /** Why a plugin gave no answer; the caller's deadline or a shutdown ends the whole call. */
 function miss<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, plugin: Plugin, error: unknown): string {

@@ -918,6 +918,53 @@ export const RescanAllResponse: MessageFns<RescanAllResponse> = {
   },
 };
 
+export type PluginAdminDefinition = typeof PluginAdminDefinition;
+export const PluginAdminDefinition = {
+  name: "PluginAdmin",
+  fullName: "ndphost.admin.v1.PluginAdmin",
+  methods: {
+    /** Every plugin folder found, loaded or failed. */
+    listPlugins: {
+      name: "ListPlugins",
+      requestType: ListPluginsRequest as typeof ListPluginsRequest,
+      requestStream: false,
+      responseType: ListPluginsResponse as typeof ListPluginsResponse,
+      responseStream: false,
+      options: {},
+    },
+    getPlugin: {
+      name: "GetPlugin",
+      requestType: GetPluginRequest as typeof GetPluginRequest,
+      requestStream: false,
+      responseType: GetPluginResponse as typeof GetPluginResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * Re-reads one plugin's manifest, recompiles it and re-runs OnInit. Calls in flight finish on
+     * the old version; if the new one is invalid the old one keeps serving and the call fails
+     * with FAILED_PRECONDITION naming why.
+     */
+    refreshPlugin: {
+      name: "RefreshPlugin",
+      requestType: RefreshPluginRequest as typeof RefreshPluginRequest,
+      requestStream: false,
+      responseType: RefreshPluginResponse as typeof RefreshPluginResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Rescans the plugins folder: loads new plugins, reloads changed ones, drops removed ones. */
+    rescanAll: {
+      name: "RescanAll",
+      requestType: RescanAllRequest as typeof RescanAllRequest,
+      requestStream: false,
+      responseType: RescanAllResponse as typeof RescanAllResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
 export type PluginAdminService = typeof PluginAdminService;
 export const PluginAdminService = {
   /** Every plugin folder found, loaded or failed. */

@@ -1,0 +1,51 @@
+import { ArtistBiographyResponse, ArtistImageResponse, MetadataAgentService } from '../../generated/ts/api';
+import { encodeMessage, RPCS } from '../../src/contract';
+import { JobTargets } from '../../src/runtime/job-targets';
+
+// ts-proto's own serializer, a writer per message: what the reused writer must match byte for byte.
+const reference = MetadataAgentService.getArtistImages.responseSerialize;
+
+describe('encodeMessage, one reused writer', () => {
+  const images = { images: [{ url: 'https://127.0.0.1/a.jpg', size: 300 }, { url: 'https://127.0.0.1/b.jpg', size: 64 }] };
+
+  it('writes the bytes ts-proto writes, message after message, each in a buffer of its own', () => {
+    const first = encodeMessage(ArtistImageResponse, images);
+    const second = encodeMessage(ArtistImageResponse, { images: [{ url: 'x', size: 1 }] });
+    expect(first).toEqual(reference(images));
+    expect(second).toEqual(reference({ images: [{ url: 'x', size: 1 }] }));
+    expect(ArtistImageResponse.decode(first)).toEqual(images);
+  });
+
+  it('starts clean after a message encode rejected halfway through a nested message', () => {
+    expect(() => encodeMessage(ArtistImageResponse, { images: [{ url: 'u', size: 2 ** 40 }] })).toThrow(/int32/);
+    expect(encodeMessage(ArtistImageResponse, images)).toEqual(reference(images));
+  });
+
+  it('encodes messages larger than the buffer it keeps, and small ones after', () => {
+    const large = { biography: 'b'.repeat(200 * 1024) };
+    expect(ArtistBiographyResponse.decode(encodeMessage(ArtistBiographyResponse, large))).toEqual(large);
+    expect(encodeMessage(ArtistImageResponse, images)).toEqual(reference(images));
+  });
+
+  it('serves the contract: requests encoded for plugins and empty answers told apart', () => {
+    const rpc = RPCS.MetadataAgent.getArtistImages;
+    expect(rpc.method).toBe('GetArtistImages');
+    expect(rpc.exportName).toBe('metadata_agent_get_artist_images');
+    expect(rpc.encodeRequest({ id: '1', name: 'n', mbid: '' })).toEqual(MetadataAgentService.getArtistImages.requestSerialize({ id: '1', name: 'n', mbid: '' }));
+    expect(rpc.isEmptyResponse({ images: [] })).toBe(true);
+    expect(rpc.isEmptyResponse({ images: [{ url: '', size: 0 }] })).toBe(false);
+    expect(rpc.decodeResponse(encodeMessage(ArtistImageResponse, images))).toEqual(images);
+  });
+});
+
+describe('JobTargets', () => {
+  it('numbers each (module, plugin, export) once, in order, told apart by every part', () => {
+    const targets = new JobTargets();
+    expect(targets.index('h1', 'p', 'e')).toBe(0);
+    expect(targets.index('h1', 'p', 'f')).toBe(1);
+    expect(targets.index('h1', 'q', 'e')).toBe(2);
+    expect(targets.index('h2', 'p', 'e')).toBe(3);
+    expect(targets.index('h1', 'p', 'e')).toBe(0);
+    expect(targets.index('h2', 'p', 'e')).toBe(3);
+  });
+});
