@@ -51,6 +51,9 @@ function stop(child: ChildProcess): Promise<void> {
 /** A grpc-js server with the same service definition that answers without any plugin. */
 export const startBareServer = (): Promise<ServerProcess> => startServer('grpc-js, no plugin', 'bare-server.js', []);
 
+/** A grpc-js server that passes each call's bytes through one worker thread and back, with no plugin (hop-server.ts). */
+export const startHopServer = (): Promise<ServerProcess> => startServer('grpc-js + thread hop', 'hop-server.js', []);
+
 /** The sidecar serving the given plugins folder. */
 export const startSidecarServer = (options: SidecarProcessOptions, name = 'sidecar'): Promise<ServerProcess> =>
   startServer(name, 'sidecar-server.js', [JSON.stringify(options)]);

@@ -2,39 +2,45 @@
  * Goal 1: the sidecar against a bare grpc-js server with the same .proto, with the load
  * generator in another process, at concurrency 1 and 16. Both servers run side by side and are
  * measured in ABAB order; server CPU per call comes from /proc (all threads of the process).
+ * At concurrency 1 a third server, the thread-hop floor (hop-server.ts), runs in the same
+ * rotation: what any design that keeps guests off the serving thread pays at least.
  */
-import { LoadClient, startBareServer, startSidecarServer, type ServerRun } from './child-processes';
+import { LoadClient, startBareServer, startHopServer, startSidecarServer, type ServerProcess, type ServerRun } from './child-processes';
 import type { BenchContext } from './context';
 import { heading, mib, num } from './measure';
 
 export async function grpcGoal(ctx: BenchContext): Promise<void> {
   const pluginsFolder = ctx.folders.plugins('grpc-plugins', [{ id: 'fixture', wasm: ctx.fixture, services: ['MetadataAgent'] }]);
-  const [bare, sidecar] = await Promise.all([startBareServer(), startSidecarServer({ pluginsFolder, dataFolder: ctx.folders.folder('grpc-data') })]);
+  const [bare, sidecar, hop] = await Promise.all([startBareServer(), startSidecarServer({ pluginsFolder, dataFolder: ctx.folders.folder('grpc-data') }), startHopServer()]);
   const client = new LoadClient();
   try {
     for (const concurrency of [1, 16]) {
       const calls = ctx.calls(concurrency === 1 ? 3_000 : 10_000, 500);
+      const servers: readonly ServerProcess[] = concurrency === 1 ? [bare, sidecar, hop] : [bare, sidecar];
       heading(`gRPC end to end, concurrency ${concurrency}, client in another process (${calls} calls per run, ABAB x${ctx.options.repeats})`);
-      for (const server of [bare, sidecar]) await client.run(server, concurrency, Math.min(1_000, calls)); // warm-up: JIT, workers, connections
-      const pairs: [ServerRun, ServerRun][] = [];
+      for (const server of servers) await client.run(server, concurrency, Math.min(1_000, calls)); // warm-up: JIT, workers, connections
+      const rounds: ServerRun[][] = [];
       for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
-        const a = await client.run(bare, concurrency, calls);
-        const b = await client.run(sidecar, concurrency, calls);
-        pairs.push([a, b]);
-        for (const run of [a, b]) {
+        const round: ServerRun[] = [];
+        for (const server of servers) round.push(await client.run(server, concurrency, calls));
+        rounds.push(round);
+        for (const run of round) {
           const { p50, p99, perSecond, cpuPerCall: clientCpuPerCall } = run.load;
           console.log(`  #${repeat + 1} ${run.server.padEnd(20)} p50 ${num(p50)} us   p99 ${num(p99)} us   ${num(perSecond, 7, 0)} calls/s   server cpu/call ${num(run.cpuPerCall)} us   client cpu/call ${num(clientCpuPerCall)} us   rss ${mib(run.rssBytes)} MiB`);
         }
       }
+      const pairs = rounds.map(([a, b]) => [a, b] as const);
       ctx.goals.add({ goal: `1 server CPU per call, c=${concurrency} (sidecar / bare)`, values: pairs.map(([a, b]) => b.cpuPerCall / a.cpuPerCall), unit: 'x', limit: 1.6, direction: '<=' });
       if (concurrency === 1) {
         ctx.goals.add({ goal: '1 p50 latency, c=1 (sidecar - bare)', values: pairs.map(([a, b]) => b.load.p50 - a.load.p50), unit: 'us', limit: 100, direction: '<=' });
+        ctx.goals.refer({ name: 'thread-hop floor, server CPU per call, c=1 (hop / bare)', values: rounds.map(([a, , hop]) => hop.cpuPerCall / a.cpuPerCall), unit: 'x' });
+        ctx.goals.refer({ name: 'thread-hop floor, p50 latency, c=1 (hop - bare)', values: rounds.map(([a, , hop]) => hop.load.p50 - a.load.p50), unit: 'us' });
       } else {
         ctx.goals.add({ goal: `1 throughput, c=${concurrency} (sidecar / bare)`, values: pairs.map(([a, b]) => b.load.perSecond / a.load.perSecond), unit: 'x', limit: 0.85, direction: '>=' });
       }
     }
   } finally {
     client.close();
-    await Promise.all([bare.close(), sidecar.close()]);
+    await Promise.all([bare.close(), sidecar.close(), hop.close()]);
   }
 }
