@@ -28,6 +28,8 @@ const modules = new Map<string, WorkerModule>(start.modules);
 /** Per module and plugin: where its instances come from (a pooled instance's state is one plugin's own). */
 const sources = new Map<string, InstanceSource>();
 const targets: JobTarget[] = [];
+/** Each target's source, by target number: found once, not through a key string built per job. */
+const targetSources: (InstanceSource | undefined)[] = [];
 const inputs = new Map<number, Uint8Array>();
 const slots = start.slots.map((buffer) => new WorkerSlot(buffer, () => channel.outOfStep));
 const port = start.port;
@@ -39,12 +41,19 @@ function readMail(): void {
     else if (message.type === 'drop') {
       modules.delete(message.hash);
       for (const key of [...sources.keys()]) if (key.startsWith(`${message.hash}\0`)) sources.delete(key);
+      targets.forEach((target, index) => {
+        if (target.hash === message.hash) targetSources[index] = undefined;
+      });
     } else if (message.type === 'target') targets[message.index] = message.target;
     else inputs.set(message.id, message.input);
   }
 }
 
-function sourceFor(target: JobTarget): InstanceSource {
+function sourceFor(index: number, target: JobTarget): InstanceSource {
+  return (targetSources[index] ??= sourceOf(target));
+}
+
+function sourceOf(target: JobTarget): InstanceSource {
   const key = `${target.hash}\0${target.pluginId}`;
   let source = sources.get(key);
   if (!source) {
@@ -62,7 +71,7 @@ function run(slot: WorkerSlot, job: SlotJob, target: JobTarget | undefined, inpu
   let source: InstanceSource | undefined;
   try {
     if (!target) throw new NdpError('internal', `job ${job.id} names target ${job.target}, which this worker was never sent`);
-    source = sourceFor(target);
+    source = sourceFor(job.target, target);
     if ((job.kind & ~PORTED) === KIND_VERSION) {
       slot.replyVersion(job.id, callVersion(source, context, target));
     } else {

@@ -58,4 +58,17 @@ describe('every call sees a fresh instance', () => {
     expect(second.slice(0, 11)).toEqual([1, 1, 8, 0, 170, 171, 170, 172, 173, 105, second[10]]);
     expect(second[10]).not.toBe(0);
   });
+
+  it('a module unloaded and loaded again (a refresh with the same bytes) gets new instances, pooled too', async () => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, instancePolicy: 'pooled' });
+    const bytes = (await watToWasm(WAT)) as Uint8Array<ArrayBuffer>;
+    const first = await sandbox.load('snoop', bytes);
+    await report(sandbox, first, 'x');
+    expect((await report(sandbox, first, 'x'))[0]).toBe(1);
+    sandbox.unload(first);
+    // The worker keeps the job's target number (the pool numbers it once) but not the instances behind it.
+    const again = await sandbox.load('snoop', bytes);
+    expect(again.hash).toBe(first.hash);
+    await expect(report(sandbox, again, 'x')).resolves.toEqual(CLEAN);
+  });
 });
