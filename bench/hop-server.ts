@@ -7,12 +7,12 @@
  * it costs over the bare server is the thread hop alone (RATIONALE.md, "What the changes of
  * issue 10 bought"). Calls take the worker one at a time in arrival order. Run as a child process.
  */
-import { Server, ServerCredentials, type MethodDefinition, type sendUnaryData, type ServerUnaryCall, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import type { MethodDefinition, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MetadataAgentService } from '../generated/ts/api';
 import { createSlotBuffer, KIND_RPC, PoolSlot } from '../src/runtime/job-slot';
-import type { CloseServer, ServerReady } from './child-messages';
+import { serveInChild } from './serve-child';
 
 const buffer = createSlotBuffer();
 const slot = new PoolSlot(buffer);
@@ -58,12 +58,4 @@ const handlers: UntypedServiceImplementation = Object.fromEntries(
   ]),
 );
 
-const server = new Server();
-server.addService(definition, handlers);
-server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (error, port) => {
-  if (error) throw error;
-  process.send?.({ type: 'ready', port } satisfies ServerReady);
-});
-process.on('message', (message: CloseServer) => {
-  if (message.type === 'close') server.tryShutdown(() => process.exit(0));
-});
+serveInChild(definition, handlers);
