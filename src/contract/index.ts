@@ -11,5 +11,5 @@ export {
   rpcExports,
   API_VERSION,
 } from './services';
-export type { ServiceName, RpcContract, RpcTable, GenericMethod } from './services';
-export { encodeMessage, type MessageType } from './message-codec';
+export type { ServiceName, RpcContract, RpcTable } from './services';
+export { encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';

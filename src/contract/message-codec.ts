@@ -31,3 +31,25 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Buffer {
   if (bytes.length > KEPT_BUFFER_BYTES) writer = new BinaryWriter();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
+
+/** A ts-proto generic service definition, as far as its methods' message types go. */
+export interface GenericService {
+  readonly fullName: string;
+  readonly methods: Readonly<Record<string, { readonly name: string; readonly requestType: MessageType<any>; readonly responseType: MessageType<any> }>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+}
+
+/** A method's request and response message types. */
+export interface MessageTypes {
+  readonly requestType: MessageType<unknown>;
+  readonly responseType: MessageType<unknown>;
+}
+
+/**
+ * The message types of a method of ts-proto's grpc-js definition, found in the generic one by
+ * the gRPC path, the one name both agree on (they key methods differently: `getArtistMbid`,
+ * `getArtistMBID`).
+ */
+export function messageTypesOf(service: GenericService, path: string): MessageTypes {
+  for (const method of Object.values(service.methods)) if (`/${service.fullName}/${method.name}` === path) return method;
+  throw new Error(`${path} is not a method of ${service.fullName}: generated/ts is out of date (run npm run generate)`);
+}

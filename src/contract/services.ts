@@ -1,12 +1,19 @@
+import type { MethodDefinition } from '@grpc/grpc-js';
 import {
   LifecycleManagementDefinition,
+  LifecycleManagementService,
   MetadataAgentDefinition,
+  MetadataAgentService,
   SchedulerCallbackDefinition,
+  SchedulerCallbackService,
   ScrobblerDefinition,
+  ScrobblerService,
   TimerCallbackDefinition,
+  TimerCallbackService,
   WebSocketCallbackDefinition,
+  WebSocketCallbackService,
 } from '../../generated/ts/api';
-import { encodeMessage, type MessageType } from './message-codec';
+import { encodeMessage, messageTypesOf, type GenericService } from './message-codec';
 import { snake } from './snake';
 
 /**
@@ -30,22 +37,19 @@ export interface RpcContract<Req, Res> {
   isEmptyResponse(response: Res): boolean;
 }
 
-/** A method of a ts-proto generic service definition: its name in the .proto and its message types. */
-export interface GenericMethod<Req, Res> {
-  readonly name: string;
-  readonly requestType: MessageType<Req>;
-  readonly responseType: MessageType<Res>;
-}
-type AnyMethod = GenericMethod<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type RequestOf<M> = M extends GenericMethod<infer Req, unknown> ? Req : never;
-type ResponseOf<M> = M extends GenericMethod<unknown, infer Res> ? Res : never;
-/** The rpcs of one service, keyed like ts-proto's service definitions (`getArtistBiography`). */
+type AnyMethod = MethodDefinition<any, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type RequestOf<M> = M extends { requestSerialize(value: infer Req): Buffer } ? Req : never;
+type ResponseOf<M> = M extends { responseDeserialize(bytes: Buffer): infer Res } ? Res : never;
+/** The rpcs of one service, keyed like ts-proto's grpc-js service definition (`getArtistBiography`). */
 export type RpcTable<D> = { readonly [K in keyof D]: RpcContract<RequestOf<D[K]>, ResponseOf<D[K]>> };
 
-function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, definition: { readonly methods: D }): RpcTable<D> {
+/** The rpcs of a service, keyed as its grpc-js definition, encoding with the messages of its generic one. */
+function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, definition: D, generic: GenericService): RpcTable<D> {
   const table: Record<string, RpcContract<unknown, unknown>> = {};
-  for (const [key, method] of Object.entries(definition.methods)) {
-    const { name, requestType, responseType } = method;
+  for (const [key, method] of Object.entries(definition)) {
+    // The path is `/api.<Service>/<Method>`: the method name as written in api.proto.
+    const name = method.path.slice(method.path.lastIndexOf('/') + 1);
+    const { requestType, responseType } = messageTypesOf(generic, method.path);
     table[key] = {
       service,
       method: name,
@@ -60,12 +64,12 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, def
 
 /** Every rpc of every plugin service, built once from the generated contract. */
 export const RPCS = {
-  MetadataAgent: rpcTable('MetadataAgent', MetadataAgentDefinition),
-  Scrobbler: rpcTable('Scrobbler', ScrobblerDefinition),
-  TimerCallback: rpcTable('TimerCallback', TimerCallbackDefinition),
-  LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementDefinition),
-  SchedulerCallback: rpcTable('SchedulerCallback', SchedulerCallbackDefinition),
-  WebSocketCallback: rpcTable('WebSocketCallback', WebSocketCallbackDefinition),
+  MetadataAgent: rpcTable('MetadataAgent', MetadataAgentService, MetadataAgentDefinition),
+  Scrobbler: rpcTable('Scrobbler', ScrobblerService, ScrobblerDefinition),
+  TimerCallback: rpcTable('TimerCallback', TimerCallbackService, TimerCallbackDefinition),
+  LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementService, LifecycleManagementDefinition),
+  SchedulerCallback: rpcTable('SchedulerCallback', SchedulerCallbackService, SchedulerCallbackDefinition),
+  WebSocketCallback: rpcTable('WebSocketCallback', WebSocketCallbackService, WebSocketCallbackDefinition),
 } as const;
 
 /** The export a plugin must provide, returning 1, for each service it serves. */

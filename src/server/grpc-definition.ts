@@ -1,32 +1,15 @@
-import type { MethodDefinition, ServiceDefinition } from '@grpc/grpc-js';
-import { encodeMessage, type GenericMethod } from '../contract';
-
-interface GenericService {
-  readonly fullName: string;
-  readonly methods: Readonly<Record<string, GenericMethod<any, any> & { readonly requestStream: boolean; readonly responseStream: boolean }>>; // eslint-disable-line @typescript-eslint/no-explicit-any
-}
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { encodeMessage, messageTypesOf, type GenericService } from '../contract';
 
 /**
- * The grpc-js definition of a served service, built from ts-proto's generic definition (its
- * message types by method) instead of ts-proto's grpc-js one: the same paths and codecs, but
- * messages are encoded with the thread's reused writer (contract/message-codec.ts), as the
- * sidecar encodes every response it sends.
+ * A served service's grpc-js definition (ts-proto's) with its messages encoded by the thread's
+ * reused writer (contract/message-codec.ts) instead of a writer per message: the same keys,
+ * paths and decoders, the message types taken from ts-proto's generic definition.
  */
-export function grpcDefinition(service: GenericService): ServiceDefinition {
-  const methods = Object.entries(service.methods).map(([key, method]): [string, MethodDefinition<unknown, unknown>] => {
-    const { name, requestType, responseType, requestStream, responseStream } = method;
-    return [
-      key,
-      {
-        path: `/${service.fullName}/${name}`,
-        requestStream,
-        responseStream,
-        requestSerialize: (request) => encodeMessage(requestType, request),
-        requestDeserialize: (bytes) => requestType.decode(bytes),
-        responseSerialize: (response) => encodeMessage(responseType, response),
-        responseDeserialize: (bytes) => responseType.decode(bytes),
-      },
-    ];
+export function withReusedWriter(definition: ServiceDefinition, generic: GenericService): ServiceDefinition {
+  const methods = Object.entries(definition).map(([key, method]) => {
+    const { requestType, responseType } = messageTypesOf(generic, method.path);
+    return [key, { ...method, requestSerialize: (request: unknown) => encodeMessage(requestType, request), responseSerialize: (response: unknown) => encodeMessage(responseType, response) }];
   });
-  return Object.fromEntries(methods);
+  return Object.fromEntries(methods) as ServiceDefinition;
 }

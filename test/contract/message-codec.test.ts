@@ -1,5 +1,5 @@
-import { ArtistBiographyResponse, ArtistImageResponse, MetadataAgentService } from '../../generated/ts/api';
-import { encodeMessage, RPCS } from '../../src/contract';
+import { ArtistBiographyResponse, ArtistImageResponse, ArtistMBIDRequest, MetadataAgentDefinition, MetadataAgentService } from '../../generated/ts/api';
+import { encodeMessage, messageTypesOf, RPCS } from '../../src/contract';
 import { JobTargets } from '../../src/runtime/job-targets';
 
 // ts-proto's own serializer, a writer per message: what the reused writer must match byte for byte.
@@ -35,6 +35,14 @@ describe('encodeMessage, one reused writer', () => {
     expect(rpc.isEmptyResponse({ images: [] })).toBe(true);
     expect(rpc.isEmptyResponse({ images: [{ url: '', size: 0 }] })).toBe(false);
     expect(rpc.decodeResponse(encodeMessage(ArtistImageResponse, images))).toEqual(images);
+  });
+});
+
+describe('messageTypesOf', () => {
+  it("finds a grpc-js method's messages in the generic definition by path, whatever the key's spelling", () => {
+    expect(messageTypesOf(MetadataAgentDefinition, MetadataAgentService.getArtistMbid.path).requestType).toBe(ArtistMBIDRequest);
+    expect(Object.keys(RPCS.MetadataAgent)).toEqual(Object.keys(MetadataAgentService));
+    expect(() => messageTypesOf(MetadataAgentDefinition, '/api.MetadataAgent/GetNothing')).toThrow('/api.MetadataAgent/GetNothing is not a method of api.MetadataAgent');
   });
 });
 
