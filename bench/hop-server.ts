@@ -5,7 +5,8 @@
  * the response. The worker answers at once with the fixture's response: no module, no
  * instance, no pool, no plugin layers, and no decoding or encoding on the serving thread. What
  * it costs over the bare server is the thread hop alone (RATIONALE.md, "What the changes of
- * issue 10 bought"). Calls take the worker one at a time in arrival order. Run as a child process.
+ * issue 10 bought"). Up to eight calls are in flight, written into job slots the worker takes in
+ * turn and answered in that order, as the pool writes jobs ahead. Run as a child process.
  */
 import type { MethodDefinition, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import path from 'node:path';
@@ -14,31 +15,54 @@ import { MetadataAgentService } from '../generated/ts/api';
 import { createSlotBuffer, KIND_RPC, PoolSlot } from '../src/runtime/job-slot';
 import { serveInChild } from './serve-child';
 
-const buffer = createSlotBuffer();
-const slot = new PoolSlot(buffer);
-const worker = new Worker(path.join(__dirname, 'hop-worker.js'), { workerData: buffer });
+/** Job slots the worker takes in turn, as a pool worker does: up to this many calls in flight. */
+const RING = 8;
+const buffers = Array.from({ length: RING }, () => createSlotBuffer());
+const slots = buffers.map((buffer) => new PoolSlot(buffer));
+const worker = new Worker(path.join(__dirname, 'hop-worker.js'), { workerData: buffers });
 worker.on('error', (error) => {
   console.error(error);
   process.exit(1);
 });
 
 type Waiting = readonly [request: Buffer, callback: sendUnaryData<Buffer>];
+interface InFlight {
+  readonly id: number;
+  readonly place: number;
+  readonly callback: sendUnaryData<Buffer>;
+}
 const waiting: Waiting[] = [];
-let running = false;
+/** In the order the worker takes them, which is the order their replies come. */
+const inFlight: InFlight[] = [];
+let write = 0;
 let nextId = 1;
+let reading = false;
 
-async function runWaiting(): Promise<void> {
-  running = true;
-  for (let next = waiting.shift(); next; next = waiting.shift()) {
-    const [request, callback] = next;
-    const id = nextId++;
-    slot.send(id, KIND_RPC, 0, request, () => callback(new Error('request larger than the job slot')));
-    await slot.replied(id);
-    const reply = slot.take(() => ({ id, error: { kind: 'internal', message: 'reply larger than the job slot' } }));
-    if ('output' in reply) callback(null, Buffer.from(reply.output.buffer, reply.output.byteOffset, reply.output.length));
-    else callback(new Error('the worker did not answer'));
+/** Writes waiting calls into free slots, and reads replies while any are in flight. */
+function fill(): void {
+  while (waiting.length > 0 && inFlight.length < RING) {
+    const [request, callback] = waiting.shift() as Waiting;
+    const call = { id: nextId++, place: write, callback };
+    write = (write + 1) % RING;
+    slots[call.place].send(call.id, KIND_RPC, 0, request, () => {
+      throw new Error('request larger than the job slot');
+    });
+    inFlight.push(call);
   }
-  running = false;
+  if (!reading && inFlight.length > 0) void readReplies();
+}
+
+async function readReplies(): Promise<void> {
+  reading = true;
+  for (let call = inFlight[0]; call; call = inFlight[0]) {
+    await slots[call.place].replied(call.id);
+    inFlight.shift();
+    const reply = slots[call.place].take(() => ({ id: call.id, error: { kind: 'internal', message: 'reply larger than the job slot' } }));
+    if ('output' in reply) call.callback(null, Buffer.from(reply.output.buffer, reply.output.byteOffset, reply.output.length));
+    else call.callback(new Error('the worker did not answer'));
+    fill();
+  }
+  reading = false;
 }
 
 const passBytes = (bytes: Buffer): Buffer => bytes;
@@ -53,7 +77,7 @@ const handlers: UntypedServiceImplementation = Object.fromEntries(
     key,
     (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       waiting.push([call.request, callback]);
-      if (!running) void runWaiting();
+      fill();
     },
   ]),
 );

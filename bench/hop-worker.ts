@@ -1,13 +1,15 @@
 /**
- * The worker of the hop floor (hop-server.ts): takes each job from the slot and answers with the
- * fixture's GetArtistBiography response, encoded once at start.
+ * The worker of the hop floor (hop-server.ts): takes each job from its slots in turn and answers
+ * with the fixture's GetArtistBiography response, encoded once at start.
  */
 import { workerData } from 'node:worker_threads';
 import { ArtistBiographyResponse } from '../generated/ts/api';
 import { WorkerSlot } from '../src/runtime/job-slot';
 
 const answer = ArtistBiographyResponse.encode({ biography: 'fixture:bench:calls=1' }).finish();
-const slot = new WorkerSlot(workerData as SharedArrayBuffer);
-for (let job = slot.next(() => {}); job; job = slot.next(() => {})) {
-  slot.replyOutput(job.id, answer, undefined, () => {});
+const slots = (workerData as SharedArrayBuffer[]).map((buffer) => new WorkerSlot(buffer));
+for (let turn = 0; ; turn = (turn + 1) % slots.length) {
+  const job = slots[turn].next(() => {});
+  if (!job) break;
+  slots[turn].replyOutput(job.id, answer, undefined, () => {});
 }
