@@ -12,4 +12,4 @@ export {
   API_VERSION,
 } from './services';
 export type { ServiceName, RpcContract, RpcTable } from './services';
-export { encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';
+export { emptyTest, encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';

@@ -4,6 +4,8 @@ import { BinaryWriter } from '@bufbuild/protobuf/wire';
 export interface MessageType<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
   decode(input: Uint8Array): T;
+  /** The message with every field at its default. */
+  create(): T;
 }
 
 /**
@@ -30,6 +32,24 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Buffer {
   }
   if (bytes.length > KEPT_BUFFER_BYTES) writer = new BinaryWriter();
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+/**
+ * A test for messages of `type` that encode to no bytes, without encoding them: ts-proto writes
+ * a field only when it differs from the default `create()` gives it (a scalar other than its
+ * zero, a repeated field, bytes or map not empty, a message or optional field set), so a message
+ * with every field at that default is empty. Decided once per type from its defaults.
+ */
+export function emptyTest<T>(type: MessageType<T>): (message: T) => boolean {
+  const defaults = Object.entries(type.create() as object);
+  return (message) => defaults.every(([field, zero]) => isDefault((message as Record<string, unknown>)[field], zero));
+}
+
+function isDefault(value: unknown, zero: unknown): boolean {
+  if (zero === undefined) return value === undefined;
+  if (Array.isArray(zero) || zero instanceof Uint8Array) return (value as ArrayLike<unknown>).length === 0;
+  if (typeof zero === 'object' && zero !== null) return Object.keys(value as object).length === 0;
+  return value === zero;
 }
 
 /** A ts-proto generic service definition, as far as its methods' message types go. */

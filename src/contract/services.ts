@@ -13,7 +13,7 @@ import {
   WebSocketCallbackDefinition,
   WebSocketCallbackService,
 } from '../../generated/ts/api';
-import { encodeMessage, messageTypesOf, type GenericService } from './message-codec';
+import { emptyTest, encodeMessage, messageTypesOf, type GenericService } from './message-codec';
 import { snake } from './snake';
 
 /**
@@ -50,13 +50,14 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, def
     // The path is `/api.<Service>/<Method>`: the method name as written in api.proto.
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
     const { requestType, responseType } = messageTypesOf(generic, method.path);
+    const isEmpty = emptyTest(responseType);
     table[key] = {
       service,
       method: name,
       exportName: snake(service + name),
       encodeRequest: (request) => encodeMessage(requestType, request),
       decodeResponse: (bytes) => responseType.decode(bytes),
-      isEmptyResponse: (response) => encodeMessage(responseType, response).length === 0,
+      isEmptyResponse: isEmpty,
     };
   }
   return table as RpcTable<D>;

@@ -1,5 +1,7 @@
 import { ArtistBiographyResponse, ArtistImageResponse, ArtistMBIDRequest, MetadataAgentDefinition, MetadataAgentService } from '../../generated/ts/api';
-import { encodeMessage, messageTypesOf, RPCS } from '../../src/contract';
+import * as api from '../../generated/ts/api';
+import { PluginAdminDefinition } from '../../generated/ts/ndphost/admin/v1/admin';
+import { emptyTest, encodeMessage, messageTypesOf, RPCS, type MessageType } from '../../src/contract';
 import { JobTargets } from '../../src/runtime/job-targets';
 
 // ts-proto's own serializer, a writer per message: what the reused writer must match byte for byte.
@@ -35,6 +37,45 @@ describe('encodeMessage, one reused writer', () => {
     expect(rpc.isEmptyResponse({ images: [] })).toBe(true);
     expect(rpc.isEmptyResponse({ images: [{ url: '', size: 0 }] })).toBe(false);
     expect(rpc.decodeResponse(encodeMessage(ArtistImageResponse, images))).toEqual(images);
+  });
+});
+
+describe('emptyTest', () => {
+  // Every message type of the contract's services and the admin service, requests and responses.
+  const generic = [api.MetadataAgentDefinition, api.ScrobblerDefinition, api.TimerCallbackDefinition, api.LifecycleManagementDefinition, api.SchedulerCallbackDefinition, api.WebSocketCallbackDefinition, PluginAdminDefinition];
+  const types = new Set<MessageType<object> & { fromPartial(partial: object): object }>(generic.flatMap((service) => Object.values(service.methods).flatMap((method) => [method.requestType, method.responseType])) as never[]);
+  let seed = 7;
+  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+  /** A field left at its default half the time, otherwise set to a value of its kind (a default one among them). */
+  function partial(defaults: object): object {
+    return Object.fromEntries(
+      Object.entries(defaults).map(([field, zero]: [string, unknown]) => {
+        if (random() < 0.5) return [field, zero];
+        if (typeof zero === 'string') return [field, zero === '0' ? pick(['0', '12']) : pick(['', 'a', 'ü'])];
+        if (typeof zero === 'number') return [field, pick([0, -0, 1, 300])];
+        if (typeof zero === 'boolean') return [field, pick([false, true])];
+        if (zero instanceof Uint8Array) return [field, pick([new Uint8Array(0), new Uint8Array([0])])];
+        if (Array.isArray(zero)) return [field, pick([[], [{}]])];
+        if (zero === undefined) return [field, pick([undefined, {}])];
+        return [field, pick([{}, { key: 'value' }])];
+      }),
+    );
+  }
+
+  it('says empty exactly when the message encodes to no bytes, for every message type of the served services', () => {
+    expect(types.size).toBeGreaterThan(30);
+    let empty = 0;
+    for (const type of types) {
+      const test = emptyTest(type);
+      for (let sample = 0; sample < 200; sample++) {
+        const message = type.fromPartial(partial(type.create()));
+        const encodesEmpty = encodeMessage(type, message).length === 0;
+        expect([type, test(message)]).toEqual([type, encodesEmpty]);
+        if (encodesEmpty) empty++;
+      }
+    }
+    expect(empty).toBeGreaterThan(100);
   });
 });
 
