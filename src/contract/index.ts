@@ -10,6 +10,8 @@ export {
   /** The rpc export names of a service. */
   rpcExports,
   API_VERSION,
+  /** Each plugin service's ts-proto definitions, grpc-js and generic. */
+  SERVICE_DEFINITIONS,
 } from './services';
-export type { ServiceName, RpcContract, RpcTable } from './services';
+export type { ServiceName, RpcContract, RpcTable, ServiceDefinitions } from './services';
 export { emptyTest, encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';

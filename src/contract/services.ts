@@ -43,10 +43,26 @@ type ResponseOf<M> = M extends { responseDeserialize(bytes: Buffer): infer Res }
 /** The rpcs of one service, keyed like ts-proto's grpc-js service definition (`getArtistBiography`). */
 export type RpcTable<D> = { readonly [K in keyof D]: RpcContract<RequestOf<D[K]>, ResponseOf<D[K]>> };
 
+/** A service's two ts-proto definitions: grpc-js (keys, paths, decoders) and generic (message types). */
+export interface ServiceDefinitions<D> {
+  readonly grpc: D;
+  readonly generic: GenericService;
+}
+
+/** The plugin services' definitions, by the names manifests use. */
+export const SERVICE_DEFINITIONS = {
+  MetadataAgent: { grpc: MetadataAgentService, generic: MetadataAgentDefinition },
+  Scrobbler: { grpc: ScrobblerService, generic: ScrobblerDefinition },
+  TimerCallback: { grpc: TimerCallbackService, generic: TimerCallbackDefinition },
+  LifecycleManagement: { grpc: LifecycleManagementService, generic: LifecycleManagementDefinition },
+  SchedulerCallback: { grpc: SchedulerCallbackService, generic: SchedulerCallbackDefinition },
+  WebSocketCallback: { grpc: WebSocketCallbackService, generic: WebSocketCallbackDefinition },
+} as const;
+
 /** The rpcs of a service, keyed as its grpc-js definition, encoding with the messages of its generic one. */
-function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, definition: D, generic: GenericService): RpcTable<D> {
+function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { grpc, generic }: ServiceDefinitions<D>): RpcTable<D> {
   const table: Record<string, RpcContract<unknown, unknown>> = {};
-  for (const [key, method] of Object.entries(definition)) {
+  for (const [key, method] of Object.entries(grpc)) {
     // The path is `/api.<Service>/<Method>`: the method name as written in api.proto.
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
     const { requestType, responseType } = messageTypesOf(generic, method.path);
@@ -65,12 +81,12 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, def
 
 /** Every rpc of every plugin service, built once from the generated contract. */
 export const RPCS = {
-  MetadataAgent: rpcTable('MetadataAgent', MetadataAgentService, MetadataAgentDefinition),
-  Scrobbler: rpcTable('Scrobbler', ScrobblerService, ScrobblerDefinition),
-  TimerCallback: rpcTable('TimerCallback', TimerCallbackService, TimerCallbackDefinition),
-  LifecycleManagement: rpcTable('LifecycleManagement', LifecycleManagementService, LifecycleManagementDefinition),
-  SchedulerCallback: rpcTable('SchedulerCallback', SchedulerCallbackService, SchedulerCallbackDefinition),
-  WebSocketCallback: rpcTable('WebSocketCallback', WebSocketCallbackService, WebSocketCallbackDefinition),
+  MetadataAgent: rpcTable('MetadataAgent', SERVICE_DEFINITIONS.MetadataAgent),
+  Scrobbler: rpcTable('Scrobbler', SERVICE_DEFINITIONS.Scrobbler),
+  TimerCallback: rpcTable('TimerCallback', SERVICE_DEFINITIONS.TimerCallback),
+  LifecycleManagement: rpcTable('LifecycleManagement', SERVICE_DEFINITIONS.LifecycleManagement),
+  SchedulerCallback: rpcTable('SchedulerCallback', SERVICE_DEFINITIONS.SchedulerCallback),
+  WebSocketCallback: rpcTable('WebSocketCallback', SERVICE_DEFINITIONS.WebSocketCallback),
 } as const;
 
 /** The export a plugin must provide, returning 1, for each service it serves. */

@@ -2,7 +2,7 @@ import { MetadataAgentDefinition, MetadataAgentService } from '../../generated/t
 import { withReusedWriter } from '../../src/server/grpc-definition';
 
 describe('withReusedWriter', () => {
-  const served = withReusedWriter(MetadataAgentService, MetadataAgentDefinition);
+  const served = withReusedWriter({ grpc: MetadataAgentService, generic: MetadataAgentDefinition });
 
   it("keeps ts-proto's keys, paths and decoders, and encodes the same bytes", () => {
     expect(Object.keys(served)).toEqual(Object.keys(MetadataAgentService));
