@@ -66,14 +66,13 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { g
     // The path is `/api.<Service>/<Method>`: the method name as written in api.proto.
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
     const { requestType, responseType } = messageTypesOf(generic, method.path);
-    const isEmpty = emptyTest(responseType);
     table[key] = {
       service,
       method: name,
       exportName: snake(service + name),
       encodeRequest: (request) => encodeMessage(requestType, request),
       decodeResponse: (bytes) => responseType.decode(bytes),
-      isEmptyResponse: isEmpty,
+      isEmptyResponse: emptyTest(responseType),
     };
   }
   return table as RpcTable<D>;
