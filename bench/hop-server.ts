@@ -49,20 +49,21 @@ function fill(): void {
     });
     inFlight.push(call);
   }
-  if (!reading && inFlight.length > 0) void readReplies();
+  if (!reading && inFlight.length > 0) readReply();
 }
 
-async function readReplies(): Promise<void> {
+/** Reads the reply of the first call in flight when it comes, then the next, as the pool does. */
+function readReply(): void {
+  const call = inFlight[0];
   reading = true;
-  for (let call = inFlight[0]; call; call = inFlight[0]) {
-    await slots[call.place].replied(call.id);
+  slots[call.place].whenReplied(call.id, () => {
     inFlight.shift();
     const reply = slots[call.place].take(() => ({ id: call.id, error: { kind: 'internal', message: 'reply larger than the job slot' } }));
     if ('output' in reply) call.callback(null, Buffer.from(reply.output.buffer, reply.output.byteOffset, reply.output.length));
     else call.callback(new Error('the worker did not answer'));
+    reading = false;
     fill();
-  }
-  reading = false;
+  });
 }
 
 const passBytes = (bytes: Buffer): Buffer => bytes;

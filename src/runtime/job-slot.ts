@@ -136,16 +136,22 @@ export class PoolSlot extends Slot {
   }
 
   /**
-   * Resolves when the worker has replied to job `id`; false if the slot was closed first, or
-   * holds the reply of a later job (this one's reply was taken by other means).
+   * Calls `then` once the worker has replied to job `id`, with false if the slot was closed
+   * first or holds the reply of a later job (this one's reply was taken by other means). Never
+   * calls it synchronously. A callback rather than a promise: on the path of every call, each
+   * async layer is a promise and a microtask more (issue 10).
    */
-  async replied(id: number): Promise<boolean> {
+  whenReplied(id: number, then: (replied: boolean) => void, deferred = false): void {
     for (;;) {
       const state = Atomics.load(this.header, STATE);
-      if (state === REPLY) return this.header[ID] === id;
-      if (state === CLOSED) return false;
+      if (state === REPLY || state === CLOSED) {
+        const replied = state === REPLY && this.header[ID] === id;
+        if (deferred) then(replied);
+        else queueMicrotask(() => then(replied));
+        return;
+      }
       const waiting = Atomics.waitAsync(this.header, STATE, state);
-      if (waiting.async) await waiting.value;
+      if (waiting.async) return void waiting.value.then(() => this.whenReplied(id, then, true));
     }
   }
 

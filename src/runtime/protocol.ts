@@ -8,7 +8,6 @@ import type { InstancePolicy } from './instance-source';
 /** Run an rpc export with the encoded request. */
 export interface RpcJob {
   readonly type: 'rpc';
-  readonly id: number;
   readonly hash: string;
   readonly pluginId: string;
   readonly exportName: string;
@@ -18,16 +17,13 @@ export interface RpcJob {
 /** Call a `<service>_api_version` export. */
 export interface VersionJob {
   readonly type: 'version';
-  readonly id: number;
   readonly hash: string;
   readonly pluginId: string;
   readonly exportName: string;
 }
 
+/** A job as the sandbox asks for it; the pool numbers it (FromWorker's `id`) when it takes it. */
 export type Job = RpcJob | VersionJob;
-
-/** A job before the pool numbers it. */
-export type JobRequest = Omit<RpcJob, 'id'> | Omit<VersionJob, 'id'>;
 
 /** A compiled module as the workers run it. */
 export interface WorkerModule {

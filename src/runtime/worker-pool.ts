@@ -7,7 +7,7 @@ import { createChannelBuffer, HostChannel, type HostReply } from './host-channel
 import type { InstancePolicy } from './instance-source';
 import { createSlotBuffer, DEFAULT_SLOT_CAPACITY, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
 import { JobTargets } from './job-targets';
-import type { FromWorker, Job, JobRequest, ToWorker, WorkerModule, WorkerStart } from './protocol';
+import type { FromWorker, Job, ToWorker, WorkerModule, WorkerStart } from './protocol';
 
 /** Who is making a host call: taken from the job the worker runs, never from the request. */
 export interface HostCaller {
@@ -60,22 +60,32 @@ export interface WorkerPoolOptions {
   readonly instancePolicy?: InstancePolicy;
 }
 
-interface PendingJob {
-  readonly job: Job;
-  readonly limits: CallLimits;
-  /** Handed to the host-call handler with each host call; never sent to the worker. */
-  readonly grant?: unknown;
-  readonly resolve: (reply: FromWorker) => void;
-  readonly reject: (error: NdpError) => void;
-  /** The end of the wait for a worker, then of the run: set when either starts. */
-  limit?: TimeLimit;
-  timer?: NodeJS.Timeout;
+/**
+ * A job from run() until it settles. A class with every field set at construction, so every
+ * job has one shape and the pool's property accesses stay monomorphic (issue 10: objects that
+ * grew fields as they went missed the inline caches on every call).
+ */
+class PendingJob {
+  /** The end of the wait for a worker, then of the run: set when either starts (see arm). */
+  limit: TimeLimit | undefined = undefined;
   /** A load-time job's grace before it gets a worker of its own. */
-  grace?: NodeJS.Timeout;
+  grace: NodeJS.Timeout | undefined = undefined;
   /** The worker it was written to: running it, or holding it ahead (Slot.ahead). */
-  slot?: Slot;
+  slot: Slot | undefined = undefined;
   /** Which of that worker's job slots holds it. */
-  place?: number;
+  place = 0;
+  settled = false;
+
+  constructor(
+    /** Names the job in its slot and its reply. */
+    readonly id: number,
+    readonly job: Job,
+    readonly limits: CallLimits,
+    /** Handed to the host-call handler with each host call; never sent to the worker. */
+    readonly grant: unknown,
+    readonly resolve: (reply: FromWorker) => void,
+    readonly reject: (error: NdpError) => void,
+  ) {}
 }
 
 interface Slot {
@@ -148,6 +158,13 @@ export class WorkerPool {
    */
   private spare: Slot | undefined;
   private nextId = 1;
+  /**
+   * One timer for the pool, due at the earliest limit of any job it holds (or earlier), instead
+   * of a timer armed and cleared per job and phase: limits are seconds long and calls take
+   * microseconds, so it fires about once per timeout and finds most jobs long gone.
+   */
+  private timer: NodeJS.Timeout | undefined;
+  private timerAt = Infinity;
   /** Jobs submitted in this turn of the event loop, dispatched together at its end (see run). */
   private readonly submitted: PendingJob[] = [];
   private blocked = 0;
@@ -190,11 +207,11 @@ export class WorkerPool {
    * freed up in time (see call-limits.ts). `grant` reaches the host-call handler with every host
    * call the job makes.
    */
-  run(job: JobRequest, limits: CallLimits, grant?: unknown): Promise<FromWorker> {
+  run(job: Job, limits: CallLimits, grant?: unknown): Promise<FromWorker> {
     if (this.closed) return Promise.reject(new NdpError('shutting_down', 'the sandbox is shutting down'));
     return new Promise((resolve, reject) => {
-      const pending: PendingJob = { job: { ...job, id: this.nextId++ } as Job, limits, grant, resolve, reject };
-      if ((limits.deadline ?? Infinity) <= Date.now()) return reject(timeUpError(pending.job, limits, 'before-start'));
+      if ((limits.deadline ?? Infinity) <= Date.now()) return reject(timeUpError(job, limits, 'before-start'));
+      const pending = new PendingJob(this.nextId++, job, limits, grant, resolve, reject);
       this.queue.push(pending);
       if (this.submitted.push(pending) === 1) queueMicrotask(this.dispatchSubmitted);
     });
@@ -216,6 +233,7 @@ export class WorkerPool {
   /** Rejects queued and running calls and stops every worker. */
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.timer);
     const running = this.slots.flatMap((slot) => [slot.pending, ...slot.ahead].filter((pending) => pending !== undefined));
     for (const pending of [...this.queue.splice(0), ...running]) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
     const slots = [...this.slots, ...(this.spare ? [this.spare] : [])];
@@ -226,11 +244,16 @@ export class WorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      const slot = this.slots.find((candidate) => !candidate.pending) ?? this.grow();
+      const slot = this.idleSlot() ?? this.grow();
       if (slot) this.assign(this.queue.shift() as PendingJob, slot);
       else if (!this.writeAhead()) return;
     }
     this.steal();
+  }
+
+  private idleSlot(): Slot | undefined {
+    for (const slot of this.slots) if (!slot.pending) return slot;
+    return undefined;
   }
 
   /**
@@ -271,9 +294,9 @@ export class WorkerPool {
   /** Takes back a worker's last job written ahead, if the worker has not started it. */
   private withdraw(slot: Slot): PendingJob | undefined {
     const last = slot.ahead.at(-1);
-    if (!last || !slot.jobs[last.place as number].retract()) return undefined;
+    if (!last || !slot.jobs[last.place].retract()) return undefined;
     slot.ahead.pop();
-    slot.write = last.place as number;
+    slot.write = last.place;
     last.slot = undefined;
     return last;
   }
@@ -285,14 +308,13 @@ export class WorkerPool {
 
   /** Starts the job on the slot; from now on its own time limit runs. */
   private assign(pending: PendingJob, slot: Slot): void {
-    clearTimeout(pending.timer);
     clearTimeout(pending.grace);
     clearTimeout(slot.idleTimer);
     slot.pending = pending;
     pending.slot = slot;
     this.arm(pending);
     this.send(slot, pending);
-    void this.awaitReply(slot, pending);
+    this.awaitReply(slot, pending);
   }
 
   /** A job that found no free worker waits in the queue, at most until its limit. */
@@ -301,13 +323,41 @@ export class WorkerPool {
     if (pending.limits.loadTime) pending.grace = setTimeout(() => this.lend(pending), LOAD_GRACE_MS).unref();
   }
 
-  /** Sets the timer that ends the current phase (waiting or running) of a job. */
+  /** Starts the current phase (waiting or running) of a job: its limit, and the pool's timer due by then. */
   private arm(pending: PendingJob): void {
     const now = Date.now();
     pending.limit = timeLimit(pending.limits, now);
-    const delay = pending.limit.at - now;
+    if (pending.limit.at < this.timerAt) this.setTimer(pending.limit.at, now);
+  }
+
+  private setTimer(at: number, now: number): void {
+    clearTimeout(this.timer);
+    const delay = at - now;
     // unref: a call's deadline is no reason to keep the process alive; whoever awaits the call is.
-    if (delay <= MAX_TIMER_MS) pending.timer = setTimeout(() => this.expire(pending), Math.max(0, delay)).unref();
+    this.timer = delay <= MAX_TIMER_MS ? setTimeout(this.onTimer, Math.max(0, delay)).unref() : undefined;
+    this.timerAt = this.timer ? at : Infinity;
+  }
+
+  /** Ends the jobs whose limit has passed, then sets the timer for the earliest limit left. */
+  private readonly onTimer = (): void => {
+    this.timer = undefined;
+    this.timerAt = Infinity;
+    const now = Date.now();
+    // Expiring one job may settle, requeue or start others (expire): each is looked at as it is then.
+    for (const pending of this.held()) if (!pending.settled && pending.limit && pending.limit.at <= now) this.expire(pending);
+    let next = Infinity;
+    for (const pending of this.held()) if (pending.limit && pending.limit.at < next) next = pending.limit.at;
+    if (next < this.timerAt) this.setTimer(next, Date.now());
+  };
+
+  /** Every job not settled: queued, written ahead, or running. */
+  private held(): PendingJob[] {
+    const held = [...this.queue];
+    for (const slot of this.slots) {
+      if (slot.pending) held.push(slot.pending);
+      held.push(...slot.ahead);
+    }
+    return held;
   }
 
   /** A load-time job still queued after its grace gets a worker of its own (see LOAD_GRACE_MS). */
@@ -320,7 +370,7 @@ export class WorkerPool {
 
   /** Writes a job into the worker's next job slot, sending its target first if the worker lacks it. */
   private send(slot: Slot, pending: PendingJob): void {
-    const { job } = pending;
+    const { job, id } = pending;
     const index = this.targets.index(job.hash, job.pluginId, job.exportName);
     if (!slot.known.has(index)) {
       slot.known.add(index);
@@ -329,22 +379,23 @@ export class WorkerPool {
     const input = job.type === 'rpc' ? job.input : EMPTY;
     const place = (pending.place = slot.write);
     slot.write = (place + 1) % JOB_SLOTS;
-    slot.jobs[place].send(job.id, job.type === 'rpc' ? KIND_RPC : KIND_VERSION, index, input, () => slot.port.postMessage({ type: 'input', id: job.id, input } satisfies ToWorker));
+    slot.jobs[place].send(id, job.type === 'rpc' ? KIND_RPC : KIND_VERSION, index, input, () => slot.port.postMessage({ type: 'input', id, input } satisfies ToWorker));
   }
 
   /**
    * Waits for the reply of a worker's current job. Only the current job is awaited: replies are
    * read in the order the worker wrote them, so the port's messages come in that order too.
    */
-  private async awaitReply(slot: Slot, pending: PendingJob): Promise<void> {
-    if (!(await slot.jobs[pending.place as number].replied(pending.job.id)) || slot.pending !== pending) return;
-    this.complete(slot, this.takeReply(slot, pending));
+  private awaitReply(slot: Slot, pending: PendingJob): void {
+    slot.jobs[pending.place].whenReplied(pending.id, (replied) => {
+      if (replied && slot.pending === pending) this.complete(slot, this.takeReply(slot, pending));
+    });
   }
 
   /** Reads the reply of a worker's current job; resets the host channel first if the job left it out of step. */
   private takeReply(slot: Slot, pending: PendingJob): FromWorker {
-    const { id } = pending.job;
-    const jobs = slot.jobs[pending.place as number];
+    const { id } = pending;
+    const jobs = slot.jobs[pending.place];
     // Its guest gave up on a host call: whatever the host answers later must not reach the
     // next job, which the worker starts only once this reply is taken (job-slot.ts, CHANNEL).
     if (jobs.channelOutOfStep) slot.channel.reset();
@@ -357,7 +408,7 @@ export class WorkerPool {
 
   /** Reads every reply already written, in order: the current job's, then maybe the one after it. */
   private drain(slot: Slot): void {
-    for (let head = slot.pending; head && slot.jobs[head.place as number].hasReply; head = slot.pending) this.complete(slot, this.takeReply(slot, head));
+    for (let head = slot.pending; head && slot.jobs[head.place].hasReply; head = slot.pending) this.complete(slot, this.takeReply(slot, head));
   }
 
   /**
@@ -393,16 +444,15 @@ export class WorkerPool {
 
   private complete(slot: Slot, reply: FromWorker): void {
     const pending = slot.pending;
-    if (!pending || pending.job.id !== reply.id) return;
+    if (!pending || pending.id !== reply.id) return;
     slot.pending = undefined;
     this.settle(pending, reply);
     const ahead = slot.ahead.shift();
     if (ahead) {
       // The job written ahead has started (or is about to): from here its own time limit runs.
       slot.pending = ahead;
-      clearTimeout(ahead.timer);
       this.arm(ahead);
-      void this.awaitReply(slot, ahead);
+      this.awaitReply(slot, ahead);
     }
     // A worker lent to a load check past MaxWorkers leaves once free: calls never run on more.
     if (this.slots.length > this.options.maxWorkers) this.retire(slot);
@@ -420,8 +470,8 @@ export class WorkerPool {
   private async hostCall(slot: Slot, index: number, request: Uint8Array, id: number): Promise<HostReply> {
     // A call from a job written ahead proves the jobs before it have replied: reading their
     // replies makes it the current job, under its own time limit.
-    if (slot.pending?.job.id !== id && slot.ahead.some((ahead) => ahead.job.id === id)) this.drain(slot);
-    const pending = slot.pending?.job.id === id ? slot.pending : undefined;
+    if (slot.pending?.id !== id && slot.ahead.some((ahead) => ahead.id === id)) this.drain(slot);
+    const pending = slot.pending?.id === id ? slot.pending : undefined;
     const name = this.options.hostFunctions?.[index];
     const handler = this.options.hostCall;
     if (!pending) return { ok: false, fault: 'host', message: `host call from job ${id}, which this worker is not running` };
@@ -461,7 +511,7 @@ export class WorkerPool {
         if (taken !== pending) this.queue.unshift(taken);
       }
       // Replied in time, the reply not read yet: it stands.
-      if (slot.pending === pending && slot.jobs[pending.place as number].hasReply) return this.drain(slot);
+      if (slot.pending === pending && slot.jobs[pending.place].hasReply) return this.drain(slot);
     }
     const queued = this.queue.indexOf(pending);
     if (queued >= 0) this.queue.splice(queued, 1);
@@ -489,7 +539,7 @@ export class WorkerPool {
       if (!pending) return [];
       const { pluginId, exportName } = pending.job;
       const failed = new NdpError('internal', `plugin ${pluginId}: export ${exportName} failed: ${reason}`, { pluginId, export: exportName });
-      return [[pending, slot.jobs[pending.place as number].hasReply ? this.takeReply(slot, pending) : failed] as const];
+      return [[pending, slot.jobs[pending.place].hasReply ? this.takeReply(slot, pending) : failed] as const];
     });
     slot.pending = undefined;
     slot.ahead.length = 0;
@@ -533,7 +583,7 @@ export class WorkerPool {
   }
 
   private settle(pending: PendingJob, outcome: FromWorker | NdpError): void {
-    clearTimeout(pending.timer);
+    pending.settled = true;
     clearTimeout(pending.grace);
     if (outcome instanceof NdpError) pending.reject(outcome);
     else pending.resolve(outcome);

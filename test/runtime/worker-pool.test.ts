@@ -1,23 +1,63 @@
 import path from 'node:path';
+import { readFileSync } from 'node:fs';
+import { ArtistBiographyRequest } from '../../generated/ts/api';
 import { isKind } from '../../src/errors';
+import { Sandbox } from '../../src/runtime';
 import { WorkerPool } from '../../src/runtime/worker-pool';
-import { REPO_ROOT } from '../helpers/paths';
+import { guestWat } from '../helpers/guest-wat';
+import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/paths';
+import { watToWasm } from '../helpers/wat';
 
 const EXITING_WORKER = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'exiting-worker.js');
+const BIOGRAPHY = 'metadata_agent_get_artist_biography';
 
 describe('WorkerPool', () => {
   it('a worker that dies fails only its job, naming plugin, export and cause, and is replaced', async () => {
     const lost: string[] = [];
     const pool = new WorkerPool({ minWorkers: 2, maxWorkers: 2, workerScript: EXITING_WORKER, onWorkerLost: (reason) => lost.push(reason) });
     try {
-      const job = { type: 'rpc' as const, hash: 'h', pluginId: 'victim', exportName: 'metadata_agent_get_artist_biography', input: new Uint8Array(0) };
+      const job = { type: 'rpc' as const, hash: 'h', pluginId: 'victim', exportName: BIOGRAPHY, input: new Uint8Array(0) };
       const error = await pool.run(job, { timeoutMs: 5_000 }).catch((e: unknown) => e);
       expect(isKind(error, 'internal')).toBe(true);
-      expect(error).toMatchObject({ pluginId: 'victim', message: 'plugin victim: export metadata_agent_get_artist_biography failed: worker exited with code 3' });
+      expect(error).toMatchObject({ pluginId: 'victim', message: `plugin victim: export ${BIOGRAPHY} failed: worker exited with code 3` });
       expect(lost).toEqual(['worker exited with code 3']);
       expect(pool.size).toBe(2);
     } finally {
       await pool.close();
+    }
+  });
+
+  it('one timer for the pool ends every job at its own limit, whatever order the limits were set in', async () => {
+    const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
+    const since = (started: number) => (error: unknown) => ({ error, after: Date.now() - started });
+    try {
+      const spinner = await sandbox.load('spinner', (await watToWasm(guestWat('(loop $spin (br $spin)) (i64.const 0)'))) as Uint8Array<ArrayBuffer>);
+      const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
+      // Done at once: the timer stays set for its limit, fires with nothing due, and must be set
+      // again for the spinner's.
+      await sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 100 });
+      const started = Date.now();
+      const spinning = sandbox.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 2_500 }).then(() => undefined, since(started));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      // Shorter limits than the timer is set for: seven jobs written ahead behind the spinner
+      // and, the shortest, one left in the queue (JOB_SLOTS), each of which must end at its own.
+      const limits = [1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 1_000, 200];
+      const waiting = limits.map((timeoutMs) => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs }).then(() => undefined, since(started)));
+      const ends = await Promise.all(waiting);
+      for (const [index, end] of ends.entries()) {
+        expect(end?.error).toMatchObject({ kind: 'deadline', message: `plugin fixture: export ${BIOGRAPHY} did not start: every worker was busy and it waited ${limits[index]} ms` });
+        expect(end?.after).toBeGreaterThanOrEqual(300 + limits[index]);
+        // Had they waited for the timer set for the spinner, they would have ended with it.
+        expect(end?.after).toBeLessThan(2_500);
+      }
+      // Had the timer looked only at jobs written to a worker, the queued one would have waited for those.
+      expect(ends[7]?.after).toBeLessThan(300 + 1_000);
+      const spun = await spinning;
+      expect(spun).toMatchObject({ error: { kind: 'plugin_timeout', pluginId: 'spinner' } });
+      expect(spun?.after).toBeGreaterThanOrEqual(2_500);
+    } finally {
+      await sandbox.close();
     }
   });
 });
