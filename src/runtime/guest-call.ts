@@ -1,6 +1,6 @@
 import { NdpError } from '../errors';
 import { GuestAbort, GuestExit, type GuestContext } from './guest-context';
-import { copyOut, inBounds, readUtf8 } from './guest-memory';
+import { guestBytes, inBounds, readUtf8 } from './guest-memory';
 import type { InstanceSource } from './instance-source';
 import type { StartFunction } from './start-function';
 
@@ -21,8 +21,9 @@ const EXHAUSTED_SHARE = 0.75;
 
 /**
  * One rpc call, abi.md "One call, host -> plugin", top to bottom: fresh instance, malloc, write,
- * call, unpack, bounds check, copy out. Nothing the call did reaches the next one: the instance
- * comes from `instances` (instance-source.ts), which restores or drops it afterwards.
+ * call, unpack, bounds check. Nothing the call did reaches the next one: the instance comes from
+ * `instances` (instance-source.ts), which restores or drops it afterwards. The response is the
+ * guest's bytes in place (guestBytes): the caller copies them out before the instance is tidied.
  *
  * A plugin's own error answer (not_found, not_implemented, an error string) is returned as an
  * error value, not thrown: it is an answer, and in a fan-out most answers are not_found; two
@@ -98,7 +99,7 @@ function unpackResult(result: bigint, context: GuestContext, target: CallTarget)
     throw new NdpError('resource_exhausted', `plugin ${target.pluginId}: export ${target.exportName} returned ${length} bytes, over the ${context.limits.maxResponseBytes}-byte response cap`, where(target));
   }
   if ((packedLength & ERROR_BIT) === 0) {
-    return copyOut(memory, ptr, length) ?? outOfBounds(memory, ptr, length, target);
+    return guestBytes(memory, ptr, length) ?? outOfBounds(memory, ptr, length, target);
   }
   if (!inBounds(memory, ptr, length)) outOfBounds(memory, ptr, length, target);
   const message = readUtf8(memory, ptr, length);

@@ -1,7 +1,7 @@
 import { NdpError } from '../errors';
 import { badAbi, writeToGuest } from './guest-call';
 import type { GuestContext } from './guest-context';
-import { copyOut } from './guest-memory';
+import { guestBytes } from './guest-memory';
 import type { GuestChannel } from './host-channel';
 
 /**
@@ -18,7 +18,8 @@ export function hostFunctionImports(context: GuestContext, channel: GuestChannel
       (ptr: number, len: number): bigint => {
         const target = { pluginId: context.pluginId, exportName: context.exportName };
         const memory = context.memory;
-        const request = memory && copyOut(memory, ptr >>> 0, len >>> 0);
+        // Read whole by the channel before the guest runs again.
+        const request = memory && guestBytes(memory, ptr >>> 0, len >>> 0);
         if (!request) throw badAbi(target, `called host function env.${name} with ptr=${ptr >>> 0} len=${len >>> 0}, outside its memory`);
         const reply = channel.call(index, request);
         if (!reply.ok) {

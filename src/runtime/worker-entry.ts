@@ -80,7 +80,11 @@ function run(slot: WorkerSlot, job: SlotJob, target: JobTarget | undefined, inpu
       if (output instanceof NdpError) replyError(slot, job.id, output);
       else {
         const printed = context.output();
-        slot.replyOutput(job.id, output, printed, () => port.postMessage({ id: job.id, output, printed }, output.byteLength > 0 ? [output.buffer] : []));
+        slot.replyOutput(job.id, output, printed, () => {
+          // A view of guest memory, which cannot be transferred (and is restored after the reply).
+          const copy = output.slice();
+          port.postMessage({ id: job.id, output: copy, printed }, [copy.buffer]);
+        });
       }
     }
   } catch (error) {

@@ -57,6 +57,18 @@ describe('Sandbox', () => {
     await Promise.all(pending);
   });
 
+  it('a response larger than the job slot arrives whole through the port, taken before the instance is restored', async () => {
+    // Fills 300,000 bytes (over the 256 KiB slot) with the request's first byte and returns them.
+    const size = 300_000;
+    const module = await load(guestWat(`(memory.fill (i32.const 0) (i32.load8_u (local.get $ptr)) (i32.const ${size})) ${packed(0, size)}`, '', 8));
+    // The second call runs in the first one's instance, restored after its reply was taken.
+    for (const byte of [7, 9]) {
+      const output = await sandbox.call(module, 'run', new Uint8Array([byte]), SOON());
+      expect(output.length).toBe(size);
+      expect(output.every((value) => value === byte)).toBe(true);
+    }
+  });
+
   it('an empty request is passed as ptr 0, len 0 without malloc', async () => {
     // malloc traps, so the call only succeeds if the host skips it for an empty request.
     const wat = guestWat('(i64.extend_i32_u (i32.add (local.get $ptr) (local.get $len)))').replace(
