@@ -208,7 +208,8 @@ export class RecycledInstance {
       let bits = this.dirty[k].value as bigint;
       if (bits === 0n) continue;
       if (!this.tracker.unknownWrites) {
-        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n) copy(page);
+        // A page both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
+        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n && !this.tracker.hostPages.has(page)) copy(page);
       }
       this.dirty[k].value = 0n;
     }
