@@ -81,9 +81,15 @@ export class InstanceSource {
     this.tracked?.tracker.clear();
   }
 
+  /** True when the start function runs before every call and may run ahead of it (see tidy). */
+  get startsAhead(): boolean {
+    return this.ahead && this.recycled?.startEachCall === true;
+  }
+
   /**
    * Restores the recycled instance after a call and, where the start function runs per call,
-   * runs it for the next one; done once the reply is on its way, so neither is on its path.
+   * runs it for the next one: when the instance is next acquired, or, for a start function that
+   * may run ahead, by the worker after the reply (worker-entry.ts).
    */
   tidy(bind: BindInstance): void {
     if (!this.used || !this.recycled) return;
