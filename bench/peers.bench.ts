@@ -43,11 +43,14 @@ export async function peers(ctx: BenchContext): Promise<void> {
   // The two ways the workers give a call a fresh instance: instantiate anew, or restore one.
   const newEachCall = new InstanceSource({ module: ourModule }, imports, tracked, 'fresh', undefined);
   const recycled = new InstanceSource({ module: await WebAssembly.compile(bytes), recycle }, imports, tracked, 'fresh', undefined);
-  const recycledCall = () => {
-    const output = callRpc(recycled, context, target, INPUT);
-    recycled.tidy(() => undefined);
-    return output;
+  // A response is a view of guest memory, copied out here as a worker copies it into its job
+  // slot; a recycled instance is restored when the next call acquires it, as in a worker.
+  const ourCall = (source: InstanceSource) => () => {
+    const output = callRpc(source, context, target, INPUT);
+    return output instanceof Uint8Array ? output.slice() : output;
   };
+  const instantiatingCall = ourCall(newEachCall);
+  const recycledCall = ourCall(recycled);
   const target = { pluginId: 'echo', exportName: 'run' };
   const reused = new WebAssembly.Instance(ourModule, imports);
   const { malloc, memory, run } = reused.exports as { malloc: (n: number) => number; memory: WebAssembly.Memory; run: (ptr: number, len: number) => bigint };
@@ -58,7 +61,7 @@ export async function peers(ctx: BenchContext): Promise<void> {
     return new Uint8Array(memory.buffer.slice(Number(packed >> 32n), Number(packed >> 32n) + Number(packed & 0xffffffffn)));
   };
   check(reusedCall(), 'ndphost reused instance');
-  check(callRpc(newEachCall, context, target, INPUT), 'ndphost new instance');
+  check(instantiatingCall(), 'ndphost new instance');
   check(recycledCall(), 'ndphost recycled instance');
   check(recycledCall(), 'ndphost recycled instance');
 
@@ -82,7 +85,7 @@ export async function peers(ctx: BenchContext): Promise<void> {
     };
     // The reused instance's bump heap grows ~24 bytes a call (its malloc grows memory as needed).
     const floor = await add('ndphost reused instance, this thread (floor)', Math.min(calls, 1_000), reusedCall);
-    const ourFresh = await add('ndphost new instance per call, this thread', calls, () => callRpc(newEachCall, context, target, INPUT));
+    const ourFresh = await add('ndphost new instance per call, this thread', calls, instantiatingCall);
     const ourRecycled = await add('ndphost recycled instance, this thread', calls, recycledCall);
     const extismFresh = await add('Extism fresh plugin per call, this thread', calls, async () => {
       const plugin = await createPlugin(manifest, { useWasi: false });
