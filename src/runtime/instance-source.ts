@@ -2,8 +2,8 @@
  * Where the instance for a call comes from, per module and worker, under the instance policy:
  *
  * - `fresh` (the default): every call sees a fresh instance. A module whose state the host can
- *   put back (recyclable-module.ts) keeps one instance that is restored after each call, off the
- *   reply's path (recycled-instance.ts); any other module gets a new instance per call.
+ *   put back (recyclable-module.ts) keeps one instance that is restored between calls, before
+ *   the next one runs in it (recycled-instance.ts); any other module gets a new instance per call.
  * - `pooled` (opt-in, as released Navidrome v0.57-v0.59 did): the instance is kept as the call
  *   left it, so a call can see what earlier calls wrote. It is dropped after a failed call and
  *   after a minute unused.

@@ -1,9 +1,9 @@
 /**
- * An instance kept by a worker between calls and put back, after each call, into the state a
- * fresh instance has: the pages written since the restore point are copied back from its image,
- * mutable globals get their values back, and a memory that grew means a new instance (memory
- * cannot shrink). Tables and segments need nothing: the module was admitted only if its code
- * cannot change them (recyclable-module.ts).
+ * An instance kept by a worker between calls and put back, before its next call, into the
+ * state a fresh instance has: the pages written since the restore point are copied back from its
+ * image, mutable globals get their values back, and a memory that grew means a new instance
+ * (memory cannot shrink). Tables and segments need nothing: the module was admitted only if its
+ * code cannot change them (recyclable-module.ts).
  *
  * Which pages were written: the guest's own stores set bits in the module's dirty globals; the
  * host's writes (the request, a host function's reply, the WASI shim's out-parameters) are

@@ -88,7 +88,7 @@ function run(slot: WorkerSlot, job: SlotJob, target: JobTarget | undefined, inpu
       else {
         const printed = context.output();
         slot.replyOutput(job.id, output, printed, () => {
-          // A view of guest memory, which cannot be transferred (and is restored after the reply).
+          // A view of guest memory, which cannot be transferred (and is restored before the next call).
           const copy = output.slice();
           port.postMessage({ id: job.id, output: copy, printed }, [copy.buffer]);
         });
