@@ -88,8 +88,8 @@ export class InstanceSource {
 
   /**
    * Restores the recycled instance after a call and, where the start function runs per call,
-   * runs it for the next one: when the instance is next acquired, or, for a start function that
-   * may run ahead, by the worker after the reply (worker-entry.ts).
+   * runs it for the next one; the worker says when (worker-entry.ts). Before any other instance
+   * of the worker runs: the record of the host's writes it restores from is the worker's.
    */
   tidy(bind: BindInstance): void {
     if (!this.used || !this.recycled) return;

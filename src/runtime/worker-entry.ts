@@ -5,13 +5,15 @@
  * between jobs it sleeps in Atomics.wait, and reads its port when the pool says there is mail.
  * Loaded by path from worker-pool.ts, never imported.
  *
- * An instance a call used is restored when it is next acquired (instance-source.ts), not right
- * after the reply: the serving thread wakes for the reply, and where the two threads share a CPU
- * (these 2-vCPU VMs place them together) a worker still restoring is preempted by it and
- * switched back in later, two context switches more per call. Measured (issue 10): 6-10 us less
- * CPU per call at c=1, the same latency; the restore (~1-2 us) moves onto the next call's path.
- * Only a start function that runs before every call (Go's reads the clock) is still run after
- * the reply, ahead of the next call: it can take far longer than the switches cost.
+ * The instance a job used is restored when the worker's next job comes, before that job runs,
+ * not right after the reply: the serving thread wakes for the reply, and where the two threads
+ * share a CPU (these 2-vCPU VMs place them together) a worker still restoring is preempted by it
+ * and switched back in later, two context switches more per call. Measured (issue 10): 6-10 us
+ * less CPU per call at c=1, the same latency; the restore (~1-2 us) moves onto the next call's
+ * path. It must come before any other instance runs: the record of the host's writes is the
+ * worker's, one for all its instances (trackedImports). A start function that runs before every
+ * call (Go's reads the clock) still runs after the reply, ahead of the next call: it can take far
+ * longer than the switches cost.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NdpError } from '../errors';
@@ -115,10 +117,14 @@ function tidy(source: InstanceSource, target: CallTarget): void {
   context.malloc = undefined;
 }
 
+/** The last job's instance, restored when the next job comes. */
+let untidy: { readonly source: InstanceSource; readonly target: CallTarget } | undefined;
 for (let turn = 0; ; turn = (turn + 1) % slots.length) {
   const slot = slots[turn];
   const job = slot.next(readMail);
   if (!job) break;
+  if (untidy) tidy(untidy.source, untidy.target);
+  untidy = undefined;
   // Host calls name their job: the pool may not have read the last job's reply yet.
   channel.job = job.id;
   // The pool posts a new target, or an input too large for the slot, before the job.
@@ -131,5 +137,8 @@ for (let turn = 0; ; turn = (turn + 1) % slots.length) {
     slot.awaitTaken();
     channel.outOfStep = false;
   }
-  if (source?.startsAhead && target) tidy(source, target);
+  if (source && target) {
+    if (source.startsAhead) tidy(source, target);
+    else untidy = { source, target };
+  }
 }

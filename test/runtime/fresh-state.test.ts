@@ -39,6 +39,16 @@ describe('every call sees a fresh instance', () => {
     }
   });
 
+  it('calls of other plugins in between, on the same worker, do not make it see its own earlier calls', async () => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    const snoop = await sandbox.load('snoop', (await watToWasm(WAT)) as Uint8Array<ArrayBuffer>);
+    // Another module whose host write (random_get's out-parameter) lands on another page, page 7.
+    const other = await sandbox.load('other', (await watToWasm(WAT.replaceAll('(i32.const 400000)', '(i32.const 460000)'))) as Uint8Array<ArrayBuffer>);
+    for (const [module, request] of [[snoop, 'x'], [other, 'x'], [snoop, 'x'], [other, 'g'], [other, 'x'], [snoop, 'x'], [snoop, 'x']] as const) {
+      expect({ plugin: module.pluginId, request, seen: await report(sandbox, module, request) }).toEqual({ plugin: module.pluginId, request, seen: CLEAN });
+    }
+  });
+
   it('after a call that trapped, the next call still sees a fresh instance', async () => {
     sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
     // 't' marks memory and globals like any call, then traps.
