@@ -8,7 +8,7 @@
  * The instance a job used is restored when the worker's next job comes, before that job runs,
  * not right after the reply: the serving thread wakes for the reply, and where the two threads
  * share a CPU (these 2-vCPU VMs place them together) a worker still restoring is preempted by it
- * and switched back in later, two context switches more per call. Measured (issue 10): 6-10 us
+ * and switched back in later, two context switches more per call. Measured (issue 10): 4-10 us
  * less CPU per call at c=1, the same latency; the restore (~1-2 us) moves onto the next call's
  * path. It must come before any other instance runs: the record of the host's writes is the
  * worker's, one for all its instances (trackedImports). A start function that runs before every
