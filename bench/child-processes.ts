@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { LoadRequest, LoadResult, MemoryReport, MemoryRequest, ServerReady, SidecarProcessOptions } from './child-messages';
-import { cpuSeconds, rssBytes } from './proc-stats';
+import { cpuSeconds, rssBytes, servingThreadUse } from './proc-stats';
 
 export interface ServerProcess {
   readonly name: string;
@@ -64,6 +64,8 @@ export interface ServerRun {
   readonly load: LoadResult;
   /** Server CPU (all threads, user + system) per call, microseconds. */
   readonly cpuPerCall: number;
+  /** Of that, the serving thread's, microseconds per call, and its context switches per call. */
+  readonly serving: { readonly cpuPerCall: number; readonly voluntarySwitches: number; readonly involuntarySwitches: number };
   readonly rssBytes: number;
 }
 
@@ -75,10 +77,17 @@ export class LoadClient {
   /** Runs `calls` calls at `concurrency` against the server; rejects if any call failed. */
   async run(server: ServerProcess, concurrency: number, calls: number): Promise<ServerRun> {
     const cpuBefore = cpuSeconds(server.pid);
+    const servingBefore = servingThreadUse(server.pid);
     const load = await this.request({ type: 'run', id: this.nextId++, port: server.port, concurrency, calls });
     const cpuPerCall = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / calls;
+    const servingAfter = servingThreadUse(server.pid);
+    const serving = {
+      cpuPerCall: ((servingAfter.cpuSeconds - servingBefore.cpuSeconds) * 1e6) / calls,
+      voluntarySwitches: (servingAfter.voluntarySwitches - servingBefore.voluntarySwitches) / calls,
+      involuntarySwitches: (servingAfter.involuntarySwitches - servingBefore.involuntarySwitches) / calls,
+    };
     if (load.errors > 0) throw new Error(`${server.name}: ${load.errors} of ${calls} calls failed, e.g. ${load.firstError}`);
-    return { server: server.name, load, cpuPerCall, rssBytes: rssBytes(server.pid) };
+    return { server: server.name, load, cpuPerCall, serving, rssBytes: rssBytes(server.pid) };
   }
 
   close(): void {

@@ -26,7 +26,9 @@ export async function grpcGoal(ctx: BenchContext): Promise<void> {
         rounds.push(round);
         for (const run of round) {
           const { p50, p99, perSecond, cpuPerCall: clientCpuPerCall } = run.load;
+          const { serving } = run;
           console.log(`  #${repeat + 1} ${run.server.padEnd(20)} p50 ${num(p50)} us   p99 ${num(p99)} us   ${num(perSecond, 7, 0)} calls/s   server cpu/call ${num(run.cpuPerCall)} us   client cpu/call ${num(clientCpuPerCall)} us   rss ${mib(run.rssBytes)} MiB`);
+          console.log(`     ${''.padEnd(20)} serving thread: cpu/call ${num(serving.cpuPerCall)} us   switches/call ${serving.voluntarySwitches.toFixed(2)} waiting, ${serving.involuntarySwitches.toFixed(2)} preempted`);
         }
       }
       const pairs = rounds.map(([a, b]) => [a, b] as const);

@@ -17,6 +17,31 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
+/** What the process's serving thread (its main thread) used so far. */
+export interface ThreadUse {
+  /** CPU seconds, from schedstat (nanoseconds, where /proc/<pid>/stat counts clock ticks). */
+  readonly cpuSeconds: number;
+  /** Times it gave up the CPU to wait (for the network, a reply, a lock). */
+  readonly voluntarySwitches: number;
+  /** Times another thread took the CPU from it. */
+  readonly involuntarySwitches: number;
+}
+
+/**
+ * The serving thread's share: whether a change moved work off the thread that serves gRPC, and
+ * how often the scheduler switched it out (RATIONALE.md, "What the changes of issue 10 bought").
+ */
+export function servingThreadUse(pid: number): ThreadUse {
+  const task = `/proc/${pid}/task/${pid}`;
+  const status = readFileSync(`${task}/status`, 'utf8');
+  const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
+  return {
+    cpuSeconds: Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1e9,
+    voluntarySwitches: count('voluntary_ctxt_switches'),
+    involuntarySwitches: count('nonvoluntary_ctxt_switches'),
+  };
+}
+
 /** Resident set size in bytes. */
 export function rssBytes(pid: number): number {
   const match = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
