@@ -69,7 +69,7 @@ export class CallTracker {
 
   clear(): void {
     this.importCalls = 0;
-    this.hostPages.clear();
+    if (this.hostPages.size > 0) this.hostPages.clear();
     this.unknownWrites = false;
   }
 }
@@ -133,10 +133,16 @@ export class RecycledInstance {
     private readonly tracker: CallTracker,
     /** The start function runs before every call (it is not part of the restore point). */
     readonly startEachCall: boolean,
-  ) {}
+  ) {
+    this.imagePages = Array.from({ length: image.length / PAGE }, (_, page) => image.subarray(page * PAGE, (page + 1) * PAGE));
+  }
 
   /** The start function has already run for the next call (prepare). */
   private prepared = false;
+  /** The memory as bytes, for as long as its buffer stays the same. */
+  private view: Buffer | undefined;
+  /** The image page by page, cut once rather than for every page copied back. */
+  private readonly imagePages: readonly Buffer[];
 
   /** True once, after prepare(): the next call must not run the start function again. */
   takePrepared(): boolean {
@@ -193,23 +199,25 @@ export class RecycledInstance {
   restore(): boolean {
     const buffer = this.memory.buffer;
     if (buffer.byteLength !== this.image.length) return false;
-    const memory = Buffer.from(buffer);
-    const copy = (page: number) => memory.set(this.image.subarray(page * PAGE, (page + 1) * PAGE), page * PAGE);
-    const pages = this.image.length / PAGE;
-    if (this.tracker.unknownWrites) {
+    // Made once per memory buffer (it changes only when the memory grows, and then this returns above).
+    if (this.view?.buffer !== buffer) this.view = Buffer.from(buffer);
+    const memory = this.view;
+    const pages = this.imagePages.length;
+    const { hostPages, unknownWrites } = this.tracker;
+    if (unknownWrites) {
       for (let page = 0; page < pages; page++) {
         const at = page * PAGE;
-        if (memory.compare(this.image, at, at + PAGE, at, at + PAGE) !== 0) copy(page);
+        if (memory.compare(this.image, at, at + PAGE, at, at + PAGE) !== 0) memory.set(this.imagePages[page], at);
       }
     } else {
-      for (const page of this.tracker.hostPages) if (page < pages) copy(page);
+      for (const page of hostPages) if (page < pages) memory.set(this.imagePages[page], page * PAGE);
     }
     for (let k = 0; k * PAGES_PER_GLOBAL < pages; k++) {
       let bits = this.dirty[k].value as bigint;
       if (bits === 0n) continue;
-      if (!this.tracker.unknownWrites) {
+      if (!unknownWrites) {
         // A page both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
-        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n && !this.tracker.hostPages.has(page)) copy(page);
+        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) memory.set(this.imagePages[page], page * PAGE);
       }
       this.dirty[k].value = 0n;
     }
