@@ -141,7 +141,12 @@ export class PoolSlot extends Slot {
    * calls it synchronously. A callback rather than a promise: on the path of every call, each
    * async layer is a promise and a microtask more (issue 10).
    */
-  whenReplied(id: number, then: (replied: boolean) => void, deferred = false): void {
+  whenReplied(id: number, then: (replied: boolean) => void): void {
+    this.checkReplied(id, then, false);
+  }
+
+  /** `deferred`: called from a promise reaction, so `then` may run at once. */
+  private checkReplied(id: number, then: (replied: boolean) => void, deferred: boolean): void {
     for (;;) {
       const state = Atomics.load(this.header, STATE);
       if (state === REPLY || state === CLOSED) {
@@ -151,7 +156,7 @@ export class PoolSlot extends Slot {
         return;
       }
       const waiting = Atomics.waitAsync(this.header, STATE, state);
-      if (waiting.async) return void waiting.value.then(() => this.whenReplied(id, then, true));
+      if (waiting.async) return void waiting.value.then(() => this.checkReplied(id, then, true));
     }
   }
 

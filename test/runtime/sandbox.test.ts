@@ -57,11 +57,11 @@ describe('Sandbox', () => {
     await Promise.all(pending);
   });
 
-  it('a response larger than the job slot arrives whole through the port, taken before the instance is restored', async () => {
+  it('a response larger than the job slot arrives whole through the port, copied out before the instance is restored', async () => {
     // Fills 300,000 bytes (over the 256 KiB slot) with the request's first byte and returns them.
     const size = 300_000;
     const module = await load(guestWat(`(memory.fill (i32.const 0) (i32.load8_u (local.get $ptr)) (i32.const ${size})) ${packed(0, size)}`, '', 8));
-    // The second call runs in the first one's instance, restored after its reply was taken.
+    // The second call runs in the first one's instance, restored between the two calls.
     for (const byte of [7, 9]) {
       const output = await sandbox.call(module, 'run', new Uint8Array([byte]), SOON());
       expect(output.length).toBe(size);
