@@ -55,7 +55,7 @@ function isDefault(value: unknown, zero: unknown): boolean {
 /** A ts-proto generic service definition, as far as its methods' message types go. */
 export interface GenericService {
   readonly fullName: string;
-  readonly methods: Readonly<Record<string, { readonly name: string; readonly requestType: MessageType<any>; readonly responseType: MessageType<any> }>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  readonly methods: Readonly<Record<string, { readonly name: string } & MessageTypes>>;
 }
 
 /** A method's request and response message types. */

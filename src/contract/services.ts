@@ -57,7 +57,7 @@ export const SERVICE_DEFINITIONS = {
   LifecycleManagement: { grpc: LifecycleManagementService, generic: LifecycleManagementDefinition },
   SchedulerCallback: { grpc: SchedulerCallbackService, generic: SchedulerCallbackDefinition },
   WebSocketCallback: { grpc: WebSocketCallbackService, generic: WebSocketCallbackDefinition },
-} as const;
+} as const satisfies { readonly [S in ServiceName]: ServiceDefinitions<Record<string, AnyMethod>> };
 
 /** The rpcs of a service, keyed as its grpc-js definition, encoding with the messages of its generic one. */
 function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { grpc, generic }: ServiceDefinitions<D>): RpcTable<D> {
@@ -78,15 +78,13 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { g
   return table as RpcTable<D>;
 }
 
-/** Every rpc of every plugin service, built once from the generated contract. */
-export const RPCS = {
-  MetadataAgent: rpcTable('MetadataAgent', SERVICE_DEFINITIONS.MetadataAgent),
-  Scrobbler: rpcTable('Scrobbler', SERVICE_DEFINITIONS.Scrobbler),
-  TimerCallback: rpcTable('TimerCallback', SERVICE_DEFINITIONS.TimerCallback),
-  LifecycleManagement: rpcTable('LifecycleManagement', SERVICE_DEFINITIONS.LifecycleManagement),
-  SchedulerCallback: rpcTable('SchedulerCallback', SERVICE_DEFINITIONS.SchedulerCallback),
-  WebSocketCallback: rpcTable('WebSocketCallback', SERVICE_DEFINITIONS.WebSocketCallback),
-} as const;
+/**
+ * Every rpc of every plugin service, built once from the generated contract. Built in a loop,
+ * so each table's precise type is restated per service name (SERVICE_DEFINITIONS has them all).
+ */
+export const RPCS = Object.fromEntries(
+  SERVICE_NAMES.map((service) => [service, rpcTable(service, SERVICE_DEFINITIONS[service] as ServiceDefinitions<Record<string, AnyMethod>>)]),
+) as { readonly [S in ServiceName]: RpcTable<(typeof SERVICE_DEFINITIONS)[S]['grpc']> };
 
 /** The export a plugin must provide, returning 1, for each service it serves. */
 export function apiVersionExport(service: ServiceName): string {
