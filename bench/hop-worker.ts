@@ -5,6 +5,9 @@
 import { workerData } from 'node:worker_threads';
 import { ArtistBiographyResponse } from '../generated/ts/api';
 import { WorkerSlot } from '../src/runtime/job-slot';
+import { reportThread } from '../src/runtime/worker-scheduling';
+
+reportThread();
 
 const answer = ArtistBiographyResponse.encode({ biography: 'fixture:bench:calls=1' }).finish();
 const slots = (workerData as SharedArrayBuffer[]).map((buffer) => new WorkerSlot(buffer));

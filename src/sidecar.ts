@@ -110,6 +110,8 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
     minWorkers: settings.minWorkers,
     maxWorkers: settings.maxWorkers,
     instancePolicy: settings.instancePolicy,
+    workerScheduling: settings.workerScheduling,
+    onSchedulingUnavailable: (reason) => log.info({ reason }, 'sandbox workers keep the normal scheduling policy (Plugins.WorkerScheduling)'),
     maxMemoryMiB: settings.maxMemoryMiB,
     maxTableEntries: settings.maxTableEntries,
     maxResponseBytes: settings.maxResponseBytes,

@@ -51,6 +51,7 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
       minWorkers,
       maxWorkers,
       instancePolicy: raw.Plugins.InstancePolicy,
+      workerScheduling: raw.Plugins.WorkerScheduling,
       callTimeoutMs: raw.Plugins.CallTimeout,
       defaultHttp: raw.Plugins.DefaultHttp,
       allowLocalNetwork: raw.Plugins.AllowLocalNetwork,

@@ -38,6 +38,7 @@ export interface RawConfig {
     MinWorkers: number;
     MaxWorkers: number;
     InstancePolicy: 'fresh' | 'pooled';
+    WorkerScheduling: 'batch' | 'normal';
     CallTimeout: number;
     DefaultHttp: 'deny' | 'allow';
     AllowLocalNetwork: boolean;
@@ -213,6 +214,13 @@ export const configSchema: convict.Schema<RawConfig> = {
       default: 'fresh',
       env: 'NDPHOST_PLUGINS_INSTANCEPOLICY',
       arg: 'plugins-instance-policy',
+    },
+    WorkerScheduling: {
+      doc: 'How Linux schedules the worker threads: "batch" (SCHED_BATCH, set with util-linux\'s chrt: a worker woken with a job waits for the serving thread to yield its CPU instead of preempting it) or "normal" (the default policy)',
+      format: ['batch', 'normal'],
+      default: 'batch',
+      env: 'NDPHOST_PLUGINS_WORKERSCHEDULING',
+      arg: 'plugins-worker-scheduling',
     },
     CallTimeout: {
       doc: 'Time limit for one plugin call, from when a worker starts it (it also waits at most this long for one): milliseconds, or a duration like "500ms", "10s", "1m"',

@@ -20,4 +20,5 @@ export type { PoolStats } from './worker-pool';
 export type { GuestOutput } from './guest-context';
 export type { StartFunction } from './start-function';
 export type { InstancePolicy } from './instance-source';
+export type { WorkerScheduling } from './worker-scheduling';
 export type { HostReply } from './host-channel';

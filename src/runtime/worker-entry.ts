@@ -25,8 +25,10 @@ import { InstanceSource, trackedImports } from './instance-source';
 import { KIND_VERSION, PORTED, WorkerSlot, type SlotJob } from './job-slot';
 import type { JobTarget, ToWorker, WorkerModule, WorkerStart } from './protocol';
 import { startFunction } from './start-function';
+import { reportThread } from './worker-scheduling';
 
 const start = workerData as WorkerStart;
+reportThread();
 
 const context = new GuestContext(start.limits);
 const channel = new GuestChannel(start.channel);

@@ -8,6 +8,7 @@ import type { InstancePolicy } from './instance-source';
 import { createSlotBuffer, DEFAULT_SLOT_CAPACITY, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
 import { JobTargets } from './job-targets';
 import type { FromWorker, Job, ToWorker, WorkerModule, WorkerStart } from './protocol';
+import { scheduleAsBatch, type WorkerScheduling } from './worker-scheduling';
 
 /** Who is making a host call: taken from the job the worker runs, never from the request. */
 export interface HostCaller {
@@ -58,6 +59,10 @@ export interface WorkerPoolOptions {
   readonly onWorkerLost?: (reason: string) => void;
   /** Fresh instances for every call (default), or instances reused as calls left them. */
   readonly instancePolicy?: InstancePolicy;
+  /** How the kernel schedules the workers (worker-scheduling.ts); "normal" by default. */
+  readonly workerScheduling?: WorkerScheduling;
+  /** Called once, for logging, when workers cannot be scheduled as asked: they keep the normal policy. */
+  readonly onSchedulingUnavailable?: (reason: string) => void;
 }
 
 /**
@@ -169,6 +174,13 @@ export class WorkerPool {
   private readonly submitted: PendingJob[] = [];
   private blocked = 0;
   private closed = false;
+  /** Told once: every worker meets the same reason. */
+  private schedulingReported = false;
+  private readonly schedulingUnavailable = (reason: string): void => {
+    if (this.schedulingReported) return;
+    this.schedulingReported = true;
+    this.options.onSchedulingUnavailable?.(reason);
+  };
 
   constructor(private readonly options: WorkerPoolOptions) {
     for (let i = 0; i < options.minWorkers; i++) this.spawn();
@@ -439,8 +451,10 @@ export class WorkerPool {
     slot.channel.serve((index, request, job) => this.hostCall(slot, index, request, job));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
     slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
+    if (this.options.workerScheduling === 'batch') scheduleAsBatch(worker, this.schedulingUnavailable);
     return slot;
   }
+
 
   private complete(slot: Slot, reply: FromWorker): void {
     const pending = slot.pending;

@@ -58,6 +58,7 @@ describe('loadConfig', () => {
         minWorkers: Math.min(Math.max(1, availableParallelism() - 1), 16),
         maxWorkers: 16,
         instancePolicy: 'fresh',
+        workerScheduling: 'batch',
         callTimeoutMs: 10_000,
         defaultHttp: 'deny',
         allowLocalNetwork: false,
@@ -104,6 +105,7 @@ describe('loadConfig', () => {
       MinWorkers = 2
       MaxWorkers = 4
       InstancePolicy = "pooled"
+      WorkerScheduling = "normal"
       CallTimeout = "1m30s"
       DefaultHttp = "allow"
       AllowLocalNetwork = true
@@ -145,6 +147,7 @@ describe('loadConfig', () => {
         minWorkers: 2,
         maxWorkers: 4,
         instancePolicy: 'pooled',
+        workerScheduling: 'normal',
         callTimeoutMs: 90_000,
         defaultHttp: 'allow',
         allowLocalNetwork: true,
@@ -375,6 +378,7 @@ describe('loadConfig', () => {
       { name: 'MaxWorkers below MinWorkers', toml: '[Plugins]\nMinWorkers = 8\nMaxWorkers = 4\n', key: 'Plugins.MaxWorkers', says: [/Plugins\.MinWorkers \(8/], fromFile: true },
       { name: 'MaxWorkers of 0', toml: '[Plugins]\nMaxWorkers = 0\n', key: 'Plugins.MaxWorkers', says: [/>= 1/], fromFile: true },
       { name: 'unknown instance policy', toml: '[Plugins]\nInstancePolicy = "shared"\n', key: 'Plugins.InstancePolicy', says: [/one of/, /shared/], fromFile: true },
+      { name: 'unknown worker scheduling', toml: '[Plugins]\nWorkerScheduling = "fifo"\n', key: 'Plugins.WorkerScheduling', says: [/one of/, /fifo/], fromFile: true },
       { name: 'negative MinWorkers', toml: '[Plugins]\nMinWorkers = -1\n', key: 'Plugins.MinWorkers', says: [/whole number/], fromFile: true },
       { name: 'zero call timeout', toml: '[Plugins]\nCallTimeout = 0\n', key: 'Plugins.CallTimeout', says: [/greater than 0/], fromFile: true },
       { name: 'negative call timeout', toml: '[Plugins]\nCallTimeout = "-5s"\n', key: 'Plugins.CallTimeout', says: [/greater than 0/], fromFile: true },

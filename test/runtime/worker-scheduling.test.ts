@@ -1,0 +1,111 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
+import { Sandbox, type WorkerScheduling } from '../../src/runtime';
+import { requireDebianPackages } from '../helpers/debian-packages';
+import { FIXTURE_PLUGINS } from '../helpers/paths';
+
+const execFileAsync = promisify(execFile);
+const BIOGRAPHY = 'metadata_agent_get_artist_biography';
+const SCHED_BATCH = 3;
+const fixture = new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm')));
+const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
+
+/** The threads of this process by scheduling policy, as the kernel reports them (proc(5): stat field 41). */
+function threadsWithPolicy(policy: number): Set<string> {
+  const threads = new Set<string>();
+  for (const tid of readdirSync('/proc/self/task')) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue; // gone since the listing
+    }
+    // Fields after the command name, which may hold spaces and parentheses: state is field 3.
+    if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[41 - 3]) === policy) threads.add(tid);
+  }
+  return threads;
+}
+
+/** Polls until `check` holds, at most `ms`; returns whether it did. */
+async function eventually(check: () => boolean, ms: number): Promise<boolean> {
+  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 20))) if (check()) return true;
+  return check();
+}
+
+async function withSandbox(options: { workerScheduling?: WorkerScheduling; onSchedulingUnavailable?: (reason: string) => void }, use: (sandbox: Sandbox) => Promise<void>): Promise<void> {
+  const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, ...options });
+  try {
+    await use(sandbox);
+  } finally {
+    await sandbox.close();
+  }
+}
+
+async function callFixture(sandbox: Sandbox): Promise<string> {
+  const module = await sandbox.load('fixture', fixture);
+  return ArtistBiographyResponse.decode(await sandbox.call(module, BIOGRAPHY, request, { timeoutMs: 10_000 })).biography;
+}
+
+const linux = process.platform === 'linux';
+
+(linux ? describe : describe.skip)('worker scheduling (Linux)', () => {
+  beforeAll(() => requireDebianPackages('Worker scheduling'));
+
+  it('"batch" makes each worker thread SCHED_BATCH and leaves the serving thread as it was', async () => {
+    const before = threadsWithPolicy(SCHED_BATCH);
+    const unavailable: string[] = [];
+    await withSandbox({ workerScheduling: 'batch', onSchedulingUnavailable: (reason) => unavailable.push(reason) }, async (sandbox) => {
+      expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
+      // One worker and the spare kept for replacements.
+      const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+      expect(await eventually(() => added().length === 2, 5_000)).toBe(true);
+      expect(added()).not.toContain(String(process.pid));
+      expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
+    });
+    expect(unavailable).toEqual([]);
+    expect(threadsWithPolicy(SCHED_BATCH).has(String(process.pid))).toBe(false);
+  });
+
+  it('"normal" (the runtime default) leaves every thread as it was', async () => {
+    const before = threadsWithPolicy(SCHED_BATCH);
+    await withSandbox({}, async (sandbox) => {
+      expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
+      // Long enough for chrt to have run, had it been asked to (the batch test sees it well within this).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect([...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid))).toEqual([]);
+    });
+  });
+
+  it('without chrt the workers serve all the same, and the reason is told once', async () => {
+    // A process of its own: PATH is read from the real environment, which jest does not hand tests.
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'no-chrt-'));
+    const script = `
+      const { Sandbox } = require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime'))});
+      const unavailable = [];
+      const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, workerScheduling: 'batch', onSchedulingUnavailable: (reason) => unavailable.push(reason) });
+      (async () => {
+        const module = await sandbox.load('fixture', new Uint8Array(Buffer.from(process.argv[1], 'base64')));
+        const call = () => sandbox.call(module, ${JSON.stringify(BIOGRAPHY)}, new Uint8Array(Buffer.from(process.argv[2], 'base64')), { timeoutMs: 10000 });
+        const first = await call();
+        // Both workers (the worker and the spare) fail the same way; bounded wait for their reports.
+        for (let waited = 0; unavailable.length === 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
+        await new Promise((r) => setTimeout(r, 300));
+        const second = await call();
+        console.log(JSON.stringify({ unavailable, replies: [Buffer.from(first).toString('base64'), Buffer.from(second).toString('base64')] }));
+        await sandbox.close();
+      })();
+    `;
+    try {
+      const { stdout } = await execFileAsync(process.execPath, ['-e', script, Buffer.from(fixture).toString('base64'), Buffer.from(request).toString('base64')], { env: { PATH: empty } });
+      const outcome = JSON.parse(stdout) as { unavailable: string[]; replies: string[] };
+      expect(outcome.unavailable).toEqual(['chrt (util-linux) is not installed']);
+      expect(outcome.replies.map((reply) => ArtistBiographyResponse.decode(Buffer.from(reply, 'base64')).biography)).toEqual(['fixture:x:calls=1', 'fixture:x:calls=1']);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+  });
+});
