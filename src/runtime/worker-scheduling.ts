@@ -8,7 +8,7 @@
  *
  * Measured (issue 10, `npm run bench -- --only grpc --repeats 5`, the same run against a bare
  * grpc-js server): at c=16 throughput 0.84x -> 1.00x of bare and server CPU per call 1.45x ->
- * 1.29x; at c=1 CPU and p50 latency unchanged.
+ * 1.29x; at c=1, with nothing to batch, ~3% more CPU and 5-10 us of p50 (RATIONALE.md).
  *
  * Node has no API for a thread's scheduling policy, so the pool asks util-linux's `chrt` to set
  * it, once per worker, off the call path: the worker tells the pool which OS thread it is when it
