@@ -455,7 +455,6 @@ export class WorkerPool {
     return slot;
   }
 
-
   private complete(slot: Slot, reply: FromWorker): void {
     const pending = slot.pending;
     if (!pending || pending.id !== reply.id) return;
