@@ -12,7 +12,7 @@ import { Sandbox } from '../src/runtime';
 import { callRpc } from '../src/runtime/guest-call';
 import { GuestContext } from '../src/runtime/guest-context';
 import { hostImports } from '../src/runtime/host-imports';
-import { InstanceSource, trackedImports } from '../src/runtime/instance-source';
+import { InstanceSource } from '../src/runtime/instance-source';
 import { analyseForRecycling } from '../src/runtime/recyclable-module';
 import type { BenchContext } from './context';
 import { heading, measure, row, type Stats } from './measure';
@@ -35,14 +35,12 @@ export async function peers(ctx: BenchContext): Promise<void> {
 
   const context = new GuestContext();
   const imports = hostImports(context, undefined, []);
-  const tracked = trackedImports(imports);
-  context.wrote = (ptr, length) => tracked.tracker.wrote(ptr, length);
   const analysis = analyseForRecycling(ours);
   if (!analysis.recyclable) throw new Error(`the echo plugin should be recyclable: ${analysis.reason}`);
   const { recyclable: _, bytes, ...recycle } = analysis;
   // The two ways the workers give a call a fresh instance: instantiate anew, or restore one.
-  const newEachCall = new InstanceSource({ module: ourModule }, imports, tracked, 'fresh', undefined);
-  const recycled = new InstanceSource({ module: await WebAssembly.compile(bytes), recycle }, imports, tracked, 'fresh', undefined);
+  const newEachCall = new InstanceSource({ module: ourModule }, imports, 'fresh', undefined);
+  const recycled = new InstanceSource({ module: await WebAssembly.compile(bytes), recycle }, imports, 'fresh', undefined);
   // A response is a view of guest memory, copied out here as a worker copies it into its job
   // slot; a recycled instance is restored when the next call acquires it, as in a worker.
   const ourCall = (source: InstanceSource) => () => {

@@ -50,6 +50,7 @@ export function callVersion(instances: InstanceSource, context: GuestContext, ta
 
 function instantiate(instances: InstanceSource, context: GuestContext, target: CallTarget): WebAssembly.Exports {
   context.reset(target.pluginId, target.exportName);
+  context.writes = instances.writes;
   return instances.acquire((exports, start) => bindInstance(exports, context, target, start));
 }
 
@@ -85,7 +86,7 @@ export function writeToGuest(context: GuestContext, bytes: Uint8Array): number {
     throw badAbi(target, `malloc(${bytes.length}) returned ${ptr}, outside the ${memory.buffer.byteLength}-byte memory`);
   }
   new Uint8Array(memory.buffer, ptr, bytes.length).set(bytes);
-  context.wrote(ptr, bytes.length);
+  context.writes?.wrote(ptr, bytes.length);
   return ptr;
 }
 

@@ -23,10 +23,11 @@ export class GuestContext {
   stdout = '';
   stderr = '';
   /**
-   * Told of every range the host writes into guest memory outside the WASI shim (the request,
-   * host function replies), so a recycled instance knows which pages to restore.
+   * The running instance's record of what the host writes into its memory outside the WASI shim
+   * (the request, host function replies), so a recycled instance knows which pages to restore;
+   * unset for an instance that is not restored.
    */
-  wrote: (ptr: number, length: number) => void = () => undefined;
+  writes: HostWrites | undefined = undefined;
 
   constructor(readonly limits: GuestLimits = { maxResponseBytes: Infinity, maxMemoryBytes: Infinity }) {}
 
@@ -34,6 +35,7 @@ export class GuestContext {
   reset(pluginId: string, exportName: string): void {
     this.memory = undefined;
     this.malloc = undefined;
+    this.writes = undefined;
     this.pluginId = pluginId;
     this.exportName = exportName;
     this.stdout = '';
@@ -53,6 +55,11 @@ export class GuestContext {
     if (!this.stdout && !this.stderr) return undefined;
     return { stdout: this.stdout, stderr: this.stderr };
   }
+}
+
+/** Where the host's writes into an instance's memory are recorded (recycled-instance.ts, CallTracker). */
+export interface HostWrites {
+  wrote(ptr: number, length: number): void;
 }
 
 /** The tails of a call's stdout and stderr. */

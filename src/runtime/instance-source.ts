@@ -9,6 +9,7 @@
  *   after a minute unused.
  */
 import { CallTracker, RecycledInstance, trackingImports, type RecyclableModule } from './recycled-instance';
+import type { HostWrites } from './guest-context';
 import type { StartFunction } from './start-function';
 
 /** Makes `exports` the current instance of the call and runs `start` in it, if given. */
@@ -26,6 +27,12 @@ export interface CompiledGuest {
 }
 
 export class InstanceSource {
+  /**
+   * The import object its recycled instance is made with and the record of what the host wrote
+   * into that instance, its own: restoring it from the record is right whenever it happens, so
+   * the instance is restored when it is next acquired, whatever ran in the worker in between.
+   */
+  private readonly tracked: { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } | undefined;
   private recycled: RecycledInstance | undefined;
   private pooled: { exports: WebAssembly.Exports; lastUsed: number } | undefined;
   /** Set after a call on the recycled instance: it must be restored before the next one. */
@@ -37,12 +44,17 @@ export class InstanceSource {
   constructor(
     private readonly guest: CompiledGuest,
     private readonly imports: WebAssembly.Imports,
-    private readonly tracked: { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } | undefined,
     private readonly policy: InstancePolicy,
     /** The module's start function, decided once (start-function.ts). */
     private readonly start: StartFunction | undefined,
   ) {
-    this.recyclable = policy === 'fresh' && guest.recycle !== undefined && tracked !== undefined;
+    this.recyclable = policy === 'fresh' && guest.recycle !== undefined;
+    this.tracked = this.recyclable ? trackedImports(imports) : undefined;
+  }
+
+  /** Where the host's writes into the instance acquire() hands out are recorded (GuestContext.writes). */
+  get writes(): HostWrites | undefined {
+    return this.recyclable ? this.tracked?.tracker : undefined;
   }
 
   /**
@@ -88,8 +100,8 @@ export class InstanceSource {
 
   /**
    * Restores the recycled instance after a call and, where the start function runs per call,
-   * runs it for the next one; the worker says when (worker-entry.ts). Before any other instance
-   * of the worker runs: the record of the host's writes it restores from is the worker's.
+   * runs it for the next one: at the latest when the instance is next acquired, or earlier when
+   * the worker has idle time for a start function (worker-entry.ts).
    */
   tidy(bind: BindInstance): void {
     if (!this.used || !this.recycled) return;
@@ -115,8 +127,8 @@ export class InstanceSource {
   }
 }
 
-/** The tracked import object of a worker, built once around its plain one. */
-export function trackedImports(imports: WebAssembly.Imports): { imports: WebAssembly.Imports; tracker: CallTracker } {
+/** A tracked import object around a plain one, with the record it keeps. */
+function trackedImports(imports: WebAssembly.Imports): { imports: WebAssembly.Imports; tracker: CallTracker } {
   const tracker = new CallTracker();
   return { imports: trackingImports(imports, tracker), tracker };
 }

@@ -5,15 +5,14 @@
  * between jobs it sleeps in Atomics.wait, and reads its port when the pool says there is mail.
  * Loaded by path from worker-pool.ts, never imported.
  *
- * The instance a job used is restored when the worker's next job comes, before that job runs,
- * not right after the reply: the serving thread wakes for the reply, and where the two threads
- * share a CPU (these 2-vCPU VMs place them together) a worker still restoring is preempted by it
- * and switched back in later, two context switches more per call. Measured (issue 10): 4-10 us
- * less CPU per call at c=1, the same latency; the restore (~1-2 us) moves onto the next call's
- * path. It must come before any other instance runs: the record of the host's writes is the
- * worker's, one for all its instances (trackedImports). A start function that runs before every
- * call (Go's reads the clock) still runs after the reply, ahead of the next call: it can take far
- * longer than the switches cost.
+ * The instance a job used is restored when it is next acquired, for its plugin's next call, not
+ * right after the reply: the serving thread wakes for the reply, and where the two threads share
+ * a CPU (these 2-vCPU VMs place them together) a worker still restoring is preempted by it and
+ * switched back in later, two context switches more per call. Measured (issue 10): 4-10 us less
+ * CPU per call at c=1, the same latency; the restore (~1-2 us) moves onto the next call's path.
+ * Other instances may run in between: each records the host's writes into it itself
+ * (InstanceSource). A start function that runs before every call (Go's reads the clock) still
+ * runs after the reply, ahead of the next call: it can take far longer than the switches cost.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
 import { NdpError } from '../errors';
@@ -21,7 +20,7 @@ import { bindInstance, callRpc, callVersion, type CallTarget } from './guest-cal
 import { GuestContext } from './guest-context';
 import { GuestChannel } from './host-channel';
 import { hostImports } from './host-imports';
-import { InstanceSource, trackedImports } from './instance-source';
+import { InstanceSource } from './instance-source';
 import { KIND_VERSION, PORTED, WorkerSlot, type SlotJob } from './job-slot';
 import type { JobTarget, ToWorker, WorkerModule, WorkerStart } from './protocol';
 import { startFunction } from './start-function';
@@ -33,8 +32,6 @@ reportThread();
 const context = new GuestContext(start.limits);
 const channel = new GuestChannel(start.channel);
 const imports = hostImports(context, channel, start.hostFunctions);
-const tracked = trackedImports(imports);
-context.wrote = (ptr, length) => tracked.tracker.wrote(ptr, length);
 const modules = new Map<string, WorkerModule>(start.modules);
 /** Per module and plugin: where its instances come from (a pooled instance's state is one plugin's own). */
 const sources = new Map<string, InstanceSource>();
@@ -71,7 +68,7 @@ function sourceOf(target: JobTarget): InstanceSource {
     const module = modules.get(target.hash);
     if (!module) throw new NdpError('internal', `plugin ${target.pluginId}: module ${target.hash} is not loaded in this worker`);
     const startName = startFunction(WebAssembly.Module.exports(module.module).map((entry) => entry.name));
-    source = new InstanceSource(module, imports, tracked, start.instancePolicy, startName);
+    source = new InstanceSource(module, imports, start.instancePolicy, startName);
     sources.set(key, source);
   }
   return source;
@@ -111,22 +108,18 @@ function replyError(slot: WorkerSlot, id: number, error: unknown): void {
   slot.replyError(id, data, printed, () => port.postMessage({ id, error: data, printed }));
 }
 
-/** After the reply: restore the instance for the next call, and run its start function ahead. */
-function tidy(source: InstanceSource, target: CallTarget): void {
+/** After the reply, while the worker is idle: restore the instance and run its start function for the next call. */
+function runStartAhead(source: InstanceSource, target: CallTarget): void {
   context.reset(target.pluginId, target.exportName);
   source.tidy((exports, startName) => bindInstance(exports, context, target, startName));
   context.memory = undefined;
   context.malloc = undefined;
 }
 
-/** The last job's instance, restored when the next job comes. */
-let untidy: { readonly source: InstanceSource; readonly target: CallTarget } | undefined;
 for (let turn = 0; ; turn = (turn + 1) % slots.length) {
   const slot = slots[turn];
   const job = slot.next(readMail);
   if (!job) break;
-  if (untidy) tidy(untidy.source, untidy.target);
-  untidy = undefined;
   // Host calls name their job: the pool may not have read the last job's reply yet.
   channel.job = job.id;
   // The pool posts a new target, or an input too large for the slot, before the job.
@@ -139,8 +132,5 @@ for (let turn = 0; ; turn = (turn + 1) % slots.length) {
     slot.awaitTaken();
     channel.outOfStep = false;
   }
-  if (source && target) {
-    if (source.startsAhead) tidy(source, target);
-    else untidy = { source, target };
-  }
+  if (source?.startsAhead && target) runStartAhead(source, target);
 }

@@ -49,6 +49,24 @@ describe('every call sees a fresh instance', () => {
     }
   });
 
+  it("bytes only the host wrote (a caller's request) are gone by the next call", async () => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    // malloc hands out page 2 and writes nothing there: the request is the only thing on it, so
+    // only the host's record of its own writes can tell the restore to put that page back.
+    const wat = `(module
+      (memory (export "memory") 4)
+      (func (export "malloc") (param i32) (result i32) (i32.const 131072))
+      (func (export "free") (param i32))
+      (func (export "run") (param $ptr i32) (param $len i32) (result i64)
+        (i32.store8 (i32.const 65536) (i32.load8_u (i32.const 132072)))
+        (i64.or (i64.shl (i64.const 65536) (i64.const 32)) (i64.const 1))))`;
+    const module = await sandbox.load('reader', (await watToWasm(wat)) as Uint8Array<ArrayBuffer>);
+    expect(module.notRecyclable).toBeUndefined();
+    const byteAt1000 = async (request: Uint8Array) => [...(await sandbox.call(module, 'run', request, SOON))];
+    expect(await byteAt1000(new Uint8Array(2000).fill(0xab))).toEqual([0xab]);
+    expect(await byteAt1000(new Uint8Array([1]))).toEqual([0]);
+  });
+
   it('after a call that trapped, the next call still sees a fresh instance', async () => {
     sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
     // 't' marks memory and globals like any call, then traps.
