@@ -1,8 +1,7 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { PluginAdminDefinition, PluginAdminService } from '../../generated/ts/ndphost/admin/v1/admin';
-import { SERVICE_DEFINITIONS, type ServiceDefinitions } from '../contract';
+import { SERVICE_DEFINITIONS, withReusedWriter, type ServiceDefinitions } from '../contract';
 import type { ServiceHandlerSet } from '../services';
-import { withReusedWriter } from './grpc-definition';
 
 /** Every service the sidecar serves: its grpc-js definition and full name, by handler set key. */
 export const SERVED_SERVICES: { readonly [K in keyof ServiceHandlerSet]: { readonly definition: ServiceDefinition; readonly name: string } } = {

@@ -175,6 +175,39 @@ export const GetArtworkUrlResponse: MessageFns<GetArtworkUrlResponse> = {
 };
 
 /** go:plugin type=host version=1 */
+export type ArtworkServiceDefinition = typeof ArtworkServiceDefinition;
+export const ArtworkServiceDefinition = {
+  name: "ArtworkService",
+  fullName: "artwork.ArtworkService",
+  methods: {
+    getArtistUrl: {
+      name: "GetArtistUrl",
+      requestType: GetArtworkUrlRequest as typeof GetArtworkUrlRequest,
+      requestStream: false,
+      responseType: GetArtworkUrlResponse as typeof GetArtworkUrlResponse,
+      responseStream: false,
+      options: {},
+    },
+    getAlbumUrl: {
+      name: "GetAlbumUrl",
+      requestType: GetArtworkUrlRequest as typeof GetArtworkUrlRequest,
+      requestStream: false,
+      responseType: GetArtworkUrlResponse as typeof GetArtworkUrlResponse,
+      responseStream: false,
+      options: {},
+    },
+    getTrackUrl: {
+      name: "GetTrackUrl",
+      requestType: GetArtworkUrlRequest as typeof GetArtworkUrlRequest,
+      requestStream: false,
+      responseType: GetArtworkUrlResponse as typeof GetArtworkUrlResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type ArtworkServiceService = typeof ArtworkServiceService;
 export const ArtworkServiceService = {
   getArtistUrl: {

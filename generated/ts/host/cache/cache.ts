@@ -1245,6 +1245,95 @@ export const HasResponse: MessageFns<HasResponse> = {
 };
 
 /** go:plugin type=host version=1 */
+export type CacheServiceDefinition = typeof CacheServiceDefinition;
+export const CacheServiceDefinition = {
+  name: "CacheService",
+  fullName: "cache.CacheService",
+  methods: {
+    setString: {
+      name: "SetString",
+      requestType: SetStringRequest as typeof SetStringRequest,
+      requestStream: false,
+      responseType: SetResponse as typeof SetResponse,
+      responseStream: false,
+      options: {},
+    },
+    getString: {
+      name: "GetString",
+      requestType: GetRequest as typeof GetRequest,
+      requestStream: false,
+      responseType: GetStringResponse as typeof GetStringResponse,
+      responseStream: false,
+      options: {},
+    },
+    setInt: {
+      name: "SetInt",
+      requestType: SetIntRequest as typeof SetIntRequest,
+      requestStream: false,
+      responseType: SetResponse as typeof SetResponse,
+      responseStream: false,
+      options: {},
+    },
+    getInt: {
+      name: "GetInt",
+      requestType: GetRequest as typeof GetRequest,
+      requestStream: false,
+      responseType: GetIntResponse as typeof GetIntResponse,
+      responseStream: false,
+      options: {},
+    },
+    setFloat: {
+      name: "SetFloat",
+      requestType: SetFloatRequest as typeof SetFloatRequest,
+      requestStream: false,
+      responseType: SetResponse as typeof SetResponse,
+      responseStream: false,
+      options: {},
+    },
+    getFloat: {
+      name: "GetFloat",
+      requestType: GetRequest as typeof GetRequest,
+      requestStream: false,
+      responseType: GetFloatResponse as typeof GetFloatResponse,
+      responseStream: false,
+      options: {},
+    },
+    setBytes: {
+      name: "SetBytes",
+      requestType: SetBytesRequest as typeof SetBytesRequest,
+      requestStream: false,
+      responseType: SetResponse as typeof SetResponse,
+      responseStream: false,
+      options: {},
+    },
+    getBytes: {
+      name: "GetBytes",
+      requestType: GetRequest as typeof GetRequest,
+      requestStream: false,
+      responseType: GetBytesResponse as typeof GetBytesResponse,
+      responseStream: false,
+      options: {},
+    },
+    remove: {
+      name: "Remove",
+      requestType: RemoveRequest as typeof RemoveRequest,
+      requestStream: false,
+      responseType: RemoveResponse as typeof RemoveResponse,
+      responseStream: false,
+      options: {},
+    },
+    has: {
+      name: "Has",
+      requestType: HasRequest as typeof HasRequest,
+      requestStream: false,
+      responseType: HasResponse as typeof HasResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type CacheServiceService = typeof CacheServiceService;
 export const CacheServiceService = {
   setString: {

@@ -266,6 +266,23 @@ export const GetPluginConfigResponse_ConfigEntry: MessageFns<GetPluginConfigResp
 };
 
 /** go:plugin type=host version=1 */
+export type ConfigServiceDefinition = typeof ConfigServiceDefinition;
+export const ConfigServiceDefinition = {
+  name: "ConfigService",
+  fullName: "config.ConfigService",
+  methods: {
+    getPluginConfig: {
+      name: "GetPluginConfig",
+      requestType: GetPluginConfigRequest as typeof GetPluginConfigRequest,
+      requestStream: false,
+      responseType: GetPluginConfigResponse as typeof GetPluginConfigResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type ConfigServiceService = typeof ConfigServiceService;
 export const ConfigServiceService = {
   getPluginConfig: {

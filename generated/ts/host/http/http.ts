@@ -507,6 +507,72 @@ export const HttpResponse_HeadersEntry: MessageFns<HttpResponse_HeadersEntry> = 
 };
 
 /** go:plugin type=host version=1 */
+export type HttpServiceDefinition = typeof HttpServiceDefinition;
+export const HttpServiceDefinition = {
+  name: "HttpService",
+  fullName: "http.HttpService",
+  methods: {
+    get: {
+      name: "Get",
+      requestType: HttpRequest as typeof HttpRequest,
+      requestStream: false,
+      responseType: HttpResponse as typeof HttpResponse,
+      responseStream: false,
+      options: {},
+    },
+    post: {
+      name: "Post",
+      requestType: HttpRequest as typeof HttpRequest,
+      requestStream: false,
+      responseType: HttpResponse as typeof HttpResponse,
+      responseStream: false,
+      options: {},
+    },
+    put: {
+      name: "Put",
+      requestType: HttpRequest as typeof HttpRequest,
+      requestStream: false,
+      responseType: HttpResponse as typeof HttpResponse,
+      responseStream: false,
+      options: {},
+    },
+    delete: {
+      name: "Delete",
+      requestType: HttpRequest as typeof HttpRequest,
+      requestStream: false,
+      responseType: HttpResponse as typeof HttpResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Later additions, same messages. */
+    patch: {
+      name: "Patch",
+      requestType: HttpRequest as typeof HttpRequest,
+      requestStream: false,
+      responseType: HttpResponse as typeof HttpResponse,
+      responseStream: false,
+      options: {},
+    },
+    head: {
+      name: "Head",
+      requestType: HttpRequest as typeof HttpRequest,
+      requestStream: false,
+      responseType: HttpResponse as typeof HttpResponse,
+      responseStream: false,
+      options: {},
+    },
+    options: {
+      name: "Options",
+      requestType: HttpRequest as typeof HttpRequest,
+      requestStream: false,
+      responseType: HttpResponse as typeof HttpResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type HttpServiceService = typeof HttpServiceService;
 export const HttpServiceService = {
   get: {

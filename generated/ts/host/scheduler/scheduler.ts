@@ -687,6 +687,47 @@ export const TimeNowResponse: MessageFns<TimeNowResponse> = {
 };
 
 /** go:plugin type=host version=1 */
+export type SchedulerServiceDefinition = typeof SchedulerServiceDefinition;
+export const SchedulerServiceDefinition = {
+  name: "SchedulerService",
+  fullName: "scheduler.SchedulerService",
+  methods: {
+    scheduleOneTime: {
+      name: "ScheduleOneTime",
+      requestType: ScheduleOneTimeRequest as typeof ScheduleOneTimeRequest,
+      requestStream: false,
+      responseType: ScheduleResponse as typeof ScheduleResponse,
+      responseStream: false,
+      options: {},
+    },
+    scheduleRecurring: {
+      name: "ScheduleRecurring",
+      requestType: ScheduleRecurringRequest as typeof ScheduleRecurringRequest,
+      requestStream: false,
+      responseType: ScheduleResponse as typeof ScheduleResponse,
+      responseStream: false,
+      options: {},
+    },
+    cancelSchedule: {
+      name: "CancelSchedule",
+      requestType: CancelRequest as typeof CancelRequest,
+      requestStream: false,
+      responseType: CancelResponse as typeof CancelResponse,
+      responseStream: false,
+      options: {},
+    },
+    timeNow: {
+      name: "TimeNow",
+      requestType: TimeNowRequest as typeof TimeNowRequest,
+      requestStream: false,
+      responseType: TimeNowResponse as typeof TimeNowResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type SchedulerServiceService = typeof SchedulerServiceService;
 export const SchedulerServiceService = {
   scheduleOneTime: {

@@ -177,6 +177,23 @@ export const CallResponse: MessageFns<CallResponse> = {
 };
 
 /** go:plugin type=host version=1 */
+export type SubsonicAPIServiceDefinition = typeof SubsonicAPIServiceDefinition;
+export const SubsonicAPIServiceDefinition = {
+  name: "SubsonicAPIService",
+  fullName: "subsonicapi.SubsonicAPIService",
+  methods: {
+    call: {
+      name: "Call",
+      requestType: CallRequest as typeof CallRequest,
+      requestStream: false,
+      responseType: CallResponse as typeof CallResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type SubsonicAPIServiceService = typeof SubsonicAPIServiceService;
 export const SubsonicAPIServiceService = {
   call: {

@@ -387,6 +387,31 @@ export const CancelTimerResponse: MessageFns<CancelTimerResponse> = {
 };
 
 /** go:plugin type=host version=1 */
+export type TimerServiceDefinition = typeof TimerServiceDefinition;
+export const TimerServiceDefinition = {
+  name: "TimerService",
+  fullName: "timer.TimerService",
+  methods: {
+    registerTimer: {
+      name: "RegisterTimer",
+      requestType: TimerRequest as typeof TimerRequest,
+      requestStream: false,
+      responseType: TimerResponse as typeof TimerResponse,
+      responseStream: false,
+      options: {},
+    },
+    cancelTimer: {
+      name: "CancelTimer",
+      requestType: CancelTimerRequest as typeof CancelTimerRequest,
+      requestStream: false,
+      responseType: CancelTimerResponse as typeof CancelTimerResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type TimerServiceService = typeof TimerServiceService;
 export const TimerServiceService = {
   registerTimer: {

@@ -851,6 +851,47 @@ export const CloseResponse: MessageFns<CloseResponse> = {
 };
 
 /** go:plugin type=host version=1 */
+export type WebSocketServiceDefinition = typeof WebSocketServiceDefinition;
+export const WebSocketServiceDefinition = {
+  name: "WebSocketService",
+  fullName: "websocket.WebSocketService",
+  methods: {
+    connect: {
+      name: "Connect",
+      requestType: ConnectRequest as typeof ConnectRequest,
+      requestStream: false,
+      responseType: ConnectResponse as typeof ConnectResponse,
+      responseStream: false,
+      options: {},
+    },
+    sendText: {
+      name: "SendText",
+      requestType: SendTextRequest as typeof SendTextRequest,
+      requestStream: false,
+      responseType: SendTextResponse as typeof SendTextResponse,
+      responseStream: false,
+      options: {},
+    },
+    sendBinary: {
+      name: "SendBinary",
+      requestType: SendBinaryRequest as typeof SendBinaryRequest,
+      requestStream: false,
+      responseType: SendBinaryResponse as typeof SendBinaryResponse,
+      responseStream: false,
+      options: {},
+    },
+    close: {
+      name: "Close",
+      requestType: CloseRequest as typeof CloseRequest,
+      requestStream: false,
+      responseType: CloseResponse as typeof CloseResponse,
+      responseStream: false,
+      options: {},
+    },
+  },
+} as const;
+
+/** go:plugin type=host version=1 */
 export type WebSocketServiceService = typeof WebSocketServiceService;
 export const WebSocketServiceService = {
   connect: {
