@@ -49,7 +49,8 @@ export class InstanceSource {
     private readonly start: StartFunction | undefined,
   ) {
     this.recyclable = policy === 'fresh' && guest.recycle !== undefined;
-    this.tracked = this.recyclable ? trackedImports(imports) : undefined;
+    const tracker = new CallTracker();
+    this.tracked = this.recyclable ? { imports: trackingImports(imports, tracker), tracker } : undefined;
   }
 
   /** Where the host's writes into the instance acquire() hands out are recorded (GuestContext.writes). */
@@ -125,10 +126,4 @@ export class InstanceSource {
     this.pooled = { exports, lastUsed: now };
     return exports;
   }
-}
-
-/** A tracked import object around a plain one, with the record it keeps. */
-function trackedImports(imports: WebAssembly.Imports): { imports: WebAssembly.Imports; tracker: CallTracker } {
-  const tracker = new CallTracker();
-  return { imports: trackingImports(imports, tracker), tracker };
 }

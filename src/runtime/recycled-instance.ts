@@ -195,6 +195,11 @@ export class RecycledInstance {
     return tracker.importCalls > 0 ? beforeStart : snapshot(false);
   }
 
+  /** Copies one page of the image back into the memory. */
+  private copyBack(memory: Buffer, page: number): void {
+    memory.set(this.imagePages[page], page * PAGE);
+  }
+
   /** Puts the instance back at its restore point; false when it cannot be (its memory grew). */
   restore(): boolean {
     const buffer = this.memory.buffer;
@@ -207,17 +212,17 @@ export class RecycledInstance {
     if (unknownWrites) {
       for (let page = 0; page < pages; page++) {
         const at = page * PAGE;
-        if (memory.compare(this.image, at, at + PAGE, at, at + PAGE) !== 0) memory.set(this.imagePages[page], at);
+        if (memory.compare(this.image, at, at + PAGE, at, at + PAGE) !== 0) this.copyBack(memory, page);
       }
     } else {
-      for (const page of hostPages) if (page < pages) memory.set(this.imagePages[page], page * PAGE);
+      for (const page of hostPages) if (page < pages) this.copyBack(memory, page);
     }
     for (let k = 0; k * PAGES_PER_GLOBAL < pages; k++) {
       let bits = this.dirty[k].value as bigint;
       if (bits === 0n) continue;
       if (!unknownWrites) {
         // A page both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
-        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) memory.set(this.imagePages[page], page * PAGE);
+        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) this.copyBack(memory, page);
       }
       this.dirty[k].value = 0n;
     }
