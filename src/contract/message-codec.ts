@@ -14,6 +14,12 @@ export interface MessageType<T> {
  */
 const KEPT_BUFFER_BYTES = 64 * 1024;
 
+/**
+ * V8 keeps a typed array this small on its own heap; asking it for its ArrayBuffer moves the
+ * bytes off the heap, a malloc and a copy, and later a free in the collector.
+ */
+const ON_HEAP_BYTES = 64;
+
 // ts-proto's serializers make a writer per message, grow its buffer from nothing, slice it and
 // copy the slice into a Buffer: three allocations and two copies, 1-3 us a message, and the
 // sidecar encodes each call's request and response (issue 10). Encoding is synchronous and
@@ -31,7 +37,8 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Buffer {
     throw error;
   }
   if (bytes.length > KEPT_BUFFER_BYTES) writer = new BinaryWriter();
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+  // Most requests and responses are small: copied into Node's pooled slab, which is off the heap already.
+  return bytes.length <= ON_HEAP_BYTES ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
 }
 
 /**

@@ -177,7 +177,9 @@ export class PoolSlot extends Slot {
       const { error, printed } = JSON.parse(fromUtf8.decode(this.payload.slice(0, length))) as { error: ErrorData; printed?: GuestOutput };
       return { id, error, printed };
     }
-    const output = this.payload.slice(0, length);
+    // A Buffer: a small one is cut from Node's pooled slab, where the decoder's DataView costs
+    // nothing (a small sliced Uint8Array lives on V8's heap, and the view moves it off: a malloc).
+    const output = Buffer.from(this.payload.subarray(0, length));
     const printedLength = h[PRINTED];
     return { id, output, printed: printedLength > 0 ? (JSON.parse(fromUtf8.decode(this.payload.slice(length, length + printedLength))) as GuestOutput) : undefined };
   }
