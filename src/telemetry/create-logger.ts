@@ -1,5 +1,5 @@
 import pino, { type DestinationStream, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type PinoPretty from 'pino-pretty';
 import type { LogFormat, LogLevel } from '../config';
 import { NdpError } from '../errors';
 
@@ -24,6 +24,8 @@ export function createLogger(options: LoggerOptions): Logger {
   const settings = { level: options.level, serializers: { err: serializeError } };
   const format = options.format === 'auto' ? (isTTY ? 'pretty' : 'json') : options.format;
   if (format === 'json') return options.destination ? pino(settings, options.destination) : pino(settings);
+  // Required here, not at start-up, where a sidecar writing JSON lines would load it for nothing.
+  const pretty = require('pino-pretty') as typeof PinoPretty;
   // Synchronous like pino's own stdout writes, so the last lines before an exit are not lost.
   return pino(settings, pretty({ destination: options.destination ?? 1, sync: true, colorize: isTTY, translateTime: 'SYS:HH:MM:ss.l' }));
 }

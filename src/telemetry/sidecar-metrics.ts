@@ -4,6 +4,7 @@ import type { HttpOutcome } from '../host';
 import type { PoolStats } from '../runtime';
 import { grpcCodeOf } from '../server';
 import type { AnyRpc, FanOutMiss } from '../services';
+import { statusName } from './status-name';
 
 /** Sub-millisecond plugin calls are common (field-notes.md), slow HTTP-bound ones take seconds. */
 const CALL_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -143,7 +144,3 @@ function rpcLabel(rpc: AnyRpc): string {
   return `${rpc.service}/${rpc.method}`;
 }
 
-/** The gRPC name of a status code (`NOT_FOUND`), as grpc-js's enum spells it. */
-export function statusName(code: status): string {
-  return status[code] ?? String(code);
-}

@@ -1,8 +1,10 @@
-import { Agent, buildConnector } from 'undici';
+import type { Agent } from 'undici';
 import { localNetworkGuard } from './local-network-guard';
+import { undici } from './undici';
 
 /** An undici Agent that refuses to connect to local-network addresses (see localNetworkGuard). */
 export function createGuardedAgent(): Agent {
+  const { Agent, buildConnector } = undici();
   const guard = localNetworkGuard('permissions.http');
   const connectChecked = buildConnector({ lookup: guard.lookup });
   return new Agent({

@@ -1,6 +1,6 @@
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Agent, Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse } from '../../../generated/ts/host/http/http';
 import { NdpError } from '../../errors';
 import { describeFailure } from './describe-failure';
@@ -9,6 +9,7 @@ import { createGuardedAgent } from './guarded-agent';
 import { sendsBody, type HttpMethod } from './http-method';
 import { compileHttpPolicy, type HttpPermission, type HttpPolicy } from './http-policy';
 import { discardBody, readCappedBody } from './read-capped-body';
+import { undici } from './undici';
 import { REDIRECT_STATUSES, redirectHop, type Hop } from './redirect-hop';
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
@@ -74,10 +75,12 @@ export class HttpService {
   private readonly log: Logger;
   private readonly traceHeaders?: HttpServiceOptions['traceHeaders'];
   private readonly onRequest?: HttpServiceOptions['onRequest'];
-  /** Refuses local-network addresses at connect time. */
-  private readonly guarded: Agent = createGuardedAgent();
-  /** For plugins allowed on the local network; separate so its pooled sockets serve only them. */
-  private readonly open: Agent = new Agent();
+  /**
+   * Made with the first request (undici.ts): `guarded` refuses local-network addresses at connect
+   * time; `open` is for plugins allowed on the local network, separate so its pooled sockets
+   * serve only them.
+   */
+  private agents?: { readonly guarded: Agent; readonly open: Agent };
   /** Compiled once per manifest value; a string is the manifest's problem. */
   private readonly policies = new WeakMap<HttpPermission, HttpPolicy | string>();
   private readonly warned = new Set<string>();
@@ -119,7 +122,7 @@ export class HttpService {
   /** Ends pooled connections; requests still in flight resolve with an error. */
   async close(): Promise<void> {
     this.closed = true;
-    await Promise.all([this.guarded.destroy(), this.open.destroy()]);
+    if (this.agents) await Promise.all([this.agents.guarded.destroy(), this.agents.open.destroy()]);
   }
 
   private async fetch(call: HttpCall, trace: Trace): Promise<HttpResponse> {
@@ -142,7 +145,8 @@ export class HttpService {
       this.warnDenied(pluginId);
       return failed(`${method} ${show(url)} is not permitted: plugin ${pluginId} has no permissions.http in its manifest and Plugins.DefaultHttp is "deny"`);
     }
-    const agent = this.allowLocalNetwork || policy?.allowLocalNetwork === true ? this.open : this.guarded;
+    const agents = (this.agents ??= { guarded: createGuardedAgent(), open: new (undici().Agent)() });
+    const agent = this.allowLocalNetwork || policy?.allowLocalNetwork === true ? agents.open : agents.guarded;
 
     // One budget for every hop and the body: the plugin waits for the whole answer.
     const asked = call.request.timeoutMs > 0 ? call.request.timeoutMs : this.defaultTimeoutMs;
@@ -181,7 +185,7 @@ export class HttpService {
 
   /** One request and its answer: a redirect to follow, or the response (body read, capped). */
   private async exchange(hop: Hop, agent: Dispatcher, signal: AbortSignal): Promise<Exchange> {
-    const answer = await request(hop.url, { dispatcher: agent, method: hop.method, headers: hop.headers, body: hop.body, signal });
+    const answer = await undici().request(hop.url, { dispatcher: agent, method: hop.method, headers: hop.headers, body: hop.body, signal });
     const { statusCode: status, headers, body } = answer;
     const location = first(headers.location);
     if (REDIRECT_STATUSES.has(status) && location !== undefined) {

@@ -47,3 +47,7 @@ export {
   /** Reads a response body whole, or undefined past a cap (never truncated). */
   readCappedBody,
 } from './read-capped-body';
+export {
+  /** undici, required on first use (a sidecar whose plugins make no HTTP calls never loads it). */
+  undici,
+} from './undici';

@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
-import { Agent, request } from 'undici';
+import type { Agent } from 'undici';
 import type { CallRequest, CallResponse } from '../../../generated/ts/host/subsonicapi/subsonicapi';
-import { describeFailure, readCappedBody } from '../http';
+import { describeFailure, readCappedBody, undici } from '../http';
 import type { SubsonicApiPermission } from './subsonicapi-permission';
 
 /** released-dialect.md, subsonicapi step 4: the host sets these, whatever the plugin sent. */
@@ -41,7 +41,8 @@ type Outcome = { readonly body: string; readonly status: number } | { readonly f
  */
 export class SubsonicApiService {
   private readonly root: string | undefined;
-  private readonly agent = new Agent();
+  /** Made with the first call (src/host/http/undici.ts). */
+  private agent?: Agent;
   private warned = false;
 
   constructor(private readonly options: SubsonicApiServiceOptions) {
@@ -78,8 +79,8 @@ export class SubsonicApiService {
   }
 
   /** Ends pooled connections (shutdown). */
-  close(): Promise<void> {
-    return this.agent.close();
+  async close(): Promise<void> {
+    await this.agent?.close();
   }
 
   /** Why `username` may not be acted as (unknown, or an admin), or undefined. */
@@ -111,7 +112,7 @@ export class SubsonicApiService {
     if (!(budget > 0)) return { failure: "the plugin call's deadline has passed" };
     const signal = AbortSignal.timeout(budget);
     try {
-      const answer = await request(target, { dispatcher: this.agent, method: 'GET', headers: { [this.options.userHeader]: username, accept: 'application/json' }, signal });
+      const answer = await undici().request(target, { dispatcher: (this.agent ??= new (undici().Agent)()), method: 'GET', headers: { [this.options.userHeader]: username, accept: 'application/json' }, signal });
       const body = await readCappedBody(answer.body, this.options.maxBodyBytes);
       if (body === undefined) return { failure: `the answer is larger than the ${this.options.maxBodyBytes}-byte limit` };
       return { body: body.toString('utf8'), status: answer.statusCode };

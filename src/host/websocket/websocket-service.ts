@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
-import WebSocket from 'ws';
+import type WebSocket from 'ws';
 import type {
   CloseRequest,
   CloseResponse,
@@ -185,7 +185,7 @@ export class WebSocketService {
    */
   private dial(url: URL, headers: Readonly<Record<string, string>>, timeoutMs: number, local: boolean, connection: (socket: WebSocket) => Connection): Promise<Connection> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, {
+      const socket = new (ws())(url, {
         headers: socketHeaders(headers),
         handshakeTimeout: timeoutMs,
         maxPayload: this.maxMessageBytes,
@@ -237,7 +237,7 @@ export class WebSocketService {
 
   private async send(pluginId: string, connectionId: string, data: string | Buffer, binary: boolean): Promise<string> {
     const connection = this.connections.get(pluginId)?.get(connectionId);
-    if (!connection || connection.socket.readyState !== WebSocket.OPEN) return 'connection not found';
+    if (!connection || connection.socket.readyState !== connection.socket.OPEN) return 'connection not found';
     return new Promise((resolve) => {
       connection.socket.send(data, { binary }, (error) => resolve(error ? `failed to send message: ${describeFailure(error, '')}` : ''));
     });
@@ -271,4 +271,9 @@ function show(url: string): string {
   } catch {
     return JSON.stringify(url);
   }
+}
+
+/** ws, required with the first connection instead of at start-up, where most sidecars would load it for nothing. */
+function ws(): typeof WebSocket {
+  return require('ws') as typeof WebSocket;
 }
