@@ -7,14 +7,15 @@
  * it costs over the bare server is the thread hop alone (RATIONALE.md, "What the changes of
  * issue 10 bought"). Up to eight calls are in flight, written into job slots the worker takes in
  * turn and answered in that order, as the pool writes jobs ahead. The worker is scheduled as the
- * sidecar's are by default (Plugins.WorkerScheduling = "batch"). Run as a child process.
+ * sidecar's are by default (Plugins.WorkerScheduling = "adaptive": normal while idle, batch
+ * while calls are waiting). Run as a child process.
  */
 import type { MethodDefinition, sendUnaryData, ServerUnaryCall, UntypedServiceImplementation } from '@grpc/grpc-js';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { MetadataAgentService } from '../generated/ts/api';
 import { createSlotBuffer, KIND_RPC, PoolSlot } from '../src/runtime/job-slot';
-import { scheduleAsBatch } from '../src/runtime/worker-scheduling';
+import { WorkerPolicies } from '../src/runtime/worker-scheduling';
 import { serveInChild } from './serve-child';
 
 /** Job slots the worker takes in turn, as a pool worker does: up to this many calls in flight. */
@@ -26,7 +27,8 @@ worker.on('error', (error) => {
   console.error(error);
   process.exit(1);
 });
-scheduleAsBatch(worker, (reason) => console.error(`hop floor: the worker keeps the normal scheduling policy: ${reason}`));
+const policies = new WorkerPolicies('adaptive', (reason) => console.error(`hop floor: the worker keeps the normal scheduling policy: ${reason}`));
+policies.add(worker);
 
 type Waiting = readonly [request: Buffer, callback: sendUnaryData<Buffer>];
 interface InFlight {
@@ -81,6 +83,8 @@ const handlers: UntypedServiceImplementation = Object.fromEntries(
     key,
     (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       waiting.push([call.request, callback]);
+      // As the pool does when a call's job is submitted.
+      policies.load(waiting.length + inFlight.length, Date.now());
       fill();
     },
   ]),

@@ -30,8 +30,8 @@ export interface PluginsConfig {
   readonly maxWorkers: number;
   /** `fresh`: every call sees a fresh instance; `pooled`: instances are reused as calls left them. */
   readonly instancePolicy: 'fresh' | 'pooled';
-  /** `batch`: worker threads are SCHED_BATCH (Linux, via chrt); `normal`: the default policy. */
-  readonly workerScheduling: 'batch' | 'normal';
+  /** `batch`: worker threads are SCHED_BATCH (Linux, via chrt); `normal`: the default policy; `adaptive`: normal while idle, batch while busy. */
+  readonly workerScheduling: 'adaptive' | 'batch' | 'normal';
   /** Whole milliseconds, above 0 and within Node's timer range. */
   readonly callTimeoutMs: number;
   /** HTTP access for plugins whose manifest has no `permissions.http`. */

@@ -38,7 +38,7 @@ export interface RawConfig {
     MinWorkers: number;
     MaxWorkers: number;
     InstancePolicy: 'fresh' | 'pooled';
-    WorkerScheduling: 'batch' | 'normal';
+    WorkerScheduling: 'adaptive' | 'batch' | 'normal';
     CallTimeout: number;
     DefaultHttp: 'deny' | 'allow';
     AllowLocalNetwork: boolean;
@@ -216,9 +216,9 @@ export const configSchema: convict.Schema<RawConfig> = {
       arg: 'plugins-instance-policy',
     },
     WorkerScheduling: {
-      doc: 'How Linux schedules the worker threads: "batch" (SCHED_BATCH, set with util-linux\'s chrt: a worker woken with a job waits for the serving thread to yield its CPU instead of preempting it) or "normal" (the default policy)',
-      format: ['batch', 'normal'],
-      default: 'batch',
+      doc: 'How Linux schedules the worker threads: "adaptive" (normal while calls come one at a time, batch while they wait for each other), "batch" (SCHED_BATCH, set with util-linux\'s chrt: a worker woken with a job waits for the serving thread to yield its CPU instead of preempting it) or "normal" (the default policy)',
+      format: ['adaptive', 'batch', 'normal'],
+      default: 'adaptive',
       env: 'NDPHOST_PLUGINS_WORKERSCHEDULING',
       arg: 'plugins-worker-scheduling',
     },

@@ -8,7 +8,7 @@ import type { InstancePolicy } from './instance-source';
 import { createSlotBuffer, DEFAULT_SLOT_CAPACITY, KIND_RPC, KIND_VERSION, PoolSlot } from './job-slot';
 import { JobTargets } from './job-targets';
 import type { FromWorker, Job, ToWorker, WorkerModule, WorkerStart } from './protocol';
-import { scheduleAsBatch, type WorkerScheduling } from './worker-scheduling';
+import { WorkerPolicies, type WorkerScheduling } from './worker-scheduling';
 
 /** Who is making a host call: taken from the job the worker runs, never from the request. */
 export interface HostCaller {
@@ -176,13 +176,14 @@ export class WorkerPool {
   private closed = false;
   /** Told once: every worker meets the same reason. */
   private schedulingReported = false;
-  private readonly schedulingUnavailable = (reason: string): void => {
-    if (this.schedulingReported) return;
-    this.schedulingReported = true;
-    this.options.onSchedulingUnavailable?.(reason);
-  };
+  private readonly policies: WorkerPolicies;
 
   constructor(private readonly options: WorkerPoolOptions) {
+    this.policies = new WorkerPolicies(options.workerScheduling ?? 'normal', (reason) => {
+      if (this.schedulingReported) return;
+      this.schedulingReported = true;
+      options.onSchedulingUnavailable?.(reason);
+    });
     for (let i = 0; i < options.minWorkers; i++) this.spawn();
     this.spare = this.start();
   }
@@ -237,6 +238,7 @@ export class WorkerPool {
    * worker start waiting within their limit.
    */
   private readonly dispatchSubmitted = (): void => {
+    if (this.options.workerScheduling === 'adaptive') this.policies.load(this.heldCount(), Date.now());
     if (!this.closed) this.dispatch();
     for (const pending of this.submitted) if (!this.closed && pending.slot?.pending !== pending) this.wait(pending);
     this.submitted.length = 0;
@@ -362,6 +364,13 @@ export class WorkerPool {
     if (next < this.timerAt) this.setTimer(next, Date.now());
   };
 
+  /** How many jobs are queued, written ahead or running, without listing them (each dispatch asks). */
+  private heldCount(): number {
+    let held = this.queue.length;
+    for (const slot of this.slots) held += (slot.pending ? 1 : 0) + slot.ahead.length;
+    return held;
+  }
+
   /** Every job not settled: queued, written ahead, or running. */
   private held(): PendingJob[] {
     const held = [...this.queue];
@@ -451,7 +460,7 @@ export class WorkerPool {
     slot.channel.serve((index, request, job) => this.hostCall(slot, index, request, job));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));
     slot.worker.on('exit', (code) => this.lose(slot, `worker exited with code ${code}`));
-    if (this.options.workerScheduling === 'batch') scheduleAsBatch(worker, this.schedulingUnavailable);
+    this.policies.add(worker);
     return slot;
   }
 

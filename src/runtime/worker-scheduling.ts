@@ -8,18 +8,22 @@
  *
  * Measured (issue 10, `npm run bench -- --only grpc --repeats 5`, the same run against a bare
  * grpc-js server): at c=16 throughput 0.84x -> 1.00x of bare and server CPU per call 1.45x ->
- * 1.29x; at c=1, with nothing to batch, ~3% more CPU and 5-10 us of p50 (RATIONALE.md).
+ * 1.29x; at c=1, with nothing to batch, ~3-5% more CPU and 5-10 us of p50 (RATIONALE.md). So the
+ * default, "adaptive", switches between the two with the pool's load.
  *
  * Node has no API for a thread's scheduling policy, so the pool asks util-linux's `chrt` to set
- * it, once per worker, off the call path: the worker tells the pool which OS thread it is when it
- * starts. Without Linux or chrt the workers keep the normal policy and serve all the same.
+ * it, off the call path: the worker tells the pool which OS thread it is when it starts. Without
+ * Linux or chrt the workers keep the normal policy and serve all the same.
  */
 import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { parentPort, type Worker } from 'node:worker_threads';
 
-/** "batch": workers yield to the thread that woke them (SCHED_BATCH); "normal": the kernel's default. */
-export type WorkerScheduling = 'batch' | 'normal';
+/**
+ * "batch": workers yield to the thread that woke them (SCHED_BATCH); "normal": the kernel's
+ * default; "adaptive": normal while the pool is idle, batch while it is busy (WorkerPolicies).
+ */
+export type WorkerScheduling = 'adaptive' | 'batch' | 'normal';
 
 /** A worker's first message on its parent port. */
 interface ThreadReport {
@@ -40,21 +44,74 @@ export function reportThread(): void {
   if (Number.isInteger(tid)) parentPort?.postMessage({ type: 'thread', tid } satisfies ThreadReport);
 }
 
+/** Jobs the pool holds above which it counts as busy: more than the one call an idle client makes. */
+const BUSY_JOBS = 1;
+/** An adaptive pool goes back to the normal policy once it has not been busy for this long. */
+export const ADAPTIVE_IDLE_MS = 5_000;
+/** The least time between two switches of an adaptive pool: each one runs `chrt` per worker (~2 ms of CPU). */
+export const ADAPTIVE_SWITCH_MS = 1_000;
+
 /**
- * The pool's end: once `worker` has said which thread it is, makes that thread SCHED_BATCH;
- * `unavailable` is told why when it cannot be done (not for a worker that exited first).
+ * The pool's end: the scheduling policy of every worker thread. Each worker gets the current
+ * policy once it has said which thread it is; `unavailable` is told why when a policy cannot be
+ * set (not for a worker that exited first).
+ *
+ * Under "adaptive" the workers are normal while the pool is idle and batch while it is busy, the
+ * better of the two for each (RATIONALE.md): a single caller's call at a time gains nothing from
+ * batching, and there a worker that preempts the serving thread at the job's notification, so
+ * that the reply is ready when the serving thread gets its CPU back, saves it a sleep and a
+ * wake-up per call (c=1: ~5 us of CPU per call). The pool reports how many jobs it holds at each
+ * dispatch ({@link load}); switching runs `chrt` for every worker, so it happens at most once per
+ * ADAPTIVE_SWITCH_MS, and back to normal only after ADAPTIVE_IDLE_MS without a busy dispatch.
  */
-export function scheduleAsBatch(worker: Worker, unavailable: (reason: string) => void): void {
-  let exited = false;
-  worker.once('exit', () => {
-    exited = true;
-  });
-  worker.once('message', (message: ThreadReport) => {
-    if (message.type !== 'thread' || exited) return;
-    execFile('chrt', ['--batch', '--pid', '0', String(message.tid)], (error, _stdout, stderr) => {
-      if (!error || exited) return;
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      unavailable(missing ? 'chrt (util-linux) is not installed' : `chrt --batch failed: ${stderr.trim() || error.message}`);
+export class WorkerPolicies {
+  /** Each live worker's OS thread, once reported. */
+  private readonly threads = new Map<Worker, number>();
+  private batch: boolean;
+  private switchedAt = -Infinity;
+  private busyAt = -Infinity;
+
+  constructor(
+    private readonly scheduling: WorkerScheduling,
+    private readonly unavailable: (reason: string) => void,
+  ) {
+    // An adaptive pool starts idle.
+    this.batch = scheduling === 'batch';
+  }
+
+  /** A new worker: its thread gets the current policy once it reports which thread it is. */
+  add(worker: Worker): void {
+    if (this.scheduling === 'normal') return;
+    worker.once('exit', () => this.threads.delete(worker));
+    worker.once('message', (message: ThreadReport) => {
+      if (message.type !== 'thread' || worker.threadId < 0) return;
+      this.threads.set(worker, message.tid);
+      if (this.batch) this.apply(worker, message.tid);
     });
-  });
+  }
+
+  /** Told at each dispatch how many jobs the pool holds (queued, written ahead, running); `now` in ms. */
+  load(jobs: number, now: number): void {
+    if (this.scheduling !== 'adaptive') return;
+    if (jobs > BUSY_JOBS) {
+      this.busyAt = now;
+      if (!this.batch && now - this.switchedAt >= ADAPTIVE_SWITCH_MS) this.switchTo(true, now);
+    } else if (this.batch && now - this.busyAt >= ADAPTIVE_IDLE_MS && now - this.switchedAt >= ADAPTIVE_SWITCH_MS) this.switchTo(false, now);
+  }
+
+  private switchTo(batch: boolean, now: number): void {
+    this.batch = batch;
+    this.switchedAt = now;
+    for (const [worker, tid] of this.threads) this.apply(worker, tid);
+  }
+
+  private apply(worker: Worker, tid: number): void {
+    const policy = this.batch ? '--batch' : '--other';
+    execFile('chrt', [policy, '--pid', '0', String(tid)], (error, _stdout, stderr) => {
+      // A worker that exited meanwhile (replaced, or the pool closed) has no thread to set.
+      if (!error || !this.threads.has(worker)) return;
+      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
+      this.unavailable(missing ? 'chrt (util-linux) is not installed' : `chrt ${policy} failed: ${stderr.trim() || error.message}`);
+    });
+  }
 }

@@ -58,7 +58,7 @@ describe('loadConfig', () => {
         minWorkers: Math.min(Math.max(1, availableParallelism() - 1), 16),
         maxWorkers: 16,
         instancePolicy: 'fresh',
-        workerScheduling: 'batch',
+        workerScheduling: 'adaptive',
         callTimeoutMs: 10_000,
         defaultHttp: 'deny',
         allowLocalNetwork: false,

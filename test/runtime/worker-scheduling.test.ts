@@ -4,7 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
+import { Worker } from 'node:worker_threads';
 import { Sandbox, type WorkerScheduling } from '../../src/runtime';
+import { ADAPTIVE_IDLE_MS, ADAPTIVE_SWITCH_MS, WorkerPolicies } from '../../src/runtime/worker-scheduling';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { FIXTURE_PLUGINS } from '../helpers/paths';
 
@@ -78,6 +80,53 @@ const linux = process.platform === 'linux';
       await new Promise((resolve) => setTimeout(resolve, 500));
       expect([...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid))).toEqual([]);
     });
+  });
+
+  it('"adaptive" leaves the workers normal while calls come one at a time, and makes them batch once calls wait', async () => {
+    const before = threadsWithPolicy(SCHED_BATCH);
+    const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+    await withSandbox({ workerScheduling: 'adaptive' }, async (sandbox) => {
+      for (let call = 0; call < 5; call++) expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(added()).toEqual([]);
+      // One worker: the other calls wait for it.
+      expect(await Promise.all(Array.from({ length: 8 }, () => callFixture(sandbox)))).toEqual(Array(8).fill('fixture:x:calls=1'));
+      expect(await eventually(() => added().length === 2, 5_000)).toBe(true);
+      expect(added()).not.toContain(String(process.pid));
+    });
+  });
+
+  it('"adaptive" goes back to normal only after a quiet spell, and switches at most once a second', async () => {
+    const worker = new Worker(`require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime/worker-scheduling'))}).reportThread(); setInterval(() => {}, 60_000);`, { eval: true });
+    try {
+      const unavailable: string[] = [];
+      const policies = new WorkerPolicies('adaptive', (reason) => unavailable.push(reason));
+      policies.add(worker);
+      const tid = String(await new Promise<number>((resolve) => worker.once('message', (message: { tid: number }) => resolve(message.tid))));
+      const isBatch = () => threadsWithPolicy(SCHED_BATCH).has(tid);
+      // The clock is the test's: a switch is decided from the times it is told, and made by chrt.
+      // Waits for chrt to have set `batch`, then a while longer to see that it stays.
+      const settles = async (batch: boolean): Promise<boolean> => {
+        if (!(await eventually(() => isBatch() === batch, 5_000))) return false;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return isBatch() === batch;
+      };
+      policies.load(1, 0);
+      expect(await settles(false)).toBe(true);
+      policies.load(2, 0);
+      expect(await settles(true)).toBe(true);
+      policies.load(1, ADAPTIVE_IDLE_MS - 1);
+      expect(await settles(true)).toBe(true);
+      policies.load(1, ADAPTIVE_IDLE_MS);
+      expect(await settles(false)).toBe(true);
+      policies.load(2, ADAPTIVE_IDLE_MS + ADAPTIVE_SWITCH_MS - 1);
+      expect(await settles(false)).toBe(true);
+      policies.load(2, ADAPTIVE_IDLE_MS + ADAPTIVE_SWITCH_MS);
+      expect(await settles(true)).toBe(true);
+      expect(unavailable).toEqual([]);
+    } finally {
+      await worker.terminate();
+    }
   });
 
   it('without chrt the workers serve all the same, and the reason is told once', async () => {
