@@ -5,7 +5,7 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { LoadRequest, LoadResult, MemoryReport, MemoryRequest, ServerReady, SidecarProcessOptions } from './child-messages';
-import { cpuSeconds, rssBytes, servingThreadUse } from './proc-stats';
+import { cpuSecondsBetween, cpuSnapshot, rssBytes, servingThreadUse } from './proc-stats';
 
 export interface ServerProcess {
   readonly name: string;
@@ -76,10 +76,10 @@ export class LoadClient {
 
   /** Runs `calls` calls at `concurrency` against the server; rejects if any call failed. */
   async run(server: ServerProcess, concurrency: number, calls: number): Promise<ServerRun> {
-    const cpuBefore = cpuSeconds(server.pid);
+    const cpuBefore = cpuSnapshot(server.pid);
     const servingBefore = servingThreadUse(server.pid);
     const load = await this.request({ type: 'run', id: this.nextId++, port: server.port, concurrency, calls });
-    const cpuPerCall = ((cpuSeconds(server.pid) - cpuBefore) * 1e6) / calls;
+    const cpuPerCall = (cpuSecondsBetween(cpuBefore, cpuSnapshot(server.pid)) * 1e6) / calls;
     const servingAfter = servingThreadUse(server.pid);
     const serving = {
       cpuPerCall: ((servingAfter.cpuSeconds - servingBefore.cpuSeconds) * 1e6) / calls,
