@@ -9,8 +9,8 @@ import { createGuardedAgent } from './guarded-agent';
 import { sendsBody, type HttpMethod } from './http-method';
 import { compileHttpPolicy, type HttpPermission, type HttpPolicy } from './http-policy';
 import { discardBody, readCappedBody } from './read-capped-body';
-import { undici } from './undici';
 import { REDIRECT_STATUSES, redirectHop, type Hop } from './redirect-hop';
+import { undici } from './undici';
 
 export const DEFAULT_MAX_BODY_BYTES = 10 * 1024 * 1024;
 export const DEFAULT_MAX_REDIRECTS = 5;

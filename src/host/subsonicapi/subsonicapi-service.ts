@@ -44,6 +44,8 @@ export class SubsonicApiService {
   /** Made with the first call (src/host/http/undici.ts). */
   private agent?: Agent;
   private warned = false;
+  /** A call still running at shutdown must not open a connection that nothing will close. */
+  private closed = false;
 
   constructor(private readonly options: SubsonicApiServiceOptions) {
     this.root = options.subsonicUrl === '' ? undefined : options.subsonicUrl.replace(/\/+$/, '');
@@ -80,6 +82,7 @@ export class SubsonicApiService {
 
   /** Ends pooled connections (shutdown). */
   async close(): Promise<void> {
+    this.closed = true;
     await this.agent?.close();
   }
 
@@ -110,6 +113,7 @@ export class SubsonicApiService {
     const target = `${this.root}/${endpoint}?${params}`;
     const budget = Math.min(DEFAULT_TIMEOUT_MS, call.deadline - Date.now());
     if (!(budget > 0)) return { failure: "the plugin call's deadline has passed" };
+    if (this.closed) return { failure: 'the host is shutting down' };
     const signal = AbortSignal.timeout(budget);
     try {
       const answer = await undici().request(target, { dispatcher: (this.agent ??= new (undici().Agent)()), method: 'GET', headers: { [this.options.userHeader]: username, accept: 'application/json' }, signal });
