@@ -7,6 +7,7 @@ import { status } from '../helpers/api-clients';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { defer } from '../helpers/defer';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { lintWithPrometheus } from '../helpers/prometheus-lint';
 import { parsePrometheusText, sampleValue, type Family } from '../helpers/prometheus-text';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
 import type { TestSidecar } from '../helpers/test-sidecar';
@@ -17,11 +18,15 @@ import { watFixture } from '../helpers/wat';
 
 const RPC = 'MetadataAgent/GetArtistBiography';
 
-async function scrape(s: TestSidecar): Promise<Map<string, Family>> {
+async function scrapeText(s: TestSidecar): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${s.sidecar.metricsPort}/metrics`);
   expect(response.status).toBe(200);
   expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-  return parsePrometheusText(await response.text());
+  return response.text();
+}
+
+async function scrape(s: TestSidecar): Promise<Map<string, Family>> {
+  return parsePrometheusText(await scrapeText(s));
 }
 
 /** Copies an example plugin under `id`, allowed to reach the test server. */
@@ -123,6 +128,21 @@ describe('Prometheus metrics of calls, fan-out, pool and host HTTP', () => {
     expect(value('process_cpu_user_seconds_total')).toBeGreaterThan(0);
     expect(after.get('nodejs_eventloop_lag_seconds')?.type).toBe('gauge');
   });
+
+  it("reads as Prometheus's own parser and linter expect, every family of ours included", async () => {
+    // After the calls above, so every ndphost_ family has samples.
+    const text = await scrapeText(s);
+    const lint = await lintWithPrometheus(text);
+
+    expect(lint.parseError).toBe('');
+    // expfmt leaves out a family with no samples yet (no quarantine has happened here).
+    const sampled = [...parsePrometheusText(text).values()].filter((family) => family.samples.length > 0).map((family) => family.name);
+    expect([...lint.families].sort()).toEqual(sampled.sort());
+    expect(lint.families).toEqual(expect.arrayContaining(['ndphost_calls_total', 'ndphost_plugin_call_duration_seconds', 'ndphost_fanout_misses_total', 'ndphost_host_http_requests_total']));
+    // prom-client's default metrics name three gauges ..._total; ours must pass as they are.
+    expect(lint.problems.filter((problem) => problem.metric.startsWith('ndphost_'))).toEqual([]);
+    expect(lint.problems.map((problem) => problem.metric).sort()).toEqual(['nodejs_active_handles_total', 'nodejs_active_requests_total', 'nodejs_active_resources_total']);
+  }, 300_000);
 });
 
 describe('Prometheus metrics of quarantines and worker replacements', () => {
