@@ -33,10 +33,12 @@ const context = new GuestContext(start.limits);
 const channel = new GuestChannel(start.channel);
 const imports = hostImports(context, channel, start.hostFunctions);
 const modules = new Map<string, WorkerModule>(start.modules);
-/** Per module and plugin: where its instances come from (a pooled instance's state is one plugin's own). */
-const sources = new Map<string, InstanceSource>();
 const targets: JobTarget[] = [];
-/** Each target's source, by target number: found once, not through a key string built per job. */
+/**
+ * Each target's source, by target number: found once, not through a key string built per job.
+ * The targets of one module and plugin (its exports) share one: a pooled instance's state is
+ * one plugin's own.
+ */
 const targetSources: (InstanceSource | undefined)[] = [];
 const inputs = new Map<number, Uint8Array>();
 const slots = start.slots.map((buffer) => new WorkerSlot(buffer, () => channel.outOfStep));
@@ -48,7 +50,6 @@ function readMail(): void {
     if (message.type === 'module') modules.set(message.hash, message.module);
     else if (message.type === 'drop') {
       modules.delete(message.hash);
-      for (const key of [...sources.keys()]) if (key.startsWith(`${message.hash}\0`)) sources.delete(key);
       targets.forEach((target, index) => {
         if (target.hash === message.hash) targetSources[index] = undefined;
       });
@@ -62,16 +63,15 @@ function sourceFor(index: number, target: JobTarget): InstanceSource {
 }
 
 function sourceOf(target: JobTarget): InstanceSource {
-  const key = `${target.hash}\0${target.pluginId}`;
-  let source = sources.get(key);
-  if (!source) {
-    const module = modules.get(target.hash);
-    if (!module) throw new NdpError('internal', `plugin ${target.pluginId}: module ${target.hash} is not loaded in this worker`);
-    const startName = startFunction(WebAssembly.Module.exports(module.module).map((entry) => entry.name));
-    source = new InstanceSource(module, imports, start.instancePolicy, startName);
-    sources.set(key, source);
+  // Once per target: another export of the same module and plugin may have its source already.
+  for (const [index, other] of targets.entries()) {
+    const source = targetSources[index];
+    if (source && other !== undefined && other.hash === target.hash && other.pluginId === target.pluginId) return source;
   }
-  return source;
+  const module = modules.get(target.hash);
+  if (!module) throw new NdpError('internal', `plugin ${target.pluginId}: module ${target.hash} is not loaded in this worker`);
+  const startName = startFunction(WebAssembly.Module.exports(module.module).map((entry) => entry.name));
+  return new InstanceSource(module, imports, start.instancePolicy, startName);
 }
 
 /** Runs a job and writes its reply into the slot; returns the source of its instance. */

@@ -87,6 +87,31 @@ describe('every call sees a fresh instance', () => {
     expect(second[10]).not.toBe(0);
   });
 
+  it('"pooled": a plugin\'s exports share its instance, and another plugin of the same module has its own', async () => {
+    // Each export answers with one byte, the count `bump` keeps in a global.
+    const counter = `(module
+      (memory (export "memory") 1)
+      (global $count (mut i32) (i32.const 0))
+      (func (export "malloc") (param i32) (result i32) (i32.const 1024))
+      (func (export "free") (param i32))
+      (func $answer (result i64)
+        (i32.store8 (i32.const 16) (global.get $count))
+        (i64.or (i64.shl (i64.const 16) (i64.const 32)) (i64.const 1)))
+      (func (export "bump") (param i32 i32) (result i64)
+        (global.set $count (i32.add (global.get $count) (i32.const 1)))
+        (call $answer))
+      (func (export "read") (param i32 i32) (result i64) (call $answer)))`;
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, instancePolicy: 'pooled' });
+    const bytes = (await watToWasm(counter)) as Uint8Array<ArrayBuffer>;
+    const [a, b] = [await sandbox.load('a', bytes), await sandbox.load('b', bytes)];
+    const count = async (module: LoadedModule, exportName: string) => (await sandbox.call(module, exportName, new Uint8Array(0), SOON))[0];
+    expect(await count(a, 'bump')).toBe(1);
+    expect(await count(a, 'read')).toBe(1);
+    expect(await count(b, 'read')).toBe(0);
+    expect(await count(a, 'bump')).toBe(2);
+    expect(await count(b, 'bump')).toBe(1);
+  });
+
   it('a module unloaded and loaded again (a refresh with the same bytes) gets new instances, pooled too', async () => {
     sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, instancePolicy: 'pooled' });
     const bytes = (await watToWasm(WAT)) as Uint8Array<ArrayBuffer>;
