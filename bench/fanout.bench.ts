@@ -25,7 +25,7 @@ export async function fanOut(ctx: BenchContext): Promise<void> {
     }
     const calls = ctx.calls(1_500, 150);
     console.log(`\nMetadataAgent fan-out, concurrency 1: width-1 plugins answer not_found before the fixture answers (${calls} calls per run, x${ctx.options.repeats})`);
-    for (const server of servers.values()) await client.run(server, 1, Math.min(1_000, calls)); // warm-up: JIT, workers, connections
+    await client.warmUp(servers.values(), 1, calls);
     const runs = new Map<number, ServerRun[]>(WIDTHS.map((width) => [width, []]));
     for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
       for (const [width, server] of servers) {

@@ -18,7 +18,7 @@ export async function grpcGoal(ctx: BenchContext): Promise<void> {
       const calls = ctx.calls(concurrency === 1 ? 3_000 : 10_000, 500);
       const servers: readonly ServerProcess[] = [bare, sidecar, hop];
       heading(`gRPC end to end, concurrency ${concurrency}, client in another process (${calls} calls per run, ABAB x${ctx.options.repeats})`);
-      for (const server of servers) await client.run(server, concurrency, Math.min(1_000, calls)); // warm-up: JIT, workers, connections
+      await client.warmUp(servers, concurrency, calls);
       const rounds: ServerRun[][] = [];
       for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
         const round: ServerRun[] = [];

@@ -26,7 +26,7 @@ export async function telemetryCost(ctx: BenchContext): Promise<void> {
   try {
     const calls = ctx.calls(3_000, 500);
     heading(`telemetry cost, concurrency 1 (${calls} calls per run, in turn x${ctx.options.repeats})`);
-    for (const server of servers) await client.run(server, 1, Math.min(1_000, calls));
+    await client.warmUp(servers, 1, calls);
     const runs: ServerRun[][] = [];
     for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
       const round: ServerRun[] = [];
