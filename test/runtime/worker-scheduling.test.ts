@@ -129,17 +129,18 @@ const linux = process.platform === 'linux';
     }
   });
 
-  it('without chrt the workers serve all the same, and the reason is told once', async () => {
+  it.each(['batch', 'adaptive'] as const)('without chrt the workers serve all the same under "%s", and the reason is told once', async (scheduling) => {
     // A process of its own: PATH is read from the real environment, which jest does not hand tests.
     const empty = mkdtempSync(path.join(os.tmpdir(), 'no-chrt-'));
     const script = `
       const { Sandbox } = require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime'))});
       const unavailable = [];
-      const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, workerScheduling: 'batch', onSchedulingUnavailable: (reason) => unavailable.push(reason) });
+      const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, workerScheduling: ${JSON.stringify(scheduling)}, onSchedulingUnavailable: (reason) => unavailable.push(reason) });
       (async () => {
         const module = await sandbox.load('fixture', new Uint8Array(Buffer.from(process.argv[1], 'base64')));
         const call = () => sandbox.call(module, ${JSON.stringify(BIOGRAPHY)}, new Uint8Array(Buffer.from(process.argv[2], 'base64')), { timeoutMs: 10000 });
-        const first = await call();
+        // Calls at once: an adaptive pool then switches its workers to batch, or tries to.
+        const [first] = await Promise.all([call(), call(), call(), call()]);
         // Both workers (the worker and the spare) fail the same way; bounded wait for their reports.
         for (let waited = 0; unavailable.length === 0 && waited < 5000; waited += 20) await new Promise((r) => setTimeout(r, 20));
         await new Promise((r) => setTimeout(r, 300));
