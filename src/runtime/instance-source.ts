@@ -8,7 +8,7 @@
  *   left it, so a call can see what earlier calls wrote. It is dropped after a failed call and
  *   after a minute unused.
  */
-import { CallTracker, RecycledInstance, trackingImports, type RecyclableModule } from './recycled-instance';
+import { RecycledInstance, trackingImports, type CallTracker, type RecyclableModule } from './recycled-instance';
 import type { HostWrites } from './guest-context';
 import type { StartFunction } from './start-function';
 
@@ -49,8 +49,7 @@ export class InstanceSource {
     private readonly start: StartFunction | undefined,
   ) {
     this.recyclable = policy === 'fresh' && guest.recycle !== undefined;
-    const tracker = new CallTracker();
-    this.tracked = this.recyclable ? { imports: trackingImports(imports, tracker), tracker } : undefined;
+    this.tracked = this.recyclable ? trackingImports(imports) : undefined;
   }
 
   /** Where the host's writes into the instance acquire() hands out are recorded (GuestContext.writes). */

@@ -74,8 +74,9 @@ export class CallTracker {
   }
 }
 
-/** The import object with every function wrapped to count its calls and record its writes. */
-export function trackingImports(imports: WebAssembly.Imports, tracker: CallTracker): WebAssembly.Imports {
+/** The import object with every function wrapped to count its calls and record its writes, in a tracker of its own. */
+export function trackingImports(imports: WebAssembly.Imports): { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } {
+  const tracker = new CallTracker();
   const wrapped: WebAssembly.Imports = {};
   for (const [module, fields] of Object.entries(imports)) {
     wrapped[module] = Object.fromEntries(
@@ -93,7 +94,7 @@ export function trackingImports(imports: WebAssembly.Imports, tracker: CallTrack
           }];
         }
         // env: AssemblyScript's imports write nothing; host functions write through writeToGuest,
-        // which tells the tracker itself (GuestContext.wrote).
+        // which tells the tracker itself (GuestContext.writes).
         if (module === 'env') {
           return [name, (...args: unknown[]) => {
             if (tracker.ahead) throw new NotAhead();
@@ -110,7 +111,7 @@ export function trackingImports(imports: WebAssembly.Imports, tracker: CallTrack
       }),
     );
   }
-  return wrapped;
+  return { imports: wrapped, tracker };
 }
 
 export interface RecyclableModule {
