@@ -8,7 +8,9 @@ import { Worker } from 'node:worker_threads';
 import { Sandbox, type WorkerScheduling } from '../../src/runtime';
 import { ADAPTIVE_IDLE_MS, ADAPTIVE_SWITCH_MS, WorkerPolicies } from '../../src/runtime/worker-scheduling';
 import { requireDebianPackages } from '../helpers/debian-packages';
+import { guestWat } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS } from '../helpers/paths';
+import { watToWasm } from '../helpers/wat';
 
 const execFileAsync = promisify(execFile);
 const BIOGRAPHY = 'metadata_agent_get_artist_biography';
@@ -93,6 +95,24 @@ const linux = process.platform === 'linux';
       expect(await Promise.all(Array.from({ length: 8 }, () => callFixture(sandbox)))).toEqual(Array(8).fill('fixture:x:calls=1'));
       expect(await eventually(() => added().length === 2, 5_000)).toBe(true);
       expect(added()).not.toContain(String(process.pid));
+    });
+  });
+
+  it('a worker taking over from one terminated at its time limit runs under the current policy, and so does the new spare', async () => {
+    const before = threadsWithPolicy(SCHED_BATCH);
+    const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+    await withSandbox({ workerScheduling: 'adaptive' }, async (sandbox) => {
+      const spinner = await sandbox.load('wat', (await watToWasm(guestWat('(loop $spin (br $spin)) (i64.const 0)'))) as Uint8Array<ArrayBuffer>);
+      const spinning = sandbox.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 500 }).catch((error: unknown) => error);
+      // Calls waiting behind the spinner on the one worker: the pool is busy, so batch.
+      const waiting = Promise.all(Array.from({ length: 3 }, () => callFixture(sandbox)));
+      expect(await eventually(() => added().length === 2, 5_000)).toBe(true);
+      const first = added();
+      await expect(spinning).resolves.toMatchObject({ kind: 'plugin_timeout' });
+      // The spare took over the waiting calls; a new spare started behind it.
+      expect(await waiting).toEqual(Array(3).fill('fixture:x:calls=1'));
+      // Nothing has called since: the pool has had no reason to go back to normal.
+      expect(await eventually(() => added().length === 2 && added().some((tid) => !first.includes(tid)), 5_000)).toBe(true);
     });
   });
 
