@@ -331,6 +331,15 @@ describe('HttpService', () => {
       expect(response).toMatchObject({ status: 0, error: expect.stringMatching(/^GET http:\/\/no-such-host\.invalid\/: DNS lookup of no-such-host\.invalid failed \(E\w+\)$/) });
     });
 
+    it('requests made at once on a new service share the agents it makes for them: close() leaves none of their connections open', async () => {
+      const target = service();
+      const responses = await Promise.all(Array.from({ length: 8 }, () => perform(target, 'GET', server.url('/echo'))));
+      expect(responses.map((response) => response.status)).toEqual(Array(8).fill(200));
+      expect(await server.openConnections()).toBeGreaterThan(0);
+      await target.close();
+      expect(await server.connectionsLeft()).toBe(0);
+    });
+
     it('after close every request resolves with an error', async () => {
       const target = service();
       await target.close();

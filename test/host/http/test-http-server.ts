@@ -1,5 +1,6 @@
 import { createServer, type IncomingHttpHeaders, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { connectionsLeft, openConnections } from '../../helpers/open-connections';
 
 /** A request as the server received it. */
 export interface SeenRequest {
@@ -52,6 +53,16 @@ export class TestHttpServer {
   /** Requests seen at `path`. */
   seenAt(path: string): SeenRequest[] {
     return this.seen.filter((request) => request.path === path);
+  }
+
+  /** Connections open on the server's side right now. */
+  openConnections(): Promise<number> {
+    return openConnections(this.server);
+  }
+
+  /** The connections still open once every one has closed or `ms` has passed (open-connections.ts). */
+  connectionsLeft(ms?: number): Promise<number> {
+    return connectionsLeft(this.server, ms);
   }
 
   async close(): Promise<void> {
