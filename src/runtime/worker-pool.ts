@@ -238,7 +238,7 @@ export class WorkerPool {
    * worker start waiting within their limit.
    */
   private readonly dispatchSubmitted = (): void => {
-    if (this.options.workerScheduling === 'adaptive') this.policies.load(this.heldCount(), Date.now());
+    if (this.options.workerScheduling === 'adaptive') this.policies.load(this.callsHeld(), Date.now());
     if (!this.closed) this.dispatch();
     for (const pending of this.submitted) if (!this.closed && pending.slot?.pending !== pending) this.wait(pending);
     this.submitted.length = 0;
@@ -364,10 +364,19 @@ export class WorkerPool {
     if (next < this.timerAt) this.setTimer(next, Date.now());
   };
 
-  /** How many jobs are queued, written ahead or running, without listing them (each dispatch asks). */
-  private heldCount(): number {
-    let held = this.queue.length;
-    for (const slot of this.slots) held += (slot.pending ? 1 : 0) + slot.ahead.length;
+  /**
+   * How many calls are queued, written ahead or running, without listing them (each dispatch
+   * asks). Load-time checks do not count: a start-up or refresh queues them all at once, and
+   * counted they made every start's workers batch for the next ADAPTIVE_IDLE_MS, so that the
+   * first seconds of calls, one at a time, ran under the policy meant for calls that wait.
+   */
+  private callsHeld(): number {
+    let held = 0;
+    for (const pending of this.queue) if (!pending.limits.loadTime) held++;
+    for (const slot of this.slots) {
+      if (slot.pending && !slot.pending.limits.loadTime) held++;
+      for (const ahead of slot.ahead) if (!ahead.limits.loadTime) held++;
+    }
     return held;
   }
 

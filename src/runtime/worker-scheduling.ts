@@ -44,8 +44,8 @@ export function reportThread(): void {
   if (Number.isInteger(tid)) parentPort?.postMessage({ type: 'thread', tid } satisfies ThreadReport);
 }
 
-/** Jobs the pool holds above which it counts as busy: more than the one call an idle client makes. */
-const BUSY_JOBS = 1;
+/** Calls the pool holds above which it counts as busy: more than the one call an idle client makes. */
+const BUSY_CALLS = 1;
 /** An adaptive pool goes back to the normal policy once it has not been busy for this long. */
 export const ADAPTIVE_IDLE_MS = 5_000;
 /** The least time between two switches of an adaptive pool: each one runs `chrt` per worker (~2 ms of CPU). */
@@ -60,7 +60,7 @@ export const ADAPTIVE_SWITCH_MS = 1_000;
  * better of the two for each (RATIONALE.md): a single caller's call at a time gains nothing from
  * batching, and there a worker that preempts the serving thread at the job's notification, so
  * that the reply is ready when the serving thread gets its CPU back, saves it a sleep and a
- * wake-up per call (c=1: ~5 us of CPU per call). The pool reports how many jobs it holds at each
+ * wake-up per call (c=1: ~5 us of CPU per call). The pool reports how many calls it holds at each
  * dispatch ({@link load}); switching runs `chrt` for every worker, so it happens at most once per
  * ADAPTIVE_SWITCH_MS, and back to normal only after ADAPTIVE_IDLE_MS without a busy dispatch.
  */
@@ -90,10 +90,10 @@ export class WorkerPolicies {
     });
   }
 
-  /** Told at each dispatch how many jobs the pool holds (queued, written ahead, running); `now` in ms. */
-  load(jobs: number, now: number): void {
+  /** Told at each dispatch how many calls the pool holds (queued, written ahead, running; load-time checks aside); `now` in ms. */
+  load(calls: number, now: number): void {
     if (this.scheduling !== 'adaptive') return;
-    if (jobs > BUSY_JOBS) {
+    if (calls > BUSY_CALLS) {
       this.busyAt = now;
       if (!this.batch && now - this.switchedAt >= ADAPTIVE_SWITCH_MS) this.switchTo(true, now);
     } else if (this.batch && now - this.busyAt >= ADAPTIVE_IDLE_MS && now - this.switchedAt >= ADAPTIVE_SWITCH_MS) this.switchTo(false, now);

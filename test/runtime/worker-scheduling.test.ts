@@ -98,6 +98,23 @@ const linux = process.platform === 'linux';
     });
   });
 
+  it('"adaptive" does not count load-time checks: many at once, as a start-up makes them, leave the workers normal', async () => {
+    const before = threadsWithPolicy(SCHED_BATCH);
+    const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+    await withSandbox({ workerScheduling: 'adaptive' }, async (sandbox) => {
+      const module = await sandbox.load('fixture', fixture);
+      const versions = await Promise.all(Array.from({ length: 8 }, () => sandbox.apiVersion(module, 'metadata_agent_api_version', 5_000)));
+      expect(versions).toEqual(Array(8).fill(1));
+      // Long enough for chrt to have run, had the pool been counted busy (the test above sees it well within this).
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      expect(added()).toEqual([]);
+      // The first call after them runs on normal workers too, and calls that wait still count.
+      expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
+      expect(await Promise.all(Array.from({ length: 8 }, () => callFixture(sandbox)))).toEqual(Array(8).fill('fixture:x:calls=1'));
+      expect(await eventually(() => added().length === 2, 5_000)).toBe(true);
+    });
+  });
+
   it('a worker taking over from one terminated at its time limit runs under the current policy, and so does the new spare', async () => {
     const before = threadsWithPolicy(SCHED_BATCH);
     const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
