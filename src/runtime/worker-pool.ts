@@ -173,6 +173,8 @@ export class WorkerPool {
   /** Jobs submitted in this turn of the event loop, dispatched together at its end (see run). */
   private readonly submitted: PendingJob[] = [];
   private blocked = 0;
+  /** Load-time checks run() has taken and not settled: held, but not calls (callsHeld). */
+  private loadChecksHeld = 0;
   private closed = false;
   /** Told once: every worker meets the same reason. */
   private schedulingReported = false;
@@ -225,6 +227,7 @@ export class WorkerPool {
     return new Promise((resolve, reject) => {
       if ((limits.deadline ?? Infinity) <= Date.now()) return reject(timeUpError(job, limits, 'before-start'));
       const pending = new PendingJob(this.nextId++, job, limits, grant, resolve, reject);
+      if (limits.loadTime) this.loadChecksHeld++;
       this.queue.push(pending);
       if (this.submitted.push(pending) === 1) queueMicrotask(this.dispatchSubmitted);
     });
@@ -371,12 +374,8 @@ export class WorkerPool {
    * first seconds of calls, one at a time, ran under the policy meant for calls that wait.
    */
   private callsHeld(): number {
-    let held = 0;
-    for (const pending of this.queue) if (!pending.limits.loadTime) held++;
-    for (const slot of this.slots) {
-      if (slot.pending && !slot.pending.limits.loadTime) held++;
-      for (const ahead of slot.ahead) if (!ahead.limits.loadTime) held++;
-    }
+    let held = this.queue.length - this.loadChecksHeld;
+    for (const slot of this.slots) held += (slot.pending ? 1 : 0) + slot.ahead.length;
     return held;
   }
 
@@ -614,6 +613,7 @@ export class WorkerPool {
   }
 
   private settle(pending: PendingJob, outcome: FromWorker | NdpError): void {
+    if (pending.limits.loadTime && !pending.settled) this.loadChecksHeld--;
     pending.settled = true;
     clearTimeout(pending.grace);
     if (outcome instanceof NdpError) pending.reject(outcome);
