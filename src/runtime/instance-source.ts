@@ -54,7 +54,7 @@ export class InstanceSource {
 
   /** Where the host's writes into the instance acquire() hands out are recorded (GuestContext.writes). */
   get writes(): HostWrites | undefined {
-    return this.recyclable ? this.tracked?.tracker : undefined;
+    return this.tracked?.tracker;
   }
 
   /**

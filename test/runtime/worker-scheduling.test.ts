@@ -34,6 +34,12 @@ function threadsWithPolicy(policy: number): Set<string> {
   return threads;
 }
 
+/** The threads made SCHED_BATCH since this was called, listed afresh on each call of the function it returns. */
+function batchThreadsSinceNow(): () => string[] {
+  const before = threadsWithPolicy(SCHED_BATCH);
+  return () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+}
+
 /** Polls until `check` holds, at most `ms`; returns whether it did. */
 async function eventually(check: () => boolean, ms: number): Promise<boolean> {
   for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 20))) if (check()) return true;
@@ -60,12 +66,11 @@ const linux = process.platform === 'linux';
   beforeAll(() => requireDebianPackages('Worker scheduling'));
 
   it('"batch" makes each worker thread SCHED_BATCH and leaves the serving thread as it was', async () => {
-    const before = threadsWithPolicy(SCHED_BATCH);
+    const added = batchThreadsSinceNow();
     const unavailable: string[] = [];
     await withSandbox({ workerScheduling: 'batch', onSchedulingUnavailable: (reason) => unavailable.push(reason) }, async (sandbox) => {
       expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
       // One worker and the spare kept for replacements.
-      const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
       expect(await eventually(() => added().length === 2, 5_000)).toBe(true);
       expect(added()).not.toContain(String(process.pid));
       expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
@@ -75,18 +80,17 @@ const linux = process.platform === 'linux';
   });
 
   it('"normal" (the runtime default) leaves every thread as it was', async () => {
-    const before = threadsWithPolicy(SCHED_BATCH);
+    const added = batchThreadsSinceNow();
     await withSandbox({}, async (sandbox) => {
       expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
       // Long enough for chrt to have run, had it been asked to (the batch test sees it well within this).
       await new Promise((resolve) => setTimeout(resolve, 500));
-      expect([...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid))).toEqual([]);
+      expect(added()).toEqual([]);
     });
   });
 
   it('"adaptive" leaves the workers normal while calls come one at a time, and makes them batch once calls wait', async () => {
-    const before = threadsWithPolicy(SCHED_BATCH);
-    const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+    const added = batchThreadsSinceNow();
     await withSandbox({ workerScheduling: 'adaptive' }, async (sandbox) => {
       for (let call = 0; call < 5; call++) expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
       await new Promise((resolve) => setTimeout(resolve, 500));
@@ -99,8 +103,7 @@ const linux = process.platform === 'linux';
   });
 
   it('"adaptive" does not count load-time checks: many at once, as a start-up makes them, leave the workers normal', async () => {
-    const before = threadsWithPolicy(SCHED_BATCH);
-    const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+    const added = batchThreadsSinceNow();
     await withSandbox({ workerScheduling: 'adaptive' }, async (sandbox) => {
       const module = await sandbox.load('fixture', fixture);
       const versions = await Promise.all(Array.from({ length: 8 }, () => sandbox.apiVersion(module, 'metadata_agent_api_version', 5_000)));
@@ -116,8 +119,7 @@ const linux = process.platform === 'linux';
   });
 
   it('a worker taking over from one terminated at its time limit runs under the current policy, and so does the new spare', async () => {
-    const before = threadsWithPolicy(SCHED_BATCH);
-    const added = () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
+    const added = batchThreadsSinceNow();
     await withSandbox({ workerScheduling: 'adaptive' }, async (sandbox) => {
       const spinner = await sandbox.load('wat', (await watToWasm(guestWat('(loop $spin (br $spin)) (i64.const 0)'))) as Uint8Array<ArrayBuffer>);
       const spinning = sandbox.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 500 }).catch((error: unknown) => error);
