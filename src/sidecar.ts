@@ -1,3 +1,4 @@
+import './server/internalize-header-names';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { Config } from './config';

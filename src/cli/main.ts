@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import '../server/internalize-header-names';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Command } from 'commander';

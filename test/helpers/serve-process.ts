@@ -24,6 +24,8 @@ export interface CliOptions {
   readonly gid?: number;
   /** A command that runs the CLI, e.g. `setpriv ... --`: the CLI's node command line goes after it. */
   readonly wrapper?: readonly string[];
+  /** Options for the CLI's node itself (V8's, e.g. `--log-ic`), before the script. */
+  readonly nodeOptions?: readonly string[];
 }
 
 /** How a CLI run ended. */
@@ -34,8 +36,8 @@ export interface CliRun {
 }
 
 /** The real CLI with `args`. */
-export function ndphost(args: readonly string[], { env, wrapper = [], ...options }: CliOptions = {}): ChildProcessWithoutNullStreams {
-  const [command, ...rest] = [...wrapper, process.execPath, CLI_MAIN, ...args];
+export function ndphost(args: readonly string[], { env, wrapper = [], nodeOptions = [], ...options }: CliOptions = {}): ChildProcessWithoutNullStreams {
+  const [command, ...rest] = [...wrapper, process.execPath, ...nodeOptions, CLI_MAIN, ...args];
   return spawn(command, rest, { env: env ?? Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_'))), ...options });
 }
 
@@ -52,8 +54,8 @@ export async function runNdphost(args: readonly string[], options: CliOptions = 
 }
 
 /** Starts `ndphost serve <args>` and resolves once its "plugins loaded" log line says it serves. */
-export async function startServe(args: readonly string[]): Promise<ServeProcess> {
-  const child = ndphost(['serve', ...args]);
+export async function startServe(args: readonly string[], options: CliOptions = {}): Promise<ServeProcess> {
+  const child = ndphost(['serve', ...args], options);
   const exited = once(child, 'exit').then(([code]) => code as number | null);
   const logs: LogEntry[] = [];
   let stderr = '';
