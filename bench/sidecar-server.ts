@@ -3,6 +3,8 @@
  * plugins folder the bench prepared. Run as a child process; it reports its port over IPC once
  * every plugin has loaded.
  */
+// First, as in the CLI (src/server/internalize-header-names.ts says why).
+import '../src/server/internalize-header-names';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import pino from 'pino';

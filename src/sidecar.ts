@@ -1,3 +1,4 @@
+// First, before anything loads node:http2 (internalize-header-names.ts says why).
 import './server/internalize-header-names';
 import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// First, before anything loads node:http2 (internalize-header-names.ts says why).
 import '../server/internalize-header-names';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
