@@ -7,7 +7,7 @@
  * `headers[HTTP2_HEADER_DATE] = ...`. V8 11's keyed-store IC compares that key by identity with the
  * internalized name in its feedback, so until the function is optimized each response misses to the
  * runtime, and each miss counts as a feedback change that keeps the function from being optimized:
- * it never is (measured: 100,000 calls, still baseline code; ~10 us per call on the serving thread
+ * it never is (measured: 100,000 calls, still baseline code; 5-10 us per call on the serving thread
  * at c=1). Using such a string as a key turns it into a ThinString pointing at the internalized
  * one, and the scavenger then repoints every reference to a young ThinString at the internalized
  * string, including http2's own; an old one it leaves alone. A sidecar loads enough code before
