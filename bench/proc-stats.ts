@@ -22,7 +22,7 @@ export function cpuSnapshot(pid: number): CpuSnapshot {
   const threads = new Map<string, number>();
   for (const tid of readdirSync(`/proc/${pid}/task`)) {
     try {
-      threads.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]));
+      threads.set(tid, onCpuNanoseconds(`/proc/${pid}/task/${tid}`));
     } catch {
       // Exited since the listing: the ticks keep its time (cpuSecondsBetween).
     }
@@ -65,10 +65,15 @@ export function servingThreadUse(pid: number): ThreadUse {
   const status = readFileSync(`${task}/status`, 'utf8');
   const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
   return {
-    cpuSeconds: Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]) / 1e9,
+    cpuSeconds: onCpuNanoseconds(task) / 1e9,
     voluntarySwitches: count('voluntary_ctxt_switches'),
     involuntarySwitches: count('nonvoluntary_ctxt_switches'),
   };
+}
+
+/** A thread's time on a CPU so far (the first field of its schedstat), in nanoseconds; `task` is /proc/<pid>/task/<tid>. */
+function onCpuNanoseconds(task: string): number {
+  return Number(readFileSync(`${task}/schedstat`, 'utf8').split(' ')[0]);
 }
 
 /** Resident set size in bytes. */

@@ -4,13 +4,23 @@ import pino from 'pino';
 import { connectionsLeft, openConnections } from '../../helpers/open-connections';
 import { SubsonicApiService } from '../../../src/host/subsonicapi/subsonicapi-service';
 
+/** A service in front of the Subsonic API at `port` on loopback. */
+function serviceAt(port: number): SubsonicApiService {
+  return new SubsonicApiService({ subsonicUrl: `http://127.0.0.1:${port}/rest`, userHeader: 'Remote-User', maxBodyBytes: 1024, log: pino({ level: 'silent' }) });
+}
+
+/** A plugin's `ping` as user alice. */
+function ping(service: SubsonicApiService) {
+  return service.call({ pluginId: 'p', deadline: Date.now() + 5_000, permission: { reason: 'test', allowAdmins: true } }, { url: '/rest/ping?u=alice' });
+}
+
 describe('SubsonicApiService', () => {
   it('refuses calls once closed, opening no connection', async () => {
     // Port 1 on loopback: were a request made, it would fail as refused, not as shut down.
-    const service = new SubsonicApiService({ subsonicUrl: 'http://127.0.0.1:1/rest', userHeader: 'Remote-User', maxBodyBytes: 1024, log: pino({ level: 'silent' }) });
+    const service = serviceAt(1);
     await service.close();
 
-    const response = await service.call({ pluginId: 'p', deadline: Date.now() + 5_000, permission: { reason: 'test', allowAdmins: true } }, { url: '/rest/ping?u=alice' });
+    const response = await ping(service);
 
     expect(response).toEqual({ json: '', error: 'the host is shutting down' });
   });
@@ -19,9 +29,8 @@ describe('SubsonicApiService', () => {
     const server = createServer((_request, response) => response.end(JSON.stringify({ 'subsonic-response': { status: 'ok' } })));
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     try {
-      const service = new SubsonicApiService({ subsonicUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}/rest`, userHeader: 'Remote-User', maxBodyBytes: 1024, log: pino({ level: 'silent' }) });
-      const call = () => service.call({ pluginId: 'p', deadline: Date.now() + 5_000, permission: { reason: 'test', allowAdmins: true } }, { url: '/rest/ping?u=alice' });
-      const responses = await Promise.all(Array.from({ length: 8 }, call));
+      const service = serviceAt((server.address() as AddressInfo).port);
+      const responses = await Promise.all(Array.from({ length: 8 }, () => ping(service)));
       expect(responses.map((response) => response.error)).toEqual(Array(8).fill(''));
       expect(await openConnections(server)).toBeGreaterThan(0);
       await service.close();
