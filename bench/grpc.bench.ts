@@ -15,7 +15,10 @@ export async function grpcGoal(ctx: BenchContext): Promise<void> {
   const client = new LoadClient();
   try {
     for (const concurrency of [1, 16]) {
-      const calls = ctx.calls(concurrency === 1 ? 3_000 : 10_000, 500);
+      // At c=1 a run of 3,000 calls lasts ~0.6 s, short enough for one burst of a neighbour's load
+      // to move a repeat: in eight interleaved rounds the ratio's repeats spread over 1.19-1.85x,
+      // against 1.28-1.67x (seven of eight within 1.51-1.67x) with 15,000 (RATIONALE.md, ninth session).
+      const calls = ctx.calls(concurrency === 1 ? 15_000 : 10_000, 500);
       const servers: readonly ServerProcess[] = [bare, sidecar, hop];
       // At c=16 Node's http2 promotes most of each call's objects once a server has run a while
       // (RATIONALE.md, seventh session): the bare server from the start, the sidecar only after
