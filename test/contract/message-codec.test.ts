@@ -3,6 +3,7 @@ import * as api from '../../generated/ts/api';
 import { PluginAdminDefinition } from '../../generated/ts/ndphost/admin/v1/admin';
 import { emptyTest, encodeMessage, messageTypesOf, RPCS, type MessageType } from '../../src/contract';
 import { JobTargets } from '../../src/runtime/job-targets';
+import { pickWith, seededRandom } from '../helpers/seeded-random';
 
 // ts-proto's own serializer, a writer per message: what the reused writer must match byte for byte.
 const reference = MetadataAgentService.getArtistImages.responseSerialize;
@@ -44,9 +45,8 @@ describe('emptyTest', () => {
   // Every message type of the contract's services and the admin service, requests and responses.
   const generic = [api.MetadataAgentDefinition, api.ScrobblerDefinition, api.TimerCallbackDefinition, api.LifecycleManagementDefinition, api.SchedulerCallbackDefinition, api.WebSocketCallbackDefinition, PluginAdminDefinition];
   const types = new Set<MessageType<object> & { fromPartial(partial: object): object }>(generic.flatMap((service) => Object.values(service.methods).flatMap((method) => [method.requestType, method.responseType])) as never[]);
-  let seed = 7;
-  const random = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
-  const pick = <T>(values: readonly T[]): T => values[Math.floor(random() * values.length)];
+  const random = seededRandom(7);
+  const pick = pickWith(random);
   /** A field left at its default half the time, otherwise set to a value of its kind (a default one among them). */
   function partial(defaults: object): object {
     return Object.fromEntries(

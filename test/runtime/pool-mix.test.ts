@@ -1,5 +1,6 @@
 import { Sandbox, type HostCaller, type HostReply } from '../../src/runtime';
 import { guestWat, packed } from '../helpers/guest-wat';
+import { seededRandom } from '../helpers/seeded-random';
 import { watToWasm } from '../helpers/wat';
 
 /**
@@ -16,19 +17,9 @@ const SPIN = guestWat('(loop $spin (br $spin)) (i64.const 0)');
 const KINDS = ['echo', 'count', 'miss', 'spin'] as const;
 type Kind = (typeof KINDS)[number];
 
-/** mulberry32: small, seeded, good enough to pick a mix. */
-function generator(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe('the worker pool under a mix of calls', () => {
   it('12 callers x 25 calls on 2-3 workers: every call gets its own outcome, and the pool ends idle', async () => {
-    const random = generator(20261127);
+    const random = seededRandom(20261127);
     const hostCall = async (caller: HostCaller, _name: string, request: Uint8Array): Promise<HostReply> => {
       // Answered at once, after a turn of the event loop, or after a timer.
       const wait = random();
