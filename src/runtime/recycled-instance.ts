@@ -218,12 +218,14 @@ export class RecycledInstance {
     } else {
       for (const page of hostPages) if (page < pages) this.copyBack(memory, page);
     }
-    for (let k = 0; k * PAGES_PER_GLOBAL < pages; k++) {
+    // Marks are conservative: a store marks the page its first 16 bytes could reach, so one
+    // ending in the memory's last bytes marks the page after it, which the memory does not have.
+    for (let k = 0; k < this.dirty.length && k * PAGES_PER_GLOBAL <= pages; k++) {
       let bits = this.dirty[k].value as bigint;
       if (bits === 0n) continue;
       if (!unknownWrites) {
         // A page both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
-        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) this.copyBack(memory, page);
+        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n && page < pages; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) this.copyBack(memory, page);
       }
       this.dirty[k].value = 0n;
     }

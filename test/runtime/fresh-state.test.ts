@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { Sandbox, type LoadedModule } from '../../src/runtime';
+import { guestWat, packed } from '../helpers/guest-wat';
 import { WAT_FIXTURES } from '../helpers/paths';
 import { watToWasm } from '../helpers/wat';
 
@@ -65,6 +66,18 @@ describe('every call sees a fresh instance', () => {
     const byteAt1000 = async (request: Uint8Array) => [...(await sandbox.call(module, 'run', request, SOON))];
     expect(await byteAt1000(new Uint8Array(2000).fill(0xab))).toEqual([0xab]);
     expect(await byteAt1000(new Uint8Array([1]))).toEqual([0]);
+  });
+
+  it("a store into the memory's last bytes: the next call runs, and sees them as a fresh instance has them", async () => {
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    // The store's mark also names the page after the memory's end (marks cover 16 bytes); the
+    // restore once failed on it, so every call after such a store failed.
+    const module = await sandbox.load('top', (await watToWasm(guestWat(`
+      (i32.store (i32.const 65528) (i32.load (i32.const 65532)))
+      (i32.store (i32.const 65532) (i32.const 0x64636261))
+      ${packed(65528, 8)}`))) as Uint8Array<ArrayBuffer>);
+    expect(module.notRecyclable).toBeUndefined();
+    for (let call = 0; call < 3; call++) expect([...(await sandbox.call(module, 'run', new Uint8Array([1]), SOON))]).toEqual([0, 0, 0, 0, 97, 98, 99, 100]);
   });
 
   it('after a call that trapped, the next call still sees a fresh instance', async () => {
