@@ -1,14 +1,17 @@
 import { analyseForRecycling } from '../../src/runtime/recyclable-module';
-import { RecycledInstance, trackingImports } from '../../src/runtime/recycled-instance';
+import { InstanceSource, type BindInstance } from '../../src/runtime/instance-source';
+import { startFunction } from '../../src/runtime/start-function';
 import { pickWith, seededRandom } from '../helpers/seeded-random';
 import { watToWasm } from '../helpers/wat';
 
 // Issue 10, goal 4, drawn at random: guests made of every kind of write a module can do (plain,
 // narrow, SIMD and lane, atomic and read-modify-write stores at any alignment, across page
-// boundaries, in a loop, memory.fill/copy/init, global.set, memory.grow), with the host writing
-// a request and an import of unknown effect writing too. For each, the recycled instance must
-// compute what the original module computes, and its restore must give back a fresh instance's
-// memory, byte for byte, and its globals. The cases come from a seed, so a failure replays.
+// boundaries, in a loop, memory.fill/copy/init, global.set, memory.grow, calls that trap after
+// writing), with the host writing the request, WASI out-parameters and an import of unknown
+// effect writing too, and start functions that are pure, read random bytes, or call the host.
+// Run through the worker's own InstanceSource, every call must begin from a fresh instance's
+// memory, byte for byte, and globals, and compute what the original module computes. The cases
+// come from a seed, so a failure replays.
 
 const PAGE = 65536;
 const MODULES = 200;
@@ -53,7 +56,7 @@ const GLOBAL_SETS = [
 interface Guest {
   readonly wat: string;
   readonly pages: number;
-  readonly grows: boolean;
+  readonly traps: boolean;
 }
 
 function guest(random: () => number): Guest {
@@ -70,6 +73,7 @@ function guest(random: () => number): Guest {
     const inside = Math.max(0, Math.min(bytes - size, at));
     return inside - (inside % align);
   };
+  const dataAt = int(bytes - 40);
   const hex = (length: number): string => Array.from({ length }, () => `\\${int(256).toString(16).padStart(2, '0')}`).join('');
   /** One store of a random kind at effective address `at` (or one drawn for it). */
   const store = (at?: number): string => {
@@ -85,105 +89,159 @@ function guest(random: () => number): Guest {
   };
   /** Mostly short, sometimes up to the whole memory. */
   const length = (): number => (random() < 0.9 ? int(300) : int(bytes));
-  const body: string[] = [];
-  for (let n = 1 + int(5); n > 0; n--) {
-    const kind = int(12);
-    if (kind < 6) body.push(store());
-    else if (kind === 6) {
-      // A store, then another from the same page across its end: the page marked last must not hide the next one.
-      const page = int(pages);
-      body.push(store(page * PAGE + int(PAGE - 64)), store((page + 1) * PAGE - 1 - int(3)));
-    } else if (kind === 7) {
-      const fill = length();
-      body.push(`(memory.fill (i32.const ${int(bytes - fill + 1)}) (local.get $x) (i32.const ${fill}))`);
-    } else if (kind === 8) {
-      const copy = length();
-      body.push(`(memory.copy (i32.const ${int(bytes - copy + 1)}) (i32.const ${int(bytes - copy + 1)}) (i32.const ${copy}))`);
-    } else if (kind === 9) {
-      body.push(`(memory.init $passive (i32.const ${address(16, 1)}) (i32.const 0) (i32.const 16))`);
-    } else {
-      // A loop whose stores move between pages, or stay on one.
-      const stride = pick([4, 4096, 16384, PAGE - 4, PAGE + 8]);
-      const count = 1 + int(Math.min(8, Math.floor((bytes - 8) / stride) + 1));
-      const start = int(bytes - (count - 1) * stride - 8 + 1);
-      body.push(`(local.set $i (i32.const 0)) (block $done (loop $each
-        (br_if $done (i32.ge_u (local.get $i) (i32.const ${count})))
-        (i64.store (i32.add (i32.const ${start}) (i32.mul (local.get $i) (i32.const ${stride}))) (i64.extend_i32_u (local.get $x)))
-        (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $each)))`);
+  /** 1 to `most` writes of any kind, some setting a global. */
+  const writes = (most: number): string[] => {
+    const body: string[] = [];
+    for (let n = 1 + int(most); n > 0; n--) {
+      const kind = int(13);
+      if (kind < 6) body.push(store());
+      else if (kind === 6) {
+        // A store, then another from the same page across its end: the page marked last must not hide the next one.
+        const page = int(pages);
+        body.push(store(page * PAGE + int(PAGE - 64)), store((page + 1) * PAGE - 1 - int(3)));
+      } else if (kind === 7) {
+        const fill = length();
+        body.push(`(memory.fill (i32.const ${int(bytes - fill + 1)}) (local.get $x) (i32.const ${fill}))`);
+      } else if (kind === 8) {
+        // Mostly from the data segment: a copy of zeros onto zeros would change nothing to find.
+        const copy = length();
+        const from = random() < 0.7 ? Math.min(dataAt, bytes - copy) : int(bytes - copy + 1);
+        body.push(`(memory.copy (i32.const ${int(bytes - copy + 1)}) (i32.const ${from}) (i32.const ${copy}))`);
+      } else if (kind === 9) {
+        body.push(`(memory.init $passive (i32.const ${address(16, 1)}) (i32.const 0) (i32.const 16))`);
+      } else if (kind === 10) {
+        // The host writes a WASI out-parameter (tracked from the import's arguments).
+        const count = 1 + int(100);
+        body.push(`(drop (call $random_get (i32.const ${int(bytes - count)}) (i32.const ${count})))`);
+      } else {
+        // A loop whose stores move between pages, or stay on one.
+        const stride = pick([4, 4096, 16384, PAGE - 4, PAGE + 8]);
+        const count = 1 + int(Math.min(8, Math.floor((bytes - 8) / stride) + 1));
+        const first = int(bytes - (count - 1) * stride - 8 + 1);
+        body.push(`(local.set $i (i32.const 0)) (block $done (loop $each
+          (br_if $done (i32.ge_u (local.get $i) (i32.const ${count})))
+          (i64.store (i32.add (i32.const ${first}) (i32.mul (local.get $i) (i32.const ${stride}))) (i64.extend_i32_u (local.get $x)))
+          (local.set $i (i32.add (local.get $i) (i32.const 1))) (br $each)))`);
+      }
+      if (random() < 0.2) body.push(pick(GLOBAL_SETS));
     }
-    if (random() < 0.2) body.push(pick(GLOBAL_SETS));
-  }
-  if (random() < 0.15) {
-    const poke = 1 + int(64);
-    body.splice(int(body.length + 1), 0, `(call $poke (i32.const ${int(bytes - poke)}) (i32.const ${poke}) (local.get $x))`);
-  }
+    return body;
+  };
+  /** An import whose writes the host cannot know. */
+  const poke = (): string => {
+    const length = 1 + int(64);
+    return `(call $poke (i32.const ${int(bytes - length)}) (i32.const ${length}) (local.get $x))`;
+  };
+  const body = writes(5);
+  if (random() < 0.15) body.splice(int(body.length + 1), 0, poke());
   if (grows) body.push(`(drop (memory.grow (i32.const 1))) (i32.store (i32.const ${bytes + int(PAGE - 4)}) (local.get $x))`);
+  // Some calls fail after their writes: the instance is then never used again.
+  const traps = random() < 0.15;
+  if (traps) body.push('(if (i32.eqz (i32.rem_u (local.get $x) (i32.const 3))) (then unreachable))');
+  // A start function that writes; one that also reads random bytes (run again before every call,
+  // ahead of it where the worker is idle), or calls an import that must not run ahead.
+  const start = pick(['none', 'pure', 'random', 'host'] as const);
+  const initialize = start === 'none' ? [] : [...writes(3), ...(start === 'random' ? ['(drop (call $random_get (i32.const 64) (i32.const 32)))'] : start === 'host' ? [poke()] : [])];
   const wat = `(module
     (import "host" "poke" (func $poke (param i32 i32 i32)))
+    (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
     (memory (export "memory") ${pages}${maximum})
-    (data (i32.const ${int(bytes - 40)}) "${hex(1 + int(40))}")
+    (data (i32.const ${dataAt}) "${hex(1 + int(40))}")
     (data $passive "${hex(16)}")
     (global $a (mut i32) (i32.const ${int(1000)}))
     (global $b (mut i64) (i64.const ${int(1000)}))
     (global $c (mut f64) (f64.const ${int(1000)}.5))
     (global $k i32 (i32.const 7))
     (func (export "run") (param $x i32) (local $i i32)
-      ${body.join('\n      ')}))`;
-  return { wat, pages, grows };
+      ${body.join('\n      ')})
+    ${start === 'none' ? '' : `(func (export "_initialize") (local $x i32) (local $i i32)
+      ${initialize.join('\n      ')})`})`;
+  return { wat, pages, traps };
 }
 
-/** The host's side: `poke` fills guest memory, an import whose writes the tracker cannot know. */
-function hostImports(memory: () => WebAssembly.Memory): WebAssembly.Imports {
-  return { host: { poke: (at: number, length: number, value: number) => new Uint8Array(memory().buffer, at, length).fill(value) } };
+/**
+ * The host's side: `poke` fills guest memory (an import whose writes the tracker cannot know);
+ * `random_get` writes bytes that differ from one call to the next (`epoch`, the call they are
+ * for) and are the same for every instance within a call, so a fresh instance can be compared.
+ */
+function hostImports(memory: () => WebAssembly.Memory, epoch: () => number): WebAssembly.Imports {
+  return {
+    host: { poke: (at: number, length: number, value: number) => void new Uint8Array(memory().buffer, at, length).fill(value) },
+    wasi_snapshot_preview1: {
+      random_get: (at: number, length: number) => {
+        new Uint8Array(memory().buffer, at, length).forEach((_, k, bytes) => (bytes[k] = (at + 7 * k + length + 31 * epoch()) & 0xff));
+        return 0;
+      },
+    },
+  };
 }
 
-describe('recycled instances, drawn at random: a restore gives back a fresh instance', () => {
-  it(`${MODULES} generated guests x ${CALLS} calls, each with a request the host writes`, async () => {
+const bytesOf = (exports: WebAssembly.Exports): Buffer => Buffer.from((exports.memory as WebAssembly.Memory).buffer);
+
+/** Runs `run(x)`; the trap's message, if it trapped. */
+function run(exports: WebAssembly.Exports, x: number): string | undefined {
+  try {
+    (exports.run as (x: number) => void)(x);
+    return undefined;
+  } catch (error) {
+    return (error as Error).message;
+  }
+}
+
+describe('recycled instances, drawn at random: each call gets what a fresh instance would be', () => {
+  it(`${MODULES} generated guests x ${CALLS} calls, as a worker runs them`, async () => {
     const random = seededRandom(20261127);
     for (let n = 0; n < MODULES; n++) {
-      const { wat, pages, grows } = guest(random);
+      const { wat, pages, traps } = guest(random);
       const bytes = (await watToWasm(wat, `guest-${n}.wat`)) as Uint8Array<ArrayBuffer>;
       const original = await WebAssembly.compile(bytes);
       const analysis = analyseForRecycling(bytes);
       if (!analysis.recyclable) throw new Error(`guest ${n} is not recyclable: ${analysis.reason}\n${wat}`);
       const variant = await WebAssembly.compile(analysis.bytes);
+      const start = startFunction(WebAssembly.Module.exports(original).map((entry) => entry.name));
+      let epoch = 0;
+      /** A new instance with its start function run: what a call must begin from. */
       const fresh = (module: WebAssembly.Module): WebAssembly.Exports => {
-        const exports: WebAssembly.Exports = new WebAssembly.Instance(module, hostImports(() => exports.memory as WebAssembly.Memory)).exports;
+        const exports: WebAssembly.Exports = new WebAssembly.Instance(module, hostImports(() => exports.memory as WebAssembly.Memory, () => epoch)).exports;
+        if (start) (exports[start] as () => void)();
         return exports;
       };
-      const pristine = Buffer.from((fresh(original).memory as WebAssembly.Memory).buffer.slice(0));
-      const freshGlobals = (() => {
-        const exports = fresh(variant);
-        return analysis.globalExports.map((name) => (exports[name] as WebAssembly.Global).value as unknown);
-      })();
+      const variantGlobals = (exports: WebAssembly.Exports): unknown[] => analysis.globalExports.map((name) => (exports[name] as WebAssembly.Global).value as unknown);
 
-      let recycled: RecycledInstance | 'not-recyclable' | undefined;
-      const { imports, tracker } = trackingImports(hostImports(() => (recycled as RecycledInstance).exports.memory as WebAssembly.Memory));
-      recycled = RecycledInstance.create({ module: variant, ...analysis }, imports, tracker, undefined);
-      if (recycled === 'not-recyclable') throw new Error(`guest ${n}: its instance was not kept`);
+      // The worker's own parts: a source of instances, bound as guest-call.ts binds them.
+      let current: WebAssembly.Exports | undefined;
+      const source = new InstanceSource({ module: variant, recycle: analysis }, hostImports(() => current?.memory as WebAssembly.Memory, () => epoch), 'fresh', start);
+      const bind: BindInstance = (exports, startNow) => {
+        current = exports;
+        if (startNow) (exports[startNow] as () => void)();
+      };
       for (let call = 0; call < CALLS; call++) {
         const x = Math.floor(random() * 2 ** 32);
-        // The request, as the host writes it into a fresh instance (writeToGuest tells the tracker).
         const request = Buffer.from(Array.from({ length: 1 + Math.floor(random() * 300) }, () => Math.floor(random() * 256)));
         const at = Math.floor(random() * (pages * PAGE - request.length));
-        const expected = fresh(original);
-        request.copy(Buffer.from((expected.memory as WebAssembly.Memory).buffer), at);
-        (expected.run as (x: number) => void)(x);
-        request.copy(Buffer.from((recycled.exports.memory as WebAssembly.Memory).buffer), at);
-        tracker.wrote(at, request.length);
-        (recycled.exports.run as (x: number) => void)(x);
-
         const context = `guest ${n}, call ${call}, x=${x}, request at ${at}\n${wat}`;
-        const after = Buffer.from((recycled.exports.memory as WebAssembly.Memory).buffer);
-        expect({ context, same: after.equals(Buffer.from((expected.memory as WebAssembly.Memory).buffer)) }).toEqual({ context, same: true });
-        const restored = recycled.restore();
-        // A memory that grew cannot shrink: the instance is replaced, as InstanceSource does.
-        expect({ context, restored }).toEqual({ context, restored: !grows });
-        if (!restored) break;
-        const memory = Buffer.from((recycled.exports.memory as WebAssembly.Memory).buffer);
+
+        const pristine = Buffer.from(bytesOf(fresh(original)));
+        const freshGlobals = variantGlobals(fresh(variant));
+        const exports = source.acquire(bind);
+        const memory = bytesOf(exports);
         const firstDifference = memory.equals(pristine) ? -1 : memory.findIndex((byte, index) => byte !== pristine[index]);
         expect({ context, firstDifference }).toEqual({ context, firstDifference: -1 });
-        expect({ context, globals: analysis.globalExports.map((name) => ((recycled as RecycledInstance).exports[name] as WebAssembly.Global).value as unknown) }).toEqual({ context, globals: freshGlobals });
+        expect({ context, globals: variantGlobals(exports) }).toEqual({ context, globals: freshGlobals });
+
+        // The request, as the host writes it (writeToGuest tells the instance's record).
+        request.copy(memory, at);
+        source.writes?.wrote(at, request.length);
+        const trapped = run(exports, x);
+        const expected = fresh(original);
+        request.copy(bytesOf(expected), at);
+        const expectedTrap = run(expected, x);
+        expect({ context, trapped, memory: bytesOf(exports).equals(bytesOf(expected)) }).toEqual({ context, trapped: expectedTrap, memory: true });
+        expect({ context, trapped: trapped !== undefined }).toEqual({ context, trapped: traps && x % 3 === 0 });
+        source.finish(trapped === undefined);
+        // As the worker does while idle, after the reply: a start function run now is the next call's.
+        epoch = call + 1;
+        if (source.startsAhead) source.tidy(bind);
       }
     }
   });
