@@ -1,5 +1,9 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { analyseForRecycling, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
-import { watToWasm } from '../helpers/wat';
+import { requireDebianPackages } from '../helpers/debian-packages';
+import { EXAMPLE_PLUGINS } from '../helpers/paths';
+import { watFixture, watToWasm } from '../helpers/wat';
 
 // The load-time rewrite behind recycled instances (issue 10): every way guest code can write
 // memory must mark the pages it writes, and every module whose state cannot be put back must
@@ -115,5 +119,24 @@ describe('recyclable modules: what cannot be put back is refused', () => {
   it('an imported or shared memory', async () => {
     expect(analyseForRecycling(await watToWasm('(module (import "env" "m" (memory 1)) (export "memory" (memory 0)))'))).toMatchObject({ recyclable: false, reason: expect.stringMatching(/imports state/) });
     expect(analyseForRecycling(await watToWasm('(module (memory (export "memory") 1 1 shared))'))).toMatchObject({ recyclable: false, reason: expect.stringMatching(/shared/) });
+  });
+});
+
+describe('recyclable modules: what real toolchains build', () => {
+  // A form the decoder does not know makes a module fall back to a new instance per call: correct,
+  // and several times slower, with nothing but a line in the load log to say so.
+  const examples = readdirSync(EXAMPLE_PLUGINS).filter((name) => existsSync(path.join(EXAMPLE_PLUGINS, name, 'manifest.json')));
+
+  it.each(examples)('the %s example plugin is recycled', async (name) => {
+    const wasm = path.join(EXAMPLE_PLUGINS, name, 'plugin.wasm');
+    if (name === 'c-metadata' && !existsSync(wasm)) {
+      requireDebianPackages('C plugin example');
+      throw new Error(`${wasm} is not built: run npm run build:plugins and read why it was skipped`);
+    }
+    expect(analyseForRecycling(readFileSync(wasm))).toMatchObject({ recyclable: true });
+  });
+
+  it.each(['go-shaped', 'tinygo-shaped'])('a %s module (its runtime, start function and memory layout, in text)', async (name) => {
+    expect(analyseForRecycling(await watFixture(name))).toMatchObject({ recyclable: true });
   });
 });
