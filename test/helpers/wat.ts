@@ -5,10 +5,13 @@ import { WAT_FIXTURES } from './paths';
 
 const toolkit = wabt();
 
-/** Compiles WebAssembly text at test time, so a fixture's source and binary cannot drift. */
-export async function watToWasm(text: string, name = 'fixture.wat'): Promise<Uint8Array> {
+/**
+ * Compiles WebAssembly text at test time, so a fixture's source and binary cannot drift.
+ * `features` adds wabt features to those it enables by default and threads.
+ */
+export async function watToWasm(text: string, name = 'fixture.wat', features: Readonly<Record<string, boolean>> = {}): Promise<Uint8Array> {
   // threads: atomic instructions, which Node runs (the other proposals wabt enables by default).
-  const module = (await toolkit).parseWat(name, text, { threads: true });
+  const module = (await toolkit).parseWat(name, text, { threads: true, ...features });
   try {
     return module.toBinary({}).buffer;
   } finally {

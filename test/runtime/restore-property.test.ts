@@ -7,11 +7,13 @@ import { watToWasm } from '../helpers/wat';
 // Issue 10, goal 4, drawn at random: guests made of every kind of write a module can do (plain,
 // narrow, SIMD and lane, atomic and read-modify-write stores at any alignment, across page
 // boundaries, in a loop, memory.fill/copy/init, global.set, memory.grow, calls that trap after
-// writing), with the host writing the request, WASI out-parameters and an import of unknown
-// effect writing too, and start functions that are pure, read random bytes, or call the host.
-// Run through the worker's own InstanceSource, every call must begin from a fresh instance's
-// memory, byte for byte, and globals, and compute what the original module computes. The cases
-// come from a seed, so a failure replays.
+// writing; in a helper with parameters and locals of every type reached by call, call_indirect
+// and return_call, in one that throws to a catch, behind br_table and a typed select), with the
+// host writing the request, WASI out-parameters and an import of unknown effect writing too, and
+// start functions that are pure, read random bytes, or call the host. Run through the worker's
+// own InstanceSource, every call must begin from a fresh instance's memory, byte for byte, and
+// globals, and compute what the original module computes. The cases come from a seed, so a
+// failure replays.
 
 const PAGE = 65536;
 const MODULES = 200;
@@ -132,17 +134,43 @@ function guest(random: () => number): Guest {
     const length = 1 + int(64);
     return `(call $poke (i32.const ${int(bytes - length)}) (i32.const ${length}) (local.get $x))`;
   };
+  // A helper with parameters and locals of every type before its own, reached by call,
+  // call_indirect and return_call, and one that throws after writing, caught in run.
+  const types = ['i32', 'i64', 'f32', 'f64', 'v128'] as const;
+  const constant = { i32: '(i32.const 1)', i64: '(i64.const 2)', f32: '(f32.const 3)', f64: '(f64.const 4)', v128: '(v128.const i64x2 5 6)' };
+  const params = Array.from({ length: int(4) }, () => pick(types));
+  const locals = Array.from({ length: int(4) }, () => pick(types));
+  const args = `${params.map((type) => constant[type]).join(' ')} (local.get $x)`;
+  const helper = `(func $h (type $h) ${params.map((type) => `(param ${type})`).join(' ')} (param $x i32) ${locals.map((type) => `(local ${type})`).join(' ')} (local $i i32)
+      ${writes(2).join('\n      ')})
+    (func $thrower (param $x i32) (local $i i32)
+      ${writes(2).join('\n      ')}
+      (throw $e))`;
   const body = writes(5);
+  const around = (inner: string): string =>
+    pick([
+      `${inner} (call $h ${args})`,
+      `(call_indirect (type $h) ${args} (i32.const 0)) ${inner}`,
+      `(try (do ${inner} (call $thrower (local.get $x))) (catch $e))`,
+      `(block $odd (block $even (br_table $even $odd (i32.and (local.get $x) (i32.const 1)))) ${inner})`,
+      `(if (i32.eq (select (result i32) (i32.const 1) (i32.const 2) (local.get $x)) (i32.const 1)) (then ${inner}))`,
+    ]);
+  for (let n = int(3); n > 0; n--) {
+    const place = int(body.length);
+    body.splice(place, 1, around(body[place] ?? '(nop)'));
+  }
   if (random() < 0.15) body.splice(int(body.length + 1), 0, poke());
   if (grows) body.push(`(drop (memory.grow (i32.const 1))) (i32.store (i32.const ${bytes + int(PAGE - 4)}) (local.get $x))`);
   // Some calls fail after their writes: the instance is then never used again.
   const traps = random() < 0.15;
   if (traps) body.push('(if (i32.eqz (i32.rem_u (local.get $x) (i32.const 3))) (then unreachable))');
+  else if (random() < 0.2) body.push(`(return_call $h ${args})`);
   // A start function that writes; one that also reads random bytes (run again before every call,
   // ahead of it where the worker is idle), or calls an import that must not run ahead.
   const start = pick(['none', 'pure', 'random', 'host'] as const);
   const initialize = start === 'none' ? [] : [...writes(3), ...(start === 'random' ? ['(drop (call $random_get (i32.const 64) (i32.const 32)))'] : start === 'host' ? [poke()] : [])];
   const wat = `(module
+    (type $h (func ${params.map((type) => `(param ${type})`).join(' ')} (param i32)))
     (import "host" "poke" (func $poke (param i32 i32 i32)))
     (import "wasi_snapshot_preview1" "random_get" (func $random_get (param i32 i32) (result i32)))
     (memory (export "memory") ${pages}${maximum})
@@ -152,6 +180,9 @@ function guest(random: () => number): Guest {
     (global $b (mut i64) (i64.const ${int(1000)}))
     (global $c (mut f64) (f64.const ${int(1000)}.5))
     (global $k i32 (i32.const 7))
+    (tag $e)
+    (table 1 funcref) (elem (i32.const 0) $h)
+    ${helper}
     (func (export "run") (param $x i32) (local $i i32)
       ${body.join('\n      ')})
     ${start === 'none' ? '' : `(func (export "_initialize") (local $x i32) (local $i i32)
@@ -193,7 +224,7 @@ describe('recycled instances, drawn at random: each call gets what a fresh insta
     const random = seededRandom(20261127);
     for (let n = 0; n < MODULES; n++) {
       const { wat, pages, traps } = guest(random);
-      const bytes = (await watToWasm(wat, `guest-${n}.wat`)) as Uint8Array<ArrayBuffer>;
+      const bytes = (await watToWasm(wat, `guest-${n}.wat`, { exceptions: true, tail_call: true })) as Uint8Array<ArrayBuffer>;
       const original = await WebAssembly.compile(bytes);
       const analysis = analyseForRecycling(bytes);
       if (!analysis.recyclable) throw new Error(`guest ${n} is not recyclable: ${analysis.reason}\n${wat}`);
