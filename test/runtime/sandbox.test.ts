@@ -3,6 +3,8 @@ import path from 'node:path';
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { isKind, type ErrorKind } from '../../src/errors';
 import { Sandbox } from '../../src/runtime';
+import { DEFAULT_CAPACITY as CHANNEL_BYTES } from '../../src/runtime/host-channel';
+import { DEFAULT_SLOT_CAPACITY as SLOT_BYTES } from '../../src/runtime/job-slot';
 import { guestWat, packed } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
@@ -348,6 +350,17 @@ describe('Sandbox host calls', () => {
     expect(Buffer.from(output.subarray(0, 7)).toString()).toBe('echoer:');
     expect(output.subarray(7)).toEqual(big);
     await expect(sandbox.call(module, 'run', encoder.encode('hi'), SOON())).resolves.toEqual(encoder.encode('echoer:hi'));
+  });
+
+  it('carries requests and replies of every size at the edges of a host-channel chunk and of a job slot', async () => {
+    const module = await load('echoer', ECHO_WAT);
+    // The host's reply and the rpc's output are the request and 7 bytes more ("echoer:").
+    const sizes = [0, 1, ...[CHANNEL_BYTES, 2 * CHANNEL_BYTES, SLOT_BYTES].flatMap((edge) => [edge - 8, edge - 7, edge - 6, edge - 1, edge, edge + 1])];
+    for (const size of sizes) {
+      const request = new Uint8Array(size).map((_, i) => (i * 7 + size) % 251);
+      const output = await sandbox.call(module, 'run', request, SOON());
+      expect({ size, length: output.length, same: Buffer.from(output).equals(Buffer.concat([encoder.encode('echoer:'), request])) }).toEqual({ size, length: size + 7, same: true });
+    }
   });
 
   it('grows past minWorkers while workers are blocked in host calls, then shrinks when idle', async () => {
