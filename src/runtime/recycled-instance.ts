@@ -218,8 +218,8 @@ export class RecycledInstance {
     } else {
       for (const page of hostPages) if (page < pages) this.copyBack(memory, page);
     }
-    // Marks are conservative: a store marks the page its first 16 bytes could reach, so one
-    // ending in the memory's last bytes marks the page after it, which the memory does not have.
+    // Marks are conservative: a store marks every page the 16 bytes from its address reach, so
+    // one into the memory's last 15 bytes also marks the page after its end, which is not there.
     for (let k = 0; k < this.dirty.length && k * PAGES_PER_GLOBAL <= pages; k++) {
       let bits = this.dirty[k].value as bigint;
       if (bits === 0n) continue;
