@@ -31,13 +31,14 @@ export class InstanceSource {
    * The import object its recycled instance is made with and the record of what the host wrote
    * into that instance, its own: restoring it from the record is right whenever it happens, so
    * the instance is restored when it is next acquired, whatever ran in the worker in between.
+   * Set while instances are recycled: dropped once the module proves it cannot be, so that no
+   * call records writes nobody will read.
    */
-  private readonly tracked: { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } | undefined;
+  private tracked: { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } | undefined;
   private recycled: RecycledInstance | undefined;
   private pooled: { exports: WebAssembly.Exports; lastUsed: number } | undefined;
   /** Set after a call on the recycled instance: it must be restored before the next one. */
   private used = false;
-  private recyclable: boolean;
   /** The start function may run ahead of calls (until it once reached an import it may not call then). */
   private ahead = true;
 
@@ -48,8 +49,7 @@ export class InstanceSource {
     /** The module's start function, decided once (start-function.ts). */
     private readonly start: StartFunction | undefined,
   ) {
-    this.recyclable = policy === 'fresh' && guest.recycle !== undefined;
-    this.tracked = this.recyclable ? trackingImports(imports) : undefined;
+    this.tracked = policy === 'fresh' && guest.recycle !== undefined ? trackingImports(imports) : undefined;
   }
 
   /** Where the host's writes into the instance acquire() hands out are recorded (GuestContext.writes). */
@@ -63,7 +63,7 @@ export class InstanceSource {
    */
   acquire(bind: BindInstance): WebAssembly.Exports {
     if (this.policy === 'pooled') return this.acquirePooled(bind);
-    if (!this.recyclable || !this.tracked || !this.guest.recycle) {
+    if (!this.tracked || !this.guest.recycle) {
       const { exports } = new WebAssembly.Instance(this.guest.module, this.imports);
       bind(exports, this.start);
       return exports;
@@ -74,7 +74,7 @@ export class InstanceSource {
       const made = RecycledInstance.create({ module: this.guest.module, ...this.guest.recycle }, this.tracked.imports, this.tracked.tracker, start && ((exports) => bind(exports, start)));
       if (made === 'not-recyclable') {
         // The wasm start section called an import: each instance may differ, so none is kept.
-        this.recyclable = false;
+        this.tracked = undefined;
         return this.acquire(bind);
       }
       this.recycled = made;

@@ -1,6 +1,7 @@
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defer } from './defer';
+import { connectionsLeft, openConnections } from './open-connections';
 
 /** A request as the server received it. */
 export interface RecordedRequest {
@@ -72,6 +73,16 @@ export class RecordingHttpServer {
     const waiter = defer<RecordedRequest>();
     this.waiters.push({ matches, resolve: waiter.resolve });
     return waiter.promise;
+  }
+
+  /** Connections open on the server's side right now. */
+  openConnections(): Promise<number> {
+    return openConnections(this.server);
+  }
+
+  /** The connections still open once every one has closed or `ms` has passed (open-connections.ts). */
+  connectionsLeft(ms?: number): Promise<number> {
+    return connectionsLeft(this.server, ms);
   }
 
   async close(): Promise<void> {

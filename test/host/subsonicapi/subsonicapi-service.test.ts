@@ -1,7 +1,5 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { connectionsLeft, openConnections } from '../../helpers/open-connections';
+import { RecordingHttpServer } from '../../helpers/recording-http-server';
 import { SubsonicApiService } from '../../../src/host/subsonicapi/subsonicapi-service';
 
 /** A service in front of the Subsonic API at `port` on loopback. */
@@ -26,18 +24,16 @@ describe('SubsonicApiService', () => {
   });
 
   it('calls made at once on a new service share the agent it makes for them: close() leaves none of their connections open', async () => {
-    const server = createServer((_request, response) => response.end(JSON.stringify({ 'subsonic-response': { status: 'ok' } })));
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const server = await RecordingHttpServer.start(() => ({ body: JSON.stringify({ 'subsonic-response': { status: 'ok' } }) }));
     try {
-      const service = serviceAt((server.address() as AddressInfo).port);
+      const service = serviceAt(server.port);
       const responses = await Promise.all(Array.from({ length: 8 }, () => ping(service)));
       expect(responses.map((response) => response.error)).toEqual(Array(8).fill(''));
-      expect(await openConnections(server)).toBeGreaterThan(0);
+      expect(await server.openConnections()).toBeGreaterThan(0);
       await service.close();
-      expect(await connectionsLeft(server)).toBe(0);
+      expect(await server.connectionsLeft()).toBe(0);
     } finally {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await server.close();
     }
   });
 });
