@@ -1,4 +1,4 @@
-import { createServer, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type OutgoingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { defer } from './defer';
 import { connectionsLeft, openConnections } from './open-connections';
@@ -17,8 +17,9 @@ export interface RecordedRequest {
 /** What the server answers to one request. */
 export interface Answer {
   readonly status?: number;
-  readonly body?: string;
-  readonly headers?: Record<string, string>;
+  /** Pieces are written one by one: chunked, unless the headers declare a Content-Length. */
+  readonly body?: string | Buffer | readonly Buffer[];
+  readonly headers?: OutgoingHttpHeaders;
 }
 
 /**
@@ -37,7 +38,12 @@ export class RecordingHttpServer {
       const request: RecordedRequest = { method: req.method ?? '', url: req.url ?? '/', path: url.pathname, query: url.searchParams, headers: req.headers, body: Buffer.concat(chunks) };
       this.requests.push(request);
       const { status = 200, body = '', headers = {} } = await this.answer(request);
-      res.writeHead(status, headers).end(body);
+      res.writeHead(status, headers);
+      if (typeof body === 'string' || Buffer.isBuffer(body)) res.end(body);
+      else {
+        for (const piece of body) res.write(piece);
+        res.end();
+      }
       // After the answer is on its way, so a waiting test never races the plugin's response.
       this.waiters = this.waiters.filter((waiter) => !(waiter.matches(request) && (waiter.resolve(request), true)));
     });

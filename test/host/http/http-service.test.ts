@@ -1,7 +1,8 @@
 import type { HttpResponse } from '../../../generated/ts/host/http/http';
 import { HttpService, type HttpMethod, type HttpPermission, type HttpServiceOptions } from '../../../src/host/http';
 import { CapturedLog, WARN } from '../../helpers/capture-log';
-import { TestHttpServer } from './test-http-server';
+import { RecordingHttpServer } from '../../helpers/recording-http-server';
+import { httpRoutes } from './http-routes';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
 const FAR = 60_000;
@@ -13,16 +14,16 @@ interface Echo {
 }
 
 describe('HttpService', () => {
-  let server: TestHttpServer;
+  let server: RecordingHttpServer;
   let captured: CapturedLog;
   const services: HttpService[] = [];
 
   beforeAll(async () => {
-    server = await TestHttpServer.start();
+    server = await RecordingHttpServer.start(httpRoutes);
   });
   afterAll(() => server.close());
   beforeEach(() => {
-    server.seen.length = 0;
+    server.requests.length = 0;
     captured = new CapturedLog();
   });
   afterEach(() => Promise.all(services.splice(0).map((service) => service.close())));
@@ -66,7 +67,7 @@ describe('HttpService', () => {
       expect(response.error).toBe('');
       expect(response.status).toBe(200);
       expect(response.headers['x-method']).toBe(method);
-      const [seen] = server.seenAt('/echo');
+      const [seen] = server.matching((request) => request.path === '/echo');
       expect(seen.method).toBe(method);
       expect(seen.headers['x-test']).toBe('yes');
       const sendsBody = method === 'POST' || method === 'PUT' || method === 'PATCH';
@@ -86,7 +87,7 @@ describe('HttpService', () => {
       const response = await perform(service(), 'POST', server.url('/echo'), { headers: { Host: 'elsewhere.example', 'Content-Length': '999' }, body: 'abc' });
 
       expect(response.error).toBe('');
-      const [seen] = server.seenAt('/echo');
+      const [seen] = server.matching((request) => request.path === '/echo');
       expect(seen.headers.host).toBe(`127.0.0.1:${server.port}`);
       expect(seen.headers['content-length']).toBe('3');
     });
@@ -118,7 +119,7 @@ describe('HttpService', () => {
       const response = await perform(service(), 'GET', server.url('/echo'), { deadline: Date.now() - 1 });
 
       expect(response.error).toMatch(/deadline has passed/);
-      expect(server.seen).toEqual([]);
+      expect(server.requests).toEqual([]);
     });
   });
 
@@ -150,7 +151,7 @@ describe('HttpService', () => {
 
       expect(response).toMatchObject({ status: 200, error: '' });
       expect(response.body.toString()).toBe('end of chain');
-      expect(server.seen.map((seen) => seen.path)).toEqual(['/chain/3', '/chain/2', '/chain/1', '/chain/0']);
+      expect(server.requests.map((seen) => seen.path)).toEqual(['/chain/3', '/chain/2', '/chain/1', '/chain/0']);
     });
 
     it('follows five and refuses the sixth', async () => {
@@ -167,7 +168,7 @@ describe('HttpService', () => {
 
       expect(response.status).toBe(0);
       expect(response.error).toBe(`GET ${forbidden} (redirect 1) is not permitted: no pattern in permissions.http.allowedUrls matches it`);
-      expect(server.seenAt('/echo')).toEqual([]);
+      expect(server.matching((request) => request.path === '/echo')).toEqual([]);
     });
 
     it.each([
@@ -183,7 +184,7 @@ describe('HttpService', () => {
       const response = await perform(service(), method, `${server.url('/redirect')}?status=${status}&to=/echo`, { body: 'payload', headers: { 'content-type': 'text/plain' } });
 
       expect(response.error).toBe('');
-      const [seen] = server.seenAt('/echo');
+      const [seen] = server.matching((request) => request.path === '/echo');
       expect(seen.method).toBe(followedAs);
       expect(seen.body.toString()).toBe(body);
       expect(seen.headers['content-type']).toBe(body === '' && followedAs !== method ? undefined : 'text/plain');
@@ -207,7 +208,7 @@ describe('HttpService', () => {
 
       expect(response.status).toBe(0);
       expect(response.error).toBe(`DELETE ${server.url('/echo')} is not permitted: method DELETE is not listed for ${server.url('/*')} (GET, POST)`);
-      expect(server.seen).toEqual([]);
+      expect(server.requests).toEqual([]);
       expect((await perform(service(), 'POST', server.url('/echo'), { permission })).error).toBe('');
     });
 
@@ -232,9 +233,9 @@ describe('HttpService', () => {
       const refused = await perform(target, 'GET', server.url('/ok/..%2fecho'), { permission });
 
       expect(refused.error).toMatch(/\/ok\/\.\.%2fecho is not permitted: no pattern in permissions\.http\.allowedUrls matches it$/);
-      expect(server.seen).toEqual([]);
+      expect(server.requests).toEqual([]);
       expect((await perform(target, 'GET', server.url('/ok/AC%2FDC'), { permission })).error).toBe('');
-      expect(server.seen.map((request) => request.path)).toEqual(['/ok/AC%2FDC']);
+      expect(server.requests.map((request) => request.path)).toEqual(['/ok/AC%2FDC']);
     });
 
     it('a permission without allowedUrls allows nothing', async () => {
@@ -269,7 +270,7 @@ describe('HttpService', () => {
 
       expect(first.status).toBe(0);
       expect(first.error).toMatch(/is not permitted: plugin quiet has no permissions.http in its manifest and Plugins.DefaultHttp is "deny"/);
-      expect(server.seen).toEqual([]);
+      expect(server.requests).toEqual([]);
       const warnings = captured.lines.filter((line) => line.level === WARN);
       expect(warnings.map((line) => line.pluginId)).toEqual(['quiet', 'other']);
       expect(warnings[0].msg).toMatch(/add permissions.http .* to its manifest.json, or set Plugins.DefaultHttp = "allow"/);
@@ -296,7 +297,7 @@ describe('HttpService', () => {
       expect(response.status).toBe(0);
       expect(response.error).toContain(reason);
       expect(response.error).toMatch(/Plugins.AllowLocalNetwork/);
-      expect(server.seen).toEqual([]);
+      expect(server.requests).toEqual([]);
     });
 
     it("the plugin's allowLocalNetwork permits it", async () => {
@@ -315,7 +316,7 @@ describe('HttpService', () => {
 
   describe('network failures', () => {
     it('a closed port is a refused connection', async () => {
-      const closed = await TestHttpServer.start();
+      const closed = await RecordingHttpServer.start();
       const url = closed.url('/echo');
       await closed.close();
 
