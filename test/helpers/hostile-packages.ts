@@ -101,6 +101,18 @@ export const HOSTILE_PACKAGES: readonly HostilePackage[] = [
     kind: 'bad_package',
     message: /size mismatch for stored file/,
   },
+  {
+    title: 'a stored file whose bytes do not match their CRC-32',
+    build: () => rawZip([...valid(), { name: 'README.md', data: 'hello', method: 0, declaredCrc: 0x3610a686 ^ 1 }]),
+    kind: 'bad_package',
+    message: /entry "README\.md" is damaged: its bytes have CRC-32 0x3610a686, the archive lists 0x3610a687/,
+  },
+  {
+    title: 'a deflated plugin.wasm whose bytes do not match their CRC-32',
+    build: () => rawZip([{ name: 'manifest.json', data: wikibioFiles().manifest }, { name: 'plugin.wasm', data: wikibioFiles().wasm, declaredCrc: 0 }]),
+    kind: 'bad_package',
+    message: /entry "plugin\.wasm" is damaged: its bytes have CRC-32 0x[0-9a-f]{8}, the archive lists 0x00000000/,
+  },
   { title: 'an encrypted entry', build: () => rawZip([...valid(), { name: 'LICENSE', data: 'MIT', flags: 0x1 }]), kind: 'bad_package', message: /entry "LICENSE" is encrypted/ },
   {
     title: 'an unsupported compression method',

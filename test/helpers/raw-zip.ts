@@ -1,4 +1,5 @@
 import { deflateRawSync } from 'node:zlib';
+import crc32 from 'buffer-crc32';
 
 /**
  * A hand-built ZIP for tests only: it writes what yazl (rightly) refuses to, such as `../evil`
@@ -12,6 +13,8 @@ export interface RawEntry {
   readonly method?: number;
   /** The uncompressed size written in both headers, instead of the true one. */
   readonly declaredSize?: number;
+  /** The CRC-32 written in both headers, instead of the data's. */
+  readonly declaredCrc?: number;
   /** Unix mode in the high 16 bits of the external attributes, e.g. 0o120777 for a symlink. */
   readonly unixMode?: number;
   /** General purpose flags; bit 11 (UTF-8 names) is always set. */
@@ -33,7 +36,7 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
     const name = Buffer.from(entry.name, 'utf8');
     const flags = (entry.flags ?? 0) | 0x800;
     const size = entry.declaredSize ?? data.length;
-    const crc = crc32(data);
+    const crc = entry.declaredCrc ?? crc32.unsigned(data);
 
     const local = Buffer.alloc(30);
     local.writeUInt32LE(0x04034b50, 0);
@@ -75,16 +78,4 @@ export function rawZip(entries: readonly RawEntry[]): Buffer {
   end.writeUInt32LE(directory.length, 12);
   end.writeUInt32LE(offset, 16);
   return Buffer.concat([...locals, directory, end]);
-}
-
-const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
-  let c = n;
-  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
-  return c >>> 0;
-});
-
-function crc32(data: Uint8Array): number {
-  let crc = 0xffffffff;
-  for (const byte of data) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
 }

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises';
+import crc32 from 'buffer-crc32';
 import yauzl, { type Entry, type ZipFile } from 'yauzl';
 import { NdpError } from '../../errors';
 import { checkEntry } from './check-entry';
@@ -33,8 +34,9 @@ const OPEN_OPTIONS: yauzl.Options = {
 /**
  * Reads a `.ndp` package through yauzl and refuses anything but the four allowed root files:
  * traversal, absolute or drive-letter names, links, folders, duplicates, encryption, too many
- * entries, and sizes over the caps, counted on the bytes actually inflated. Every problem is a
- * `bad_package` naming the entry; a missing or non-file path is an `invalid_argument`.
+ * entries, sizes over the caps, counted on the bytes actually inflated, and bytes that do not
+ * match their CRC-32. Every problem is a `bad_package` naming the entry; a missing or non-file
+ * path is an `invalid_argument`.
  */
 export async function readPackage(file: string, limits: PackageLimits = DEFAULT_PACKAGE_LIMITS): Promise<PackageContents> {
   const zip = await openZip(file);
@@ -89,7 +91,11 @@ async function readEntries(zip: ZipFile, file: string, limits: PackageLimits): P
   return { files, entries };
 }
 
-/** Inflates one entry into memory, stopping as soon as the real bytes pass a cap. */
+/**
+ * Inflates one entry into memory, stopping as soon as the real bytes pass a cap, and checks them
+ * against the CRC-32 the archive lists (yauzl reads it but leaves it unchecked): a package
+ * damaged in transit is refused instead of installed as whatever its bytes now say.
+ */
 async function readEntry(zip: ZipFile, entry: Entry, name: PackageFileName, file: string, limits: PackageLimits, totalSoFar: number): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -106,7 +112,10 @@ async function readEntry(zip: ZipFile, entry: Entry, name: PackageFileName, file
     if (error instanceof NdpError) throw error;
     throw refuse(file, `entry "${name}" cannot be read: ${(error as Error).message}`, error);
   }
-  return Buffer.concat(chunks, size);
+  const data = Buffer.concat(chunks, size);
+  const actual = crc32.unsigned(data);
+  if (actual !== entry.crc32) throw refuse(file, `entry "${name}" is damaged: its bytes have CRC-32 ${hex32(actual)}, the archive lists ${hex32(entry.crc32)}`);
+  return data;
 }
 
 function overFileCap(name: string, limits: PackageLimits, declared?: number): string {
@@ -117,6 +126,8 @@ function overFileCap(name: string, limits: PackageLimits, declared?: number): st
 function overTotalCap(limits: PackageLimits): string {
   return `its files inflate to more than the ${limits.maxTotalBytes}-byte cap for a whole package`;
 }
+
+const hex32 = (value: number): string => `0x${value.toString(16).padStart(8, '0')}`;
 
 function refuse(file: string, problem: string, cause?: unknown): NdpError {
   return new NdpError('bad_package', `package ${file}: ${problem}`, { path: file, cause });
