@@ -1,18 +1,24 @@
 import { status, type handleUnaryCall, type Metadata, type ServerUnaryCall } from '@grpc/grpc-js';
 import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
+import { NdpError } from '../errors';
 import type { CallContext, Handler } from '../services';
 import type { RpcWatch } from './contract-call-observer';
 import { toGrpcStatus } from './to-grpc-status';
 
 const PLUGIN_HEADER = 'x-plugin';
 
-/** Adapts a service handler to grpc-js: reads `x-plugin` and the deadline, maps errors once. */
-export function unaryCall<Req, Res>(handler: Handler<Req, Res>, log: Logger, watch?: RpcWatch): handleUnaryCall<Req, Res> {
+/**
+ * Adapts a service handler to grpc-js: reads `x-plugin` and the deadline, maps errors once. A
+ * request that did not decode arrives as an error value (malformed-requests.ts) and is answered
+ * as the handler's failures are.
+ */
+export function unaryCall<Req, Res>(handler: Handler<Req, Res>, log: Logger, watch?: RpcWatch): handleUnaryCall<Req | NdpError, Res> {
+  const handle = (request: Req | NdpError, context: CallContext): Promise<Res> => (request instanceof NdpError ? Promise.reject(request) : handler(request, context));
   // Chosen once per rpc: with no observer the call path is exactly what it was without telemetry.
   if (watch === undefined) {
     return (call, callback) => {
-      handler(call.request, callContext(call, undefined)).then(
+      handle(call.request, callContext(call, undefined)).then(
         (response) => callback(null, response),
         (error: unknown) => callback(toGrpcStatus(error, log)),
       );
@@ -22,7 +28,7 @@ export function unaryCall<Req, Res>(handler: Handler<Req, Res>, log: Logger, wat
     const started = performance.now();
     const trace = watch.started(...(watch.traced ? traceHeaders(call.metadata) : NO_TRACE_HEADERS));
     const context = callContext(call, trace);
-    handler(call.request, context).then(
+    handle(call.request, context).then(
       (response) => {
         watch.ended(status.OK, context.pluginId, performance.now() - started, trace);
         callback(null, response);

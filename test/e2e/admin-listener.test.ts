@@ -1,4 +1,4 @@
-import { status as grpcStatus } from '@grpc/grpc-js';
+import { Client, credentials, status as grpcStatus, type ServiceError } from '@grpc/grpc-js';
 import { existsSync, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { ApiClients, status } from '../helpers/api-clients';
@@ -45,6 +45,17 @@ describe('the admin service, on its own listener (AdminAddress)', () => {
     expect(stats.isSocket()).toBe(true);
     expect(stats.mode & 0o777).toBe(0o600);
     await expect(s.clients.call(s.clients.admin, 'ListPlugins', {})).resolves.toMatchObject({ plugins: [expect.objectContaining({ id: 'bio', state: 'ready' })] });
+  });
+
+  it('answers bytes that are not a valid request INVALID_ARGUMENT, naming the rpc', async () => {
+    const client = new Client(s.adminAddress as string, credentials.createInsecure());
+    const identity = (bytes: Buffer) => bytes;
+    try {
+      const failure = await new Promise<ServiceError | null>((resolve) => client.makeUnaryRequest('/ndphost.admin.v1.PluginAdmin/RefreshPlugin', identity, identity, Buffer.from([0x0a, 0xff]), (error) => resolve(error)));
+      expect(failure).toMatchObject(status(grpcStatus.INVALID_ARGUMENT, 'the request (2 bytes) is not a valid RefreshPlugin request: premature EOF'));
+    } finally {
+      client.close();
+    }
   });
 
   it('the CLI finds it from the same config (DataFolder) and refreshes through it', async () => {

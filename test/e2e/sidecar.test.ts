@@ -1,6 +1,8 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { SERVED_SERVICES } from '../../src/server/served-services';
 import { status } from '../helpers/api-clients';
+import { rawUnaryCall } from '../helpers/raw-grpc';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 import { watFixture } from '../helpers/wat';
 
@@ -142,6 +144,19 @@ describe('a sidecar serving the example and fixture plugins', () => {
 
     it('TimerCallback without x-plugin is INVALID_ARGUMENT', async () => {
       await expect(s.clients.call(s.clients.timerCallback, 'OnTimerCallback', { timer_id: 't' })).rejects.toMatchObject(status(grpcStatus.INVALID_ARGUMENT, 'x-plugin'));
+    });
+
+    // grpc-js alone answers such bytes with INTERNAL "Error deserializing request", as if the server had failed.
+    const paths = (['MetadataAgent', 'Scrobbler', 'TimerCallback', 'SchedulerCallback'] as const).flatMap((service) => Object.values(SERVED_SERVICES[service].definition).map((method) => method.path));
+    it.each(paths.map((path) => [path, path.slice(path.lastIndexOf('/') + 1)]))('%s: bytes that are not a valid request are INVALID_ARGUMENT naming the rpc and the fault', async (path, rpc) => {
+      for (const [bytes, fault] of [
+        [[0x0a, 0xff], 'premature EOF'],
+        [[0x07], 'cant skip wire type 7'],
+      ] as const) {
+        const answer = await rawUnaryCall(s.address, path, Buffer.from(bytes), { 'x-plugin': 'fixture' });
+        expect(answer).toEqual({ code: grpcStatus.INVALID_ARGUMENT, details: `the request (${bytes.length} bytes) is not a valid ${rpc} request: ${fault}` });
+      }
+      await expect(metadata('GetArtistBiography', { name: 'after' }, { plugin: 'fixture' })).resolves.toEqual({ biography: 'fixture:after:calls=1' });
     });
   });
 

@@ -20,6 +20,7 @@ interface PythonResult {
   readonly calls: CallResult[];
   readonly reflection: Record<'v1' | 'v1alpha', ReflectionResult>;
   readonly describe: Record<string, [string, number, string][]>;
+  readonly raw: CallResult[];
 }
 
 describe('a Python client (Debian python3-grpcio, stubs from grpc_tools)', () => {
@@ -36,6 +37,8 @@ describe('a Python client (Debian python3-grpcio, stubs from grpc_tools)', () =>
       calls: ROUTING_CALLS,
       reflect: ['v1', 'v1alpha'],
       describe: ['api.ScrobblerIsAuthorizedRequest', 'api.InitRequest'],
+      // Field 1, length-delimited, with its length cut off.
+      raw: [{ path: '/api.MetadataAgent/GetArtistBiography', bytes: Buffer.from([0x0a, 0xff]).toString('base64') }],
     };
     const output = await runPython([path.join(REPO_ROOT, 'test', 'interop', 'python', 'interop_client.py')], { stdin: JSON.stringify(plan) });
     result = JSON.parse(output) as PythonResult;
@@ -57,6 +60,10 @@ describe('a Python client (Debian python3-grpcio, stubs from grpc_tools)', () =>
   it('runs the timer callback it named, which POSTs its report', async () => {
     const report = await sidecar.reports.waitFor((r) => r.path === '/report');
     expect(report.method).toBe('POST');
+  });
+
+  it('gets INVALID_ARGUMENT naming the rpc and the fault for bytes that are not a valid request', () => {
+    expect(result.raw).toEqual([{ code: 'INVALID_ARGUMENT', details: 'the request (2 bytes) is not a valid GetArtistBiography request: premature EOF' }]);
   });
 
   it.each(['v1', 'v1alpha'] as const)('builds a descriptor_pool from what reflection %s serves, for every service', (version) => {

@@ -7,11 +7,14 @@ plan on stdin asks and prints what happened as JSON; the jest test holds the exp
   plan:   {"address": "127.0.0.1:50051", "stubs": "<folder>",
            "calls": [{"service": "api.MetadataAgent", "method": "GetArtistMBID",
                       "request": {"name": "Nirvana"}, "plugin": "wikibio", "timeout": 5}],
-           "reflect": ["v1", "v1alpha"], "describe": ["api.TrackInfo"]}
+           "reflect": ["v1", "v1alpha"], "describe": ["api.TrackInfo"],
+           "raw": [{"path": "/api.MetadataAgent/GetArtistBiography", "bytes": "<base64>"}]}
   output: {"calls": [{"code": "OK", "details": "", "response": {...}}],
            "reflection": {"v1": {"services": [...], "files": [...], "methods": {...}, "errors": [...]}},
-           "describe": {"api.TrackInfo": [["id", 1, "string"], ...]}}
+           "describe": {"api.TrackInfo": [["id", 1, "string"], ...]},
+           "raw": [{"code": "INVALID_ARGUMENT", "details": "..."}]}
 """
+import base64
 import importlib
 import json
 import sys
@@ -30,6 +33,7 @@ def main():
         result = {
             "calls": [call(channel, spec) for spec in plan.get("calls", [])],
             "reflection": {version: reflect(channel, version) for version in plan.get("reflect", [])},
+            "raw": [raw_call(channel, spec) for spec in plan.get("raw", [])],
         }
         if plan.get("describe"):
             pool, _ = pool_from_reflection(channel, "v1", plan["describe"])
@@ -58,6 +62,17 @@ def call(channel, spec):
     except grpc.RpcError as error:
         return {"code": error.code().name, "details": error.details() or ""}
     return {"code": "OK", "details": "", "response": json_format.MessageToDict(response, preserving_proto_field_name=True)}
+
+
+def raw_call(channel, spec):
+    """Sends the given bytes as the request, serialized by nobody, as a client with another schema would."""
+    identity = lambda data: data
+    method = channel.unary_unary(spec["path"], request_serializer=identity, response_deserializer=identity)
+    try:
+        method(base64.b64decode(spec["bytes"]), timeout=10)
+    except grpc.RpcError as error:
+        return {"code": error.code().name, "details": error.details() or ""}
+    return {"code": "OK", "details": ""}
 
 
 def message_class(message_descriptor):
