@@ -14,7 +14,7 @@ export {
   SERVICE_DEFINITIONS,
 } from './services';
 export type { ServiceName, RpcContract, RpcTable, ServiceDefinitions } from './services';
-export { emptyTest, encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';
+export { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';
 export {
   /** A grpc-js definition whose responses are encoded with the thread's reused writer. */
   withReusedWriter,

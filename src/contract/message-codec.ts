@@ -1,9 +1,9 @@
-import { BinaryWriter } from '@bufbuild/protobuf/wire';
+import { BinaryReader, BinaryWriter } from '@bufbuild/protobuf/wire';
 
 /** A generated (ts-proto) message type, as far as encoding and decoding go. */
 export interface MessageType<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;
-  decode(input: Uint8Array): T;
+  decode(input: BinaryReader | Uint8Array): T;
   /** The message with every field at its default. */
   create(): T;
 }
@@ -39,6 +39,26 @@ export function encodeMessage<T>(type: MessageType<T>, message: T): Buffer {
   if (bytes.length > KEPT_BUFFER_BYTES) writer = new BinaryWriter();
   // Most requests and responses are small: copied into Node's pooled slab, which is off the heap already.
   return bytes.length <= ON_HEAP_BYTES ? Buffer.from(bytes) : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
+}
+
+// A leading U+FEFF is text in a protobuf string, not a byte-order mark (as the library's own decoder keeps it).
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+function decodeStrictUtf8(bytes: Uint8Array): string {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    throw new Error(`a string field holds ${bytes.length} bytes that are not UTF-8`);
+  }
+}
+
+/**
+ * Decodes a message as the proto3 parsers of Go, Java and C++ do: a string field whose bytes are
+ * not UTF-8 is an error (the decoder's default puts U+FFFD in their place, so `Bj\xf6rk` sent in
+ * Latin-1 would reach a plugin as `Bj\ufffdrk`, and nobody would be told).
+ */
+export function decodeStrictly<T>(type: MessageType<T>, bytes: Uint8Array): T {
+  return type.decode(new BinaryReader(bytes, decodeStrictUtf8));
 }
 
 /**

@@ -1,20 +1,23 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
+import { decodeStrictly, messageTypesOf, type ServiceDefinitions } from '../contract';
 import { NdpError } from '../errors';
 
 /**
- * The definition with each request deserializer returning an `invalid_argument` error value for
- * bytes that are not a valid message of its rpc, instead of throwing. grpc-js answers a throwing
- * deserializer with INTERNAL "Error deserializing request" (the reason only with a debug variable
- * set), as if the server had broken; the call adapter (unary-call.ts) answers the value through
- * the one error mapping instead: INVALID_ARGUMENT, naming the rpc and what the decoder found.
+ * The served definition with request deserializers that decode strictly (a string that is not
+ * UTF-8 is refused, as Go's, Java's and C++'s proto3 parsers refuse it) and return bytes that are
+ * not a valid message of the rpc as an `invalid_argument` error value instead of throwing.
+ * grpc-js answers a throwing deserializer with INTERNAL "Error deserializing request" (the reason
+ * only with a debug variable set), as if the server had broken; the call adapter (unary-call.ts)
+ * answers the value through the one error mapping instead: INVALID_ARGUMENT, naming the rpc and
+ * what the decoder found.
  */
-export function malformedRequestsAsErrors<D extends ServiceDefinition>(definition: D): D {
+export function strictRequestDecoders<D extends ServiceDefinition>(definition: D, { generic }: ServiceDefinitions<D>): D {
   const methods = Object.entries(definition).map(([key, method]) => {
     const rpc = method.path.slice(method.path.lastIndexOf('/') + 1);
-    const decode = method.requestDeserialize;
+    const { requestType } = messageTypesOf(generic, method.path);
     const requestDeserialize = (bytes: Buffer): unknown => {
       try {
-        return decode(bytes);
+        return decodeStrictly(requestType, bytes);
       } catch (error) {
         return NdpError.withoutStack('invalid_argument', `the request (${bytes.length} bytes) is not a valid ${rpc} request: ${error instanceof Error ? error.message : String(error)}`);
       }

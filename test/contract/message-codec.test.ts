@@ -1,7 +1,7 @@
 import { ArtistBiographyResponse, ArtistImageResponse, ArtistMBIDRequest, MetadataAgentDefinition, MetadataAgentService } from '../../generated/ts/api';
 import * as api from '../../generated/ts/api';
 import { PluginAdminDefinition } from '../../generated/ts/ndphost/admin/v1/admin';
-import { emptyTest, encodeMessage, messageTypesOf, RPCS, type MessageType } from '../../src/contract';
+import { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, RPCS, type MessageType } from '../../src/contract';
 import { JobTargets } from '../../src/runtime/job-targets';
 import { pickWith, seededRandom } from '../helpers/seeded-random';
 
@@ -76,6 +76,25 @@ describe('emptyTest', () => {
       }
     }
     expect(empty).toBeGreaterThan(100);
+  });
+});
+
+describe('decodeStrictly', () => {
+  it('decodes what ts-proto decodes when every string is UTF-8: multi-byte text, a leading U+FEFF kept', () => {
+    for (const name of ['Björk', '坂本龍一', '\ufeffBOM first', '🎸', '']) {
+      const bytes = encodeMessage(ArtistMBIDRequest, { id: '1', name });
+      expect(decodeStrictly(ArtistMBIDRequest, bytes)).toEqual({ id: '1', name });
+      expect(decodeStrictly(ArtistMBIDRequest, bytes)).toEqual(ArtistMBIDRequest.decode(bytes));
+    }
+  });
+
+  it('refuses a string that is not UTF-8, where the default decoder puts U+FFFD in its place', () => {
+    // Field 2 (name) holding "Bj\xf6rk": Latin-1. Then a lone continuation byte, a cut sequence, an encoded surrogate.
+    for (const text of [[0x42, 0x6a, 0xf6, 0x72, 0x6b], [0x80], [0xe6, 0x97], [0xed, 0xa0, 0x80]]) {
+      const bytes = Buffer.from([0x12, text.length, ...text]);
+      expect(ArtistMBIDRequest.decode(bytes).name).toContain('\ufffd');
+      expect(() => decodeStrictly(ArtistMBIDRequest, bytes)).toThrow(`a string field holds ${text.length} bytes that are not UTF-8`);
+    }
   });
 });
 

@@ -152,6 +152,8 @@ describe('a sidecar serving the example and fixture plugins', () => {
       for (const [bytes, fault] of [
         [[0x0a, 0xff], 'premature EOF'],
         [[0x07], 'cant skip wire type 7'],
+        // Field 1, a string in every one of these requests, holding "B\xf6r": Latin-1, not UTF-8.
+        [[0x0a, 0x03, 0x42, 0xf6, 0x72], 'a string field holds 3 bytes that are not UTF-8'],
       ] as const) {
         const answer = await rawUnaryCall(s.address, path, Buffer.from(bytes), { 'x-plugin': 'fixture' });
         expect(answer).toEqual({ code: grpcStatus.INVALID_ARGUMENT, details: `the request (${bytes.length} bytes) is not a valid ${rpc} request: ${fault}` });
