@@ -305,6 +305,30 @@ describe('Sandbox', () => {
     });
   });
 
+  describe('invalid wasm is refused even where the recycling rewrite would make it valid', () => {
+    /** `wat` compiled, then the one occurrence of `from` in it replaced by `to`. */
+    async function patched(wat: string, from: number[], to: number[]): Promise<Uint8Array<ArrayBuffer>> {
+      const bytes = Buffer.from(await watToWasm(wat));
+      const at = bytes.indexOf(Buffer.from(from));
+      expect([at >= 0, bytes.indexOf(Buffer.from(from), at + 1)]).toEqual([true, -1]);
+      bytes.set(to, at);
+      expect(WebAssembly.validate(bytes)).toBe(false);
+      return new Uint8Array(bytes);
+    }
+
+    it('a local index one past the function\'s own locals (the rewrite adds locals)', async () => {
+      // run's locals are its two parameters and $x (index 2); the store's address reads index 3.
+      const wasm = await patched(guestWat('(local $x i32) (i32.store (local.get $x) (i32.const 7)) (i64.const 0)'), [0x20, 0x02, 0x41, 0x07], [0x20, 0x03, 0x41, 0x07]);
+      await expect(sandbox.load('too-far', wasm)).rejects.toMatchObject({ kind: 'bad_module', message: expect.stringMatching(/^plugin too-far: plugin\.wasm does not compile: .*invalid local index: 3/) });
+    });
+
+    it('an export of a function index one past the module\'s own (the rewrite adds a function)', async () => {
+      // The functions are $spare (0, given first), malloc, free and run (3); the export "spare" is patched to name 4.
+      const wasm = await patched(guestWat('(i64.const 0)', '(func $spare) (export "spare" (func $spare))'), [...Buffer.from('spare'), 0x00, 0x00], [...Buffer.from('spare'), 0x00, 0x04]);
+      await expect(sandbox.load('too-far', wasm)).rejects.toMatchObject({ kind: 'bad_module', message: expect.stringMatching(/^plugin too-far: plugin\.wasm does not compile: .*function index 4 out of bounds/) });
+    });
+  });
+
   it('apiVersion calls the version export in a fresh instance', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
     await expect(sandbox.apiVersion(module, 'metadata_agent_api_version', 5_000)).resolves.toBe(1);
