@@ -97,6 +97,33 @@ export const ROUTING_CALLS: readonly InteropCall[] = [
   { row: 'x-plugin: a plugin that does not serve the service', service: SCH, method: 'OnSchedulerCallback', plugin: 'timer-report', request: { schedule_id: 'interop', is_recurring: true }, code: 'UNIMPLEMENTED' },
 ];
 
+/** A request sent as the bytes given (base64), as a client built from another schema would send it. */
+export interface RawCall {
+  readonly path: string;
+  readonly bytes: string;
+}
+
+/** Bytes that are no valid request, and the status every client must get for them. */
+export const RAW_CALLS: readonly (RawCall & CallResult)[] = [
+  // Field 1, length-delimited, with its length cut off.
+  { path: '/api.MetadataAgent/GetArtistBiography', bytes: Buffer.from([0x0a, 0xff]).toString('base64'), code: 'INVALID_ARGUMENT', details: 'the request (2 bytes) is not a valid GetArtistBiography request: premature EOF' },
+  // Field 2 (name) holding "B\xf6r": Latin-1, not UTF-8.
+  {
+    path: '/api.MetadataAgent/GetArtistBiography',
+    bytes: Buffer.from([0x12, 0x03, 0x42, 0xf6, 0x72]).toString('base64'),
+    code: 'INVALID_ARGUMENT',
+    details: 'the request (5 bytes) is not a valid GetArtistBiography request: a string field holds 3 bytes that are not UTF-8',
+  },
+];
+
+/** The plan's part for RAW_CALLS, and the test of what a client reported for them. */
+export const RAW_PLAN = RAW_CALLS.map(({ path, bytes }) => ({ path, bytes }));
+export function expectRawCalls(results: () => readonly CallResult[]): void {
+  it('gets INVALID_ARGUMENT naming the rpc and the fault for bytes that are not a valid request, a string not in UTF-8 among them', () => {
+    expect(results()).toEqual(RAW_CALLS.map(({ code, details }) => ({ code, details })));
+  });
+}
+
 /** One test per routing call, each checking what the client reported for it in `results()`. */
 export function describeRoutingCalls(results: () => readonly CallResult[]): void {
   const rows = ROUTING_CALLS.map((call, index) => [`${call.row}: ${call.method}${call.plugin ? ` x-plugin ${call.plugin}` : ''}`, index] as const);

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { goBuild, generateGoStubs } from '../helpers/go-client';
-import { describeRoutingCalls, ROUTING_CALLS, type CallResult } from '../helpers/interop-calls';
+import { describeRoutingCalls, expectRawCalls, RAW_PLAN, ROUTING_CALLS, type CallResult } from '../helpers/interop-calls';
 import { SERVED_SERVICES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
 import { REPO_ROOT } from '../helpers/paths';
 import { runProgram } from '../helpers/run-program';
@@ -13,6 +13,7 @@ import { runProgram } from '../helpers/run-program';
 
 interface GoResult {
   readonly calls: CallResult[];
+  readonly raw: CallResult[];
   readonly reflection: Record<'v1' | 'v1alpha', { services: string[]; files: string[]; methods: Record<string, string[]>; errors: string[] }>;
 }
 
@@ -29,7 +30,7 @@ describe('a Go client (Debian grpc-go 1.33, GOPATH mode, offline)', () => {
     const binary = path.join(gopath, 'bin', 'client');
     goBuild(gopath, 'ndphost.local/client', binary);
     sidecar = await startInteropSidecar();
-    const output = await runProgram(binary, [], { stdin: JSON.stringify({ address: sidecar.api.address, calls: ROUTING_CALLS, reflect: ['v1', 'v1alpha'] }) });
+    const output = await runProgram(binary, [], { stdin: JSON.stringify({ address: sidecar.api.address, calls: ROUTING_CALLS, raw: RAW_PLAN, reflect: ['v1', 'v1alpha'] }) });
     result = JSON.parse(output) as GoResult;
   }, 300_000);
   afterAll(async () => {
@@ -38,6 +39,7 @@ describe('a Go client (Debian grpc-go 1.33, GOPATH mode, offline)', () => {
   });
 
   describeRoutingCalls(() => result.calls);
+  expectRawCalls(() => result.raw);
 
   it.each(['v1', 'v1alpha'] as const)('builds protodesc files from what reflection %s serves, for every service', (version) => {
     const reflection = result.reflection[version];

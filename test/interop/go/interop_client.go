@@ -37,10 +37,17 @@ type call struct {
 	Plugin  string          `json:"plugin"`
 }
 
+// rawCall is a request sent as the bytes given (base64 in the plan), no schema involved.
+type rawCall struct {
+	Path  string `json:"path"`
+	Bytes []byte `json:"bytes"`
+}
+
 type plan struct {
-	Address string   `json:"address"`
-	Calls   []call   `json:"calls"`
-	Reflect []string `json:"reflect"`
+	Address string    `json:"address"`
+	Calls   []call    `json:"calls"`
+	Raw     []rawCall `json:"raw"`
+	Reflect []string  `json:"reflect"`
 }
 
 type callResult struct {
@@ -69,10 +76,14 @@ func main() {
 	defer conn.Close()
 	out := struct {
 		Calls      []callResult                `json:"calls"`
+		Raw        []callResult                `json:"raw"`
 		Reflection map[string]reflectionResult `json:"reflection"`
-	}{Calls: []callResult{}, Reflection: map[string]reflectionResult{}}
+	}{Calls: []callResult{}, Raw: []callResult{}, Reflection: map[string]reflectionResult{}}
 	for _, c := range p.Calls {
 		out.Calls = append(out.Calls, invoke(conn, c))
+	}
+	for _, c := range p.Raw {
+		out.Raw = append(out.Raw, invokeRaw(conn, c))
 	}
 	for _, version := range p.Reflect {
 		out.Reflection[version] = reflect(conn, version)
@@ -113,6 +124,30 @@ func invoke(conn *grpc.ClientConn, c call) callResult {
 		return callResult{Code: "CLIENT_ERROR", Details: err.Error()}
 	}
 	return callResult{Code: "OK", Response: encoded}
+}
+
+// rawCodec passes bytes through as they are, under the "proto" name a server expects.
+type rawCodec struct{}
+
+func (rawCodec) Marshal(v interface{}) ([]byte, error) { return *v.(*[]byte), nil }
+
+func (rawCodec) Unmarshal(data []byte, v interface{}) error {
+	*v.(*[]byte) = append([]byte(nil), data...)
+	return nil
+}
+
+func (rawCodec) Name() string { return "proto" }
+
+// invokeRaw sends one request's bytes as they are and reports the status.
+func invokeRaw(conn *grpc.ClientConn, c rawCall) callResult {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	request, response := c.Bytes, []byte{}
+	if err := conn.Invoke(ctx, c.Path, &request, &response, grpc.ForceCodec(rawCodec{})); err != nil {
+		s := status.Convert(err)
+		return callResult{Code: codeName(s.Code().String()), Details: s.Message()}
+	}
+	return callResult{Code: "OK"}
 }
 
 func newMessage(descriptor protoreflect.MessageDescriptor) proto.Message {
