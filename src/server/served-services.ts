@@ -2,7 +2,7 @@ import type { ServiceDefinition } from '@grpc/grpc-js';
 import { PluginAdminDefinition, PluginAdminService } from '../../generated/ts/ndphost/admin/v1/admin';
 import { SERVICE_DEFINITIONS, withReusedWriter, type ServiceDefinitions } from '../contract';
 import type { ServiceHandlerSet } from '../services';
-import { strictRequestDecoders } from './malformed-requests';
+import { strictRequestDecoders } from './strict-request-decoders';
 
 /** Every service the sidecar serves: its grpc-js definition and full name, by handler set key. */
 export const SERVED_SERVICES: { readonly [K in keyof ServiceHandlerSet]: { readonly definition: ServiceDefinition; readonly name: string } } = {

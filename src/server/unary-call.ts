@@ -10,7 +10,7 @@ const PLUGIN_HEADER = 'x-plugin';
 
 /**
  * Adapts a service handler to grpc-js: reads `x-plugin` and the deadline, maps errors once. A
- * request that did not decode arrives as an error value (malformed-requests.ts) and is answered
+ * request that did not decode arrives as an error value (strict-request-decoders.ts) and is answered
  * as the handler's failures are.
  */
 export function unaryCall<Req, Res>(handler: Handler<Req, Res>, log: Logger, watch?: RpcWatch): handleUnaryCall<Req | NdpError, Res> {

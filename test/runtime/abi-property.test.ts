@@ -1,4 +1,5 @@
 import { Sandbox } from '../../src/runtime';
+import { packed } from '../helpers/guest-wat';
 import { pickWith, seededRandom } from '../helpers/seeded-random';
 import { watToWasm } from '../helpers/wat';
 
@@ -31,7 +32,6 @@ interface Guest {
 
 const u32 = (value: number): number => value >>> 0;
 const hex = (bytes: Uint8Array): string => [...bytes].map((byte) => `\\${byte.toString(16).padStart(2, '0')}`).join('');
-const packed = (ptr: number, len: number): string => `(i64.const ${(BigInt(u32(ptr)) << 32n) | BigInt(u32(len))})`;
 
 function guest(random: () => number, id: string): Guest {
   const pick = pickWith(random);
