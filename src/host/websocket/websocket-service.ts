@@ -18,6 +18,14 @@ import type { WebSocketPolicy } from './websocket-policy';
 const HANDSHAKE_TIMEOUT_MS = 45_000;
 export const DEFAULT_MAX_WEBSOCKETS = 16;
 export const DEFAULT_MAX_MESSAGE_BYTES = 10 * 1024 * 1024;
+/**
+ * Events received and not yet delivered on one connection past which its socket is paused (with
+ * their bytes past the largest message allowed): TCP then holds the server back until the plugin
+ * has caught up to half of either, so a server sending faster than the plugin's callbacks run
+ * cannot fill the sidecar's memory. Released Navidrome read the next frame only after the
+ * callback of the last one had returned.
+ */
+export const MAX_BACKLOG_EVENTS = 64;
 
 /** What reaches the plugin's WebSocketCallback, one at a time per connection. */
 export type WebSocketEvent =
@@ -51,6 +59,8 @@ interface Connection {
   readonly socket: WebSocket;
   /** The last delivery queued: the next one starts after it, so a connection's events arrive in order. */
   deliveries: Promise<void>;
+  /** Events queued and not yet delivered, and their bytes (MAX_BACKLOG_EVENTS). */
+  backlog: { events: number; bytes: number; paused: boolean };
   /** Set when the plugin goes (or the id is reused): nothing more is delivered. */
   released: boolean;
   /** Set once the socket has closed. */
@@ -103,7 +113,7 @@ export class WebSocketService {
 
     let connection: Connection;
     try {
-      connection = await this.dial(url, request.headers, budget, local, (socket) => ({ pluginId, connectionId, socket, deliveries: Promise.resolve(), released: false, ended: false }));
+      connection = await this.dial(url, request.headers, budget, local, (socket) => ({ pluginId, connectionId, socket, deliveries: Promise.resolve(), backlog: { events: 0, bytes: 0, paused: false }, released: false, ended: false }));
     } catch (error) {
       return { connectionId: '', error: `connecting to ${show(request.url)} failed: ${describeFailure(error, url.host)}` };
     }
@@ -213,7 +223,7 @@ export class WebSocketService {
   private listen(connection: Connection): void {
     const { connectionId, socket } = connection;
     socket.on('message', (data: Buffer, isBinary: boolean) =>
-      this.queue(connection, isBinary ? { kind: 'binary', connectionId, data } : { kind: 'text', connectionId, message: data.toString('utf8') }),
+      this.queue(connection, isBinary ? { kind: 'binary', connectionId, data } : { kind: 'text', connectionId, message: data.toString('utf8') }, data.length),
     );
     socket.on('error', (error) => this.queue(connection, { kind: 'error', connectionId, error: describeFailure(error, '') }));
     socket.on('close', (code: number, reason: Buffer) => {
@@ -223,14 +233,27 @@ export class WebSocketService {
     });
   }
 
-  private queue(connection: Connection, event: WebSocketEvent): void {
+  private queue(connection: Connection, event: WebSocketEvent, bytes = 0): void {
     if (connection.released) return;
+    const { backlog, socket } = connection;
+    backlog.events++;
+    backlog.bytes += bytes;
+    if (!backlog.paused && (backlog.events > MAX_BACKLOG_EVENTS || backlog.bytes > this.maxMessageBytes)) {
+      backlog.paused = true;
+      socket.pause();
+    }
     connection.deliveries = connection.deliveries.then(async () => {
-      if (connection.released) return;
       try {
-        await this.options.deliver(connection.pluginId, event);
+        if (!connection.released) await this.options.deliver(connection.pluginId, event);
       } catch (error) {
         this.options.log.warn({ pluginId: connection.pluginId, connectionId: connection.connectionId, event: event.kind, err: error }, 'WebSocketCallback failed');
+      } finally {
+        backlog.events--;
+        backlog.bytes -= bytes;
+        if (backlog.paused && backlog.events <= MAX_BACKLOG_EVENTS / 2 && backlog.bytes <= this.maxMessageBytes / 2) {
+          backlog.paused = false;
+          socket.resume();
+        }
       }
     });
   }
