@@ -60,7 +60,7 @@ interface Connection {
   /** The last delivery queued: the next one starts after it, so a connection's events arrive in order. */
   deliveries: Promise<void>;
   /** Events queued and not yet delivered, and their bytes (MAX_BACKLOG_EVENTS). */
-  backlog: { events: number; bytes: number; paused: boolean };
+  readonly backlog: { events: number; bytes: number };
   /** Set when the plugin goes (or the id is reused): nothing more is delivered. */
   released: boolean;
   /** Set once the socket has closed. */
@@ -113,7 +113,7 @@ export class WebSocketService {
 
     let connection: Connection;
     try {
-      connection = await this.dial(url, request.headers, budget, local, (socket) => ({ pluginId, connectionId, socket, deliveries: Promise.resolve(), backlog: { events: 0, bytes: 0, paused: false }, released: false, ended: false }));
+      connection = await this.dial(url, request.headers, budget, local, (socket) => ({ pluginId, connectionId, socket, deliveries: Promise.resolve(), backlog: { events: 0, bytes: 0 }, released: false, ended: false }));
     } catch (error) {
       return { connectionId: '', error: `connecting to ${show(request.url)} failed: ${describeFailure(error, url.host)}` };
     }
@@ -238,10 +238,7 @@ export class WebSocketService {
     const { backlog, socket } = connection;
     backlog.events++;
     backlog.bytes += bytes;
-    if (!backlog.paused && (backlog.events > MAX_BACKLOG_EVENTS || backlog.bytes > this.maxMessageBytes)) {
-      backlog.paused = true;
-      socket.pause();
-    }
+    if (!socket.isPaused && (backlog.events > MAX_BACKLOG_EVENTS || backlog.bytes > this.maxMessageBytes)) socket.pause();
     connection.deliveries = connection.deliveries.then(async () => {
       try {
         if (!connection.released) await this.options.deliver(connection.pluginId, event);
@@ -250,10 +247,7 @@ export class WebSocketService {
       } finally {
         backlog.events--;
         backlog.bytes -= bytes;
-        if (backlog.paused && backlog.events <= MAX_BACKLOG_EVENTS / 2 && backlog.bytes <= this.maxMessageBytes / 2) {
-          backlog.paused = false;
-          socket.resume();
-        }
+        if (socket.isPaused && backlog.events <= MAX_BACKLOG_EVENTS / 2 && backlog.bytes <= this.maxMessageBytes / 2) socket.resume();
       }
     });
   }
