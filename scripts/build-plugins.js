@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 // Compiles every AssemblyScript plugin (a folder with assembly/index.ts under plugins-examples/
 // or test/fixtures/plugins/) to <folder>/plugin.wasm with the asc API, offline; then the C
-// examples (build-c-plugins.js), which need Debian packages and are skipped without them.
+// and Rust examples (build-native-plugins.js), which need Debian packages and are skipped without them.
 // A plugin is skipped when its plugin.wasm is newer than every source it can depend on;
 // --force rebuilds all. Exits 1 on the first failure, naming the folder.
 'use strict';
 const fs = require('node:fs');
 const path = require('node:path');
-const { buildCPlugins } = require('./build-c-plugins');
+const { buildNativePlugins } = require('./build-native-plugins');
 
 const root = path.resolve(__dirname, '..');
 const pluginRoots = ['plugins-examples', path.join('test', 'fixtures', 'plugins')];
@@ -99,7 +99,7 @@ async function main() {
     const size = await build(asc, relFolder);
     console.log(`built       ${relFolder}/plugin.wasm (${size} bytes)`);
   }
-  buildCPlugins({ force });
+  buildNativePlugins({ force });
 }
 
 main().catch((err) => {

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The Debian packages beyond Node that the interop suite and the C plugin example need, in one
+// The Debian packages beyond Node that the interop suite and the C and Rust plugin examples need, in one
 // place: the build script, the tests and .ci/run all read them from here.
 //
 //   node scripts/debian-packages.js            lists what is missing (exit 1 when something is)
@@ -14,6 +14,9 @@ const PACKAGES = {
   // clang + lld build wasm32-wasi; wasi-libc is the C library, libclang-rt-14-dev-wasm32 its
   // compiler runtime; nanopb generates the messages; dpkg-dev unpacks nanopb's runtime sources.
   'C plugin example': ['clang', 'lld', 'wasi-libc', 'libclang-rt-14-dev-wasm32', 'nanopb', 'dpkg-dev'],
+  // rustc 1.63 and cargo with the wasm32-wasi standard library; prost's crates from Debian's
+  // registry (/usr/share/cargo/registry), offline; protoc for prost-build.
+  'Rust plugin example': ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'librust-prost-dev', 'librust-prost-build-dev', 'protobuf-compiler'],
   'Python client': ['python3-grpcio', 'python3-grpc-tools', 'python3-protobuf'],
   // The TLS tests make their CA, server and client certificates with the openssl command.
   'TLS certificates': ['openssl'],

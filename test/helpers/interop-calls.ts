@@ -38,8 +38,8 @@ const SCH = 'api.SchedulerCallback';
 
 /**
  * Every rpc of the plugin services, with `x-plugin` and without, against the interop sidecar
- * (wikibio then c-metadata for MetadataAgent, scrobble-check, timer-report): one row of the
- * README's routing table each, with the status code it promises.
+ * (wikibio then c-metadata for MetadataAgent, rust-scrobbler and scrobble-check, timer-report):
+ * one row of the README's routing table each, with the status code it promises.
  */
 export const ROUTING_CALLS: readonly InteropCall[] = [
   // x-plugin: that plugin only; its answer, or its error.
@@ -73,6 +73,9 @@ export const ROUTING_CALLS: readonly InteropCall[] = [
   { row: 'x-plugin: its answer', service: SC, method: 'IsAuthorized', plugin: 'scrobble-check', request: { user_id: '1', username: 'ann' }, code: 'OK', response: { authorized: true } },
   { row: 'x-plugin: its answer', service: SC, method: 'NowPlaying', plugin: 'scrobble-check', request: { user_id: '1', username: 'ann', track: TRACK }, code: 'OK', response: {} },
   { row: 'x-plugin: its answer', service: SC, method: 'Scrobble', plugin: 'scrobble-check', request: { user_id: '1', username: 'ann', track: TRACK, timestamp: '1700000000' }, code: 'OK', response: {} },
+  { row: 'x-plugin: its answer (Rust plugin)', service: SC, method: 'IsAuthorized', plugin: 'rust-scrobbler', request: { user_id: '1', username: 'ann' }, code: 'OK', response: { authorized: true } },
+  { row: 'x-plugin: its answer (Rust plugin)', service: SC, method: 'IsAuthorized', plugin: 'rust-scrobbler', request: { user_id: '3', username: 'eve' }, code: 'OK', response: { error: 'eve is not one of its users' } },
+  { row: 'x-plugin: its answer (Rust plugin, over HTTP)', service: SC, method: 'NowPlaying', plugin: 'rust-scrobbler', request: { user_id: '1', username: 'bob', track: TRACK }, code: 'OK', response: {} },
   { row: 'x-plugin: its answer', service: TC, method: 'OnTimerCallback', plugin: 'timer-report', request: { timer_id: 'interop', payload: Buffer.from('{}').toString('base64') }, code: 'OK', response: {} },
 
   // MetadataAgent without x-plugin: the plugins in order, the first real answer; none: NOT_FOUND.
@@ -87,9 +90,23 @@ export const ROUTING_CALLS: readonly InteropCall[] = [
 
   // Scrobbler without x-plugin: every Scrobbler plugin at once.
   { row: 'Scrobbler/IsAuthorized: authorized only if every plugin says so', service: SC, method: 'IsAuthorized', request: { user_id: '1', username: 'ann' }, code: 'OK', response: { authorized: true } },
-  { row: 'Scrobbler/IsAuthorized: error names the ones that did not', service: SC, method: 'IsAuthorized', request: { user_id: '2', username: 'anonymous' }, code: 'OK', response: { error: 'plugin scrobble-check: not authorized' } },
+  {
+    row: 'Scrobbler/IsAuthorized: error names the ones that did not',
+    service: SC,
+    method: 'IsAuthorized',
+    request: { user_id: '2', username: 'anonymous' },
+    code: 'OK',
+    response: { error: 'plugin rust-scrobbler: anonymous is not one of its users; plugin scrobble-check: not authorized' },
+  },
   { row: 'Scrobbler/NowPlaying: OK', service: SC, method: 'NowPlaying', request: { user_id: '1', username: 'ann', track: TRACK }, code: 'OK', response: {} },
-  { row: 'Scrobbler/Scrobble: OK; error names each failing plugin', service: SC, method: 'Scrobble', request: { user_id: '1', username: 'ann', timestamp: '1700000000' }, code: 'OK', response: { error: 'plugin scrobble-check: track name is required' } },
+  {
+    row: 'Scrobbler/Scrobble: OK; error names each failing plugin',
+    service: SC,
+    method: 'Scrobble',
+    request: { user_id: '1', username: 'ann', timestamp: '1700000000' },
+    code: 'OK',
+    response: { error: 'plugin rust-scrobbler: the track has no name; plugin scrobble-check: track name is required' },
+  },
 
   // TimerCallback and SchedulerCallback need x-plugin.
   { row: 'TimerCallback without x-plugin', service: TC, method: 'OnTimerCallback', request: { timer_id: 'interop' }, code: 'INVALID_ARGUMENT' },

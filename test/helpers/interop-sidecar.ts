@@ -1,8 +1,7 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { pluginConfigSection, startConfiguredSidecar } from './configured-sidecar';
-import { requireDebianPackages } from './debian-packages';
-import { EXAMPLE_PLUGINS } from './paths';
+import { requireBuiltExample } from './native-examples';
 import { PluginsFolder } from './plugins-folder';
 import { RecordingHttpServer } from './recording-http-server';
 import type { TestSidecar } from './test-sidecar';
@@ -22,7 +21,7 @@ export interface InteropSidecar {
   readonly admin: Endpoint;
   /** The biography service c-metadata calls (GET /biography?artist=...). */
   readonly bio: RecordingHttpServer;
-  /** Where timer-report POSTs its report. */
+  /** Where timer-report POSTs its report (/report) and rust-scrobbler its events (/scrobbles). */
   readonly reports: RecordingHttpServer;
   close(): Promise<void>;
 }
@@ -71,22 +70,19 @@ export const SERVED_METHODS = [
   'grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo',
 ];
 
-const C_PLUGIN = path.join(EXAMPLE_PLUGINS, 'c-metadata');
-
 /**
  * The example plugins as a user would run them, one per toolchain and service:
  * - wikibio (AssemblyScript, MetadataAgent, a built-in table), asked first;
  * - c-metadata (C: clang, wasi-libc, nanopb; MetadataAgent), asked second: its biographies come
  *   over HTTP from `bio`, through the sidecar's HttpService;
- * - scrobble-check (AssemblyScript, Scrobbler);
+ * - rust-scrobbler (Rust: rustc, prost; Scrobbler), with `ann` and `bob` as its users, POSTing
+ *   its events to `reports`, and scrobble-check (AssemblyScript, Scrobbler), asked together;
  * - timer-report (AssemblyScript, LifecycleManagement + TimerCallback), reporting to `reports`.
- * Fails, naming the Debian packages, when the C example could not be built.
+ * Fails, naming the Debian packages, when the C or the Rust example could not be built.
  */
 export async function startInteropSidecar(extraArgs: readonly string[] = []): Promise<InteropSidecar> {
-  if (!existsSync(path.join(C_PLUGIN, 'plugin.wasm'))) {
-    requireDebianPackages('C plugin example');
-    throw new Error(`${C_PLUGIN}/plugin.wasm is not built: run npm run build:plugins and read why it was skipped`);
-  }
+  requireBuiltExample('c-metadata');
+  requireBuiltExample('rust-scrobbler');
   const bio = await RecordingHttpServer.start(({ path: at, query }) => {
     const biography = BIOGRAPHIES[query.get('artist') ?? ''];
     return at === '/biography' && biography ? { body: biography, headers: { 'content-type': 'text/plain; charset=utf-8' } } : { status: 404 };
@@ -95,9 +91,14 @@ export async function startInteropSidecar(extraArgs: readonly string[] = []): Pr
   const plugins = new PluginsFolder().copy('wikibio').copy('scrobble-check');
   withLocalHttp(plugins.copy('c-metadata'), 'c-metadata', bio.url('/*'), ['GET']);
   withLocalHttp(plugins.copy('timer-report'), 'timer-report', reports.url('/*'), ['POST']);
+  withLocalHttp(plugins.copy('rust-scrobbler'), 'rust-scrobbler', reports.url('/*'), ['POST']);
   try {
     const s = await startConfiguredSidecar(plugins.folder, {
-      toml: [pluginConfigSection('c-metadata', { base_url: bio.url('/') }), pluginConfigSection('timer-report', { report_url: reports.url('/report'), delay_seconds: '3600' })].join('\n'),
+      toml: [
+        pluginConfigSection('c-metadata', { base_url: bio.url('/') }),
+        pluginConfigSection('timer-report', { report_url: reports.url('/report'), delay_seconds: '3600' }),
+        pluginConfigSection('rust-scrobbler', { users: 'ann, bob', endpoint: reports.url('/scrobbles') }),
+      ].join('\n'),
       args: ['--plugins-order', 'wikibio,c-metadata', '--plugins-min-workers', '1', ...extraArgs],
     });
     const failed = s.sidecar.plugins.list().filter((status) => status.state !== 'ready');

@@ -6,7 +6,7 @@ import { ADMIN_SERVICES, SERVED_METHODS, SERVED_SERVICES, startInteropSidecar, t
 // schema: every exposed rpc must be describable and callable, over reflection v1 and v1alpha.
 
 
-const PLUGINS = ['c-metadata', 'scrobble-check', 'timer-report', 'wikibio'];
+const PLUGINS = ['c-metadata', 'rust-scrobbler', 'scrobble-check', 'timer-report', 'wikibio'];
 
 /** `run` over `items`, at most `limit` at once, results in order. */
 async function mapLimited<T, R>(items: readonly T[], limit: number, run: (item: T) => Promise<R>): Promise<R[]> {

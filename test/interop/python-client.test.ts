@@ -56,6 +56,12 @@ describe('a Python client (Debian python3-grpcio, stubs from grpc_tools)', () =>
     expect(BIOGRAPHIES.Björk).toBeDefined();
   });
 
+  it("reaches the Rust plugin's endpoint through the host's HttpService, the track as JSON", async () => {
+    const posted = await sidecar.reports.waitFor((r) => r.path === '/scrobbles' && r.body.includes('"user":"bob"'));
+    expect(posted.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(posted.body.toString())).toEqual({ event: 'now_playing', user: 'bob', track: 'Joga', artists: ['Björk'], album: '', length: 305, timestamp: 0 });
+  });
+
   it('runs the timer callback it named, which POSTs its report', async () => {
     const report = await sidecar.reports.waitFor((r) => r.path === '/report');
     expect(report.method).toBe('POST');

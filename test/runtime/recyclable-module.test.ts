@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { analyseForRecycling, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
-import { requireDebianPackages } from '../helpers/debian-packages';
+import { requireBuiltExample } from '../helpers/native-examples';
 import { EXAMPLE_PLUGINS } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
 
@@ -128,12 +128,8 @@ describe('recyclable modules: what real toolchains build', () => {
   const examples = readdirSync(EXAMPLE_PLUGINS).filter((name) => existsSync(path.join(EXAMPLE_PLUGINS, name, 'manifest.json')));
 
   it.each(examples)('the %s example plugin is recycled', async (name) => {
-    const wasm = path.join(EXAMPLE_PLUGINS, name, 'plugin.wasm');
-    if (name === 'c-metadata' && !existsSync(wasm)) {
-      requireDebianPackages('C plugin example');
-      throw new Error(`${wasm} is not built: run npm run build:plugins and read why it was skipped`);
-    }
-    expect(analyseForRecycling(readFileSync(wasm))).toMatchObject({ recyclable: true });
+    requireBuiltExample(name);
+    expect(analyseForRecycling(readFileSync(path.join(EXAMPLE_PLUGINS, name, 'plugin.wasm')))).toMatchObject({ recyclable: true });
   });
 
   it.each(['go-shaped', 'tinygo-shaped'])('a %s module (its runtime, start function and memory layout, in text)', async (name) => {
