@@ -56,8 +56,9 @@ function isUpToDate({ relFolder, toolchain }) {
 
 /** Builds what is out of date; logs one line per plugin. Throws on a failed build. */
 function buildNativePlugins({ force = false } = {}) {
+  const plugins = findNativePlugins();
   for (const toolchain of TOOLCHAINS) {
-    const pending = findNativePlugins().filter((plugin) => {
+    const pending = plugins.filter((plugin) => {
       if (plugin.toolchain !== toolchain) return false;
       if (force || !isUpToDate(plugin)) return true;
       console.log(`up to date  ${plugin.relFolder}/plugin.wasm`);

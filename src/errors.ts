@@ -100,6 +100,14 @@ export class NdpError extends Error {
   }
 }
 
+/**
+ * The text of whatever was thrown. Not `instanceof Error`: errors from node:fs may come from
+ * another realm (a vm, jest), and an object with a message says more than "[object Object]".
+ */
+export function messageOf(error: unknown): string {
+  return typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
+}
+
 /** True for an NdpError of one of the given kinds. */
 export function isKind(error: unknown, ...kinds: ErrorKind[]): error is NdpError {
   return error instanceof NdpError && kinds.includes(error.kind);

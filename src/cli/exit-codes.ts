@@ -1,4 +1,4 @@
-import { NdpError, type ErrorKind } from '../errors';
+import { messageOf, NdpError, type ErrorKind } from '../errors';
 
 /** Exit codes of every command: 0 success, 1 failure, 2 usage or configuration error. */
 export const EXIT_OK = 0;
@@ -18,6 +18,6 @@ export function exitCodeOf(error: unknown): number {
 
 /** The one place an error becomes an exit code and a one-line message on stderr. */
 export function exitWith(error: unknown): never {
-  process.stderr.write(`ndphost: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`ndphost: ${messageOf(error)}\n`);
   process.exit(exitCodeOf(error));
 }

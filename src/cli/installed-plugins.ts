@@ -1,4 +1,5 @@
 import { readlink } from 'node:fs/promises';
+import { messageOf } from '../errors';
 import { folderProblem, locatePlugin, parseManifest, readPluginFolder, scanPlugins, validatePlugin, type Manifest, type ModuleRules, type PluginFolder } from '../plugins';
 
 /** A plugin folder as the offline commands see it: checked as loading would check it, never run. */
@@ -44,6 +45,6 @@ async function checkPlugin(location: PluginFolder, rules: ModuleRules): Promise<
     const { wasmHash } = await validatePlugin(files, id, folder, rules);
     return { ...where, state: 'valid', manifest, wasmSha256: wasmHash };
   } catch (error) {
-    return { ...where, state: 'failed', ...(manifest ? { manifest } : {}), error: error instanceof Error ? error.message : String(error) };
+    return { ...where, state: 'failed', ...(manifest ? { manifest } : {}), error: messageOf(error) };
   }
 }

@@ -2,7 +2,7 @@ import { lstat, readlink } from 'node:fs/promises';
 import path from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import type { Command } from 'commander';
-import { NdpError } from '../errors';
+import { messageOf, NdpError } from '../errors';
 import { checkPluginId, linkDevPlugin } from '../plugins';
 import { configuredCommand, requirePluginsEnabled, withContext, type CliContext } from './cli-context';
 import { hasBuildScript, runBuild, watchDevFolder } from './dev-folder-watch';
@@ -51,7 +51,7 @@ async function watchUntilSignal(context: CliContext, id: string, folder: string)
   const abort = (): void => stop.abort();
   process.once('SIGINT', abort).once('SIGTERM', abort);
   const refresh = async (): Promise<void> => {
-    await notifySidecar(context, { changed: id }).catch((error: unknown) => context.warn(error instanceof Error ? error.message : String(error)));
+    await notifySidecar(context, { changed: id }).catch((error: unknown) => context.warn(messageOf(error)));
   };
   try {
     await watchDevFolder(context, { id, folder, refresh }, stop.signal);

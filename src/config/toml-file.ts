@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
-import { NdpError } from '../errors';
+import { messageOf, NdpError } from '../errors';
 
 /** A parsed config file. */
 export interface ConfigFile {
@@ -19,8 +19,7 @@ export function readConfigFile(path: string): ConfigFile {
   try {
     text = readFileSync(path, 'utf8');
   } catch (cause) {
-    const reason = cause instanceof Error ? cause.message : String(cause);
-    throw new NdpError('bad_config', `cannot read config file ${path}: ${reason}`, { path, cause });
+    throw new NdpError('bad_config', `cannot read config file ${path}: ${messageOf(cause)}`, { path, cause });
   }
   try {
     // 'throw' turns a `__proto__` or `constructor` key into a syntax error instead of a key that

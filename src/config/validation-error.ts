@@ -3,7 +3,7 @@
  * problem as a line of a single Error message and keeps no structured list, so the key is read
  * back from those lines; the patterns match convict 6.2.5's wording (src/main.js, validate()).
  */
-import { NdpError } from '../errors';
+import { messageOf, NdpError } from '../errors';
 import { configError } from './config-error';
 import { originOf, type Sources } from './origin';
 import { configOptions } from './schema';
@@ -40,7 +40,7 @@ function toError(problem: Problem, sources: Sources, cause: unknown): NdpError {
 
 /** The first problem names the key; the others follow in the message so one run shows them all. */
 export function toValidationError(error: unknown, sources: Sources): NdpError {
-  const text = error instanceof Error ? error.message : String(error);
+  const text = messageOf(error);
   const [first, ...rest] = text
     .split('\n')
     .filter((line) => line.trim() !== '')

@@ -1,5 +1,6 @@
 import type { MethodDefinition } from '@grpc/grpc-js';
 import { snake } from '../contract';
+import { messageOf } from '../errors';
 import type { HostCaller, HostReply } from '../runtime';
 import type { ArtworkService } from './artwork';
 import type { CacheService } from './cache';
@@ -61,8 +62,4 @@ export function hostFunction<Req, Res>(service: HostServiceName, method: MethodD
       }
     },
   };
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

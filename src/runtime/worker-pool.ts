@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
-import { NdpError } from '../errors';
+import { messageOf, NdpError } from '../errors';
 import { timeLimit, timeUpError, type CallLimits, type TimeLimit } from './call-limits';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
@@ -511,7 +511,7 @@ export class WorkerPool {
     try {
       return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant, trace: pending.limits.trace }, name, request);
     } catch (error) {
-      return { ok: false, fault: 'host', message: error instanceof Error ? error.message : String(error) };
+      return { ok: false, fault: 'host', message: messageOf(error) };
     } finally {
       this.setBlocked(slot, false);
     }

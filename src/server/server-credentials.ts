@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createSecureContext } from 'node:tls';
 import { ServerCredentials } from '@grpc/grpc-js';
 import type { TlsConfig } from '../config';
-import { NdpError } from '../errors';
+import { messageOf, NdpError } from '../errors';
 
 /**
  * The listener's credentials: plaintext, TLS, or TLS that requires a client certificate chaining
@@ -17,7 +17,7 @@ export function serverCredentials(tls: TlsConfig | undefined): ServerCredentials
   try {
     createSecureContext({ cert, key });
   } catch (cause) {
-    throw new NdpError('bad_config', `TLS.Key: ${tls.key} is not the private key of TLS.Cert ${tls.cert} (${reason(cause)})`, { key: 'TLS.Key', path: tls.key, cause });
+    throw new NdpError('bad_config', `TLS.Key: ${tls.key} is not the private key of TLS.Cert ${tls.cert} (${messageOf(cause)})`, { key: 'TLS.Key', path: tls.key, cause });
   }
   return ServerCredentials.createSsl(ca, [{ cert_chain: cert, private_key: key }], ca !== null);
 }
@@ -27,16 +27,12 @@ function readPem(key: string, path: string, parse: (pem: Buffer) => unknown): Bu
   try {
     pem = readFileSync(path);
   } catch (cause) {
-    throw new NdpError('bad_config', `${key}: cannot read ${path}: ${reason(cause)}`, { key, path, cause });
+    throw new NdpError('bad_config', `${key}: cannot read ${path}: ${messageOf(cause)}`, { key, path, cause });
   }
   try {
     parse(pem);
   } catch (cause) {
-    throw new NdpError('bad_config', `${key}: ${path} is not a usable PEM file (${reason(cause)})`, { key, path, cause });
+    throw new NdpError('bad_config', `${key}: ${path} is not a usable PEM file (${messageOf(cause)})`, { key, path, cause });
   }
   return pem;
-}
-
-function reason(cause: unknown): string {
-  return cause instanceof Error ? cause.message : String(cause);
 }

@@ -1,6 +1,6 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { decodeStrictly, messageTypesOf, type ServiceDefinitions } from '../contract';
-import { NdpError } from '../errors';
+import { messageOf, NdpError } from '../errors';
 
 /**
  * The served definition with request deserializers that decode strictly (a string that is not
@@ -19,7 +19,7 @@ export function strictRequestDecoders<D extends ServiceDefinition>(definition: D
       try {
         return decodeStrictly(requestType, bytes);
       } catch (error) {
-        return NdpError.withoutStack('invalid_argument', `the request (${bytes.length} bytes) is not a valid ${rpc} request: ${error instanceof Error ? error.message : String(error)}`);
+        return NdpError.withoutStack('invalid_argument', `the request (${bytes.length} bytes) is not a valid ${rpc} request: ${messageOf(error)}`);
       }
     };
     return [key, { ...method, requestDeserialize }];

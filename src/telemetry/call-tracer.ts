@@ -5,7 +5,7 @@ import { resourceFromAttributes } from '@opentelemetry/resources';
 import { BatchSpanProcessor, TracerProvider, type SpanExporter } from '@opentelemetry/sdk-trace';
 import type { Logger } from 'pino';
 import type { TracingConfig } from '../config';
-import { NdpError } from '../errors';
+import { messageOf, NdpError } from '../errors';
 import type { AnyRpc } from '../services';
 
 const EXPORT_TIMEOUT_MS = 5_000;
@@ -69,7 +69,7 @@ export class CallTracer {
   endPluginCall(span: Span, error: unknown): void {
     if (error !== undefined) {
       if (error instanceof NdpError) span.setAttribute('ndphost.error.kind', error.kind);
-      span.setStatus({ code: SpanStatusCode.ERROR, message: error instanceof Error ? error.message : String(error) });
+      span.setStatus({ code: SpanStatusCode.ERROR, message: messageOf(error) });
     }
     span.end();
   }

@@ -1,6 +1,7 @@
 import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import type { Config } from '../config';
+import { messageOf } from '../errors';
 import type { HttpOutcome } from '../host';
 import type { ContractCallObserver, RpcWatch } from '../server';
 import type { PluginCallObserver } from '../services';
@@ -68,7 +69,7 @@ export function createTelemetry(config: Pick<Config, 'metricsAddress' | 'tracing
     },
     async close() {
       // An unreachable collector loses the last spans; it must not fail the shutdown.
-      const exported = tracer?.shutdown().catch((error: unknown) => log.warn({ endpoint: config.tracing.endpoint, reason: error instanceof Error ? error.message : String(error) }, 'could not export the last spans'));
+      const exported = tracer?.shutdown().catch((error: unknown) => log.warn({ endpoint: config.tracing.endpoint, reason: messageOf(error) }, 'could not export the last spans'));
       await Promise.all([server?.close(), exported]);
     },
   };

@@ -2,7 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { Logger } from 'pino';
 import type { Agent, Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse } from '../../../generated/ts/host/http/http';
-import { NdpError } from '../../errors';
+import { messageOf, NdpError } from '../../errors';
 import { describeFailure } from './describe-failure';
 import { joinHeaders, requestHeaders } from './http-headers';
 import { createGuardedAgent } from './guarded-agent';
@@ -213,7 +213,7 @@ export class HttpService {
       try {
         policy = compileHttpPolicy(permission, pluginId);
       } catch (error) {
-        policy = error instanceof Error ? error.message : String(error);
+        policy = messageOf(error);
       }
       this.policies.set(permission, policy);
     }

@@ -1,6 +1,6 @@
 import { copyFile, rename } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { NdpError } from '../../errors';
+import { messageOf, NdpError } from '../../errors';
 import { readRecordFile, writeRecordFile, type RecordFormat } from './record-file';
 
 /** One record: the plugin that owns it, its id within that plugin, and its value. */
@@ -293,9 +293,4 @@ function waiter<R>(): Waiter<R> {
 function preview(entry: unknown): string {
   const text = JSON.stringify(entry) ?? String(entry);
   return text.length <= PREVIEW_CHARS ? text : `${text.slice(0, PREVIEW_CHARS)}... (${text.length} characters)`;
-}
-
-function messageOf(error: unknown): string {
-  // Not `instanceof Error`: errors from node:fs may come from another realm (a vm, jest).
-  return typeof error === 'object' && error !== null && 'message' in error ? String(error.message) : String(error);
 }
