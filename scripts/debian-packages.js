@@ -18,6 +18,9 @@ const PACKAGES = {
   // registry (/usr/share/cargo/registry), offline; protoc for prost-build.
   'Rust plugin example': ['rustc', 'cargo', 'libstd-rust-dev-wasm32', 'librust-prost-dev', 'librust-prost-build-dev', 'protobuf-compiler'],
   'Python client': ['python3-grpcio', 'python3-grpc-tools', 'python3-protobuf'],
+  // Packages written by zip tools other than ours (Info-ZIP's zip, Python's zipfile) go through
+  // the package reader's checks.
+  'Other zip tools': ['zip', 'python3'],
   // The TLS tests make their CA, server and client certificates with the openssl command.
   'TLS certificates': ['openssl'],
   // chrt sets the worker threads' scheduling policy (Plugins.WorkerScheduling: adaptive, batch).

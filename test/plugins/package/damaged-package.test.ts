@@ -4,14 +4,16 @@ import { installPlugin } from '../../../src/plugins';
 import { snapshotFolder } from '../../helpers/folder-snapshot';
 import { wikibioPackage } from '../../helpers/ndp-package';
 import { PluginsFolder } from '../../helpers/plugins-folder';
+import { OTHER_ZIP_TOOLS } from '../../helpers/other-zip-tools';
 import { rawZip } from '../../helpers/raw-zip';
 import { pickWith, seededRandom } from '../../helpers/seeded-random';
 
 // A package damaged anywhere (a download cut short, a flipped bit, bytes overwritten, inserted or
 // repeated), drawn from a seed, must either be refused as a package, manifest or module problem,
 // leaving every file as it was, or install exactly the files that were packed: never other bytes,
-// and never an error of another kind. Both a deflated package (yazl, as `plugin pack` writes
-// them) and a stored one, whose data no inflater checks.
+// and never an error of another kind. A deflated package (yazl, as `plugin pack` writes them), a
+// stored one, whose data no inflater checks, and packages written by zip tools we did not write
+// (extra fields, data descriptors).
 
 const MUTANTS = 300;
 const REFUSALS = ['bad_package', 'bad_manifest', 'bad_module'];
@@ -60,6 +62,7 @@ describe('a damaged package is refused or installs exactly what was packed', () 
   const packages: [string, () => Promise<Buffer> | Buffer][] = [
     ['deflated by yazl', wikibioPackage],
     ['stored', () => rawZip([...files].map(([name, data]) => ({ name, data, method: 0 })))],
+    ...Object.entries(OTHER_ZIP_TOOLS).map(([tool, zip]): [string, () => Buffer] => [`written by ${tool}`, () => zip(files)]),
   ];
 
   beforeAll(async () => {
