@@ -23,6 +23,8 @@ export type ErrorKind =
   | 'plugin_timeout'
   | 'invalid_argument'
   | 'resource_exhausted'
+  /** The listener is serving its MaxConcurrentCalls: the call was refused before any plugin saw it. */
+  | 'overloaded'
   | 'shutting_down'
   /** The request cannot be carried out in the current state (e.g. a refresh to an invalid version). */
   | 'failed_precondition'

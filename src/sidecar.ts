@@ -148,12 +148,20 @@ export async function startSidecar(config: Config, log: Logger): Promise<Sidecar
   const deliverWebSocketEvent = webSocketDelivery(deps);
   const fireSchedule = schedulerFirer(deps);
   // Telemetry first: the servers report every call from the start.
-  await telemetry.start({ pool: () => sandbox.stats, timersPending: () => timers.total, schedulesPending: () => host.scheduler.total }).catch(async (error: unknown) => {
+  await telemetry.start({ callsInFlight: () => server?.callsInFlight ?? 0, pool: () => sandbox.stats, timersPending: () => timers.total, schedulesPending: () => host.scheduler.total }).catch(async (error: unknown) => {
     await Promise.all([http.close(), sandbox.close(), telemetry.close()]);
     throw error;
   });
   const [contract, admin] = await Promise.allSettled([
-    startServer({ address: config.address, addressKey: 'Address', tls: config.tls, handlers: createServiceHandlers(deps), log, observer: telemetry.contractCalls }),
+    startServer({
+      address: config.address,
+      addressKey: 'Address',
+      tls: config.tls,
+      handlers: createServiceHandlers(deps),
+      log,
+      observer: telemetry.contractCalls,
+      maxConcurrentCalls: config.maxConcurrentCalls,
+    }),
     config.admin === undefined
       ? undefined
       : startServer({ address: config.admin.address, addressKey: 'AdminAddress', socketPath: config.admin.socketPath, handlers: createAdminHandlers(plugins), log }),

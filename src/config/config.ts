@@ -107,6 +107,8 @@ export interface Config {
   readonly tls?: TlsConfig;
   /** How long a shutdown waits for in-flight calls before cutting them off. */
   readonly shutdownTimeoutMs: number;
+  /** Contract calls Address serves at once; more are refused with RESOURCE_EXHAUSTED. */
+  readonly maxConcurrentCalls: number;
   /** Absolute paths. */
   readonly dataFolder: string;
   readonly cacheFolder: string;

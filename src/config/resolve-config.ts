@@ -38,6 +38,7 @@ export function resolveConfig(raw: RawConfig, sources: Sources): Config {
     admin: adminListener(raw.AdminAddress, dataFolder, sources),
     tls: tlsConfig(raw.TLS, sources),
     shutdownTimeoutMs: raw.ShutdownTimeout,
+    maxConcurrentCalls: raw.MaxConcurrentCalls,
     dataFolder,
     cacheFolder: folder(raw.CacheFolder, dataFolder, 'cache'),
     logLevel: raw.LogLevel,

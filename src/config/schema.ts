@@ -16,6 +16,7 @@ export interface RawConfig {
   Address: string;
   AdminAddress: string;
   ShutdownTimeout: number;
+  MaxConcurrentCalls: number;
   TLS: {
     Cert: string;
     Key: string;
@@ -90,6 +91,13 @@ export const configSchema: convict.Schema<RawConfig> = {
     default: 10_000,
     env: 'NDPHOST_SHUTDOWNTIMEOUT',
     arg: 'shutdown-timeout',
+  },
+  MaxConcurrentCalls: {
+    doc: 'Most contract calls Address serves at once (a MetadataAgent fan-out counts once); a call past it is refused at once with RESOURCE_EXHAUSTED instead of waiting for a worker',
+    format: FORMAT.positiveInt,
+    default: 1000,
+    env: 'NDPHOST_MAXCONCURRENTCALLS',
+    arg: 'max-concurrent-calls',
   },
   TLS: {
     Cert: {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { TlsConfig } from '../config';
 import { NdpError } from '../errors';
 import type { Handler, ServiceHandlerSet } from '../services';
+import { ConcurrentCalls } from './concurrent-calls';
 import type { ContractCallObserver, RpcWatch } from './contract-call-observer';
 import { addReflection } from './reflection';
 import { SERVED_SERVICES } from './served-services';
@@ -26,6 +27,8 @@ export interface ServerOptions {
   readonly log: Logger;
   /** Watches every contract call (access log, metrics, spans), when telemetry is on. */
   readonly observer?: ContractCallObserver;
+  /** Calls served at once; more are refused with RESOURCE_EXHAUSTED. Absent: no limit (the admin listener). */
+  readonly maxConcurrentCalls?: number;
 }
 
 /** A listening server. */
@@ -36,6 +39,8 @@ export interface RunningServer {
   setServing(serving: boolean): void;
   /** Sets one health service name's status (e.g. a plugin's). */
   setStatus(name: string, serving: boolean): void;
+  /** Calls being served (what `maxConcurrentCalls` bounds). */
+  readonly callsInFlight: number;
   /**
    * Stops accepting, reports NOT_SERVING, ends streaming calls (health Watch) with UNAVAILABLE
    * and lets unary calls finish; after `timeoutMs` cuts off whatever is still open (a call, or a
@@ -58,9 +63,11 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const streams = new StreamingCalls();
   const registrar = streams.registrar(server);
   const serviceNames: string[] = [];
+  // One count for every service of the listener: the limit is on what it serves, whichever rpc.
+  const calls = new ConcurrentCalls(options.maxConcurrentCalls ?? Infinity);
   for (const [key, serviceHandlers] of Object.entries(handlers) as [keyof ServiceHandlerSet, object][]) {
     const { definition, name } = SERVED_SERVICES[key];
-    registrar.addService(definition, implementation(definition, serviceHandlers, log, observer));
+    registrar.addService(definition, implementation(definition, serviceHandlers, log, calls, observer));
     serviceNames.push(name);
   }
   const health = new HealthImplementation({ '': 'NOT_SERVING', ...Object.fromEntries(serviceNames.map((name) => [name, 'NOT_SERVING'])) });
@@ -78,6 +85,9 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   };
   return {
     port,
+    get callsInFlight() {
+      return calls.inFlight;
+    },
     setServing(serving) {
       for (const name of ['', ...serviceNames]) setStatus(name, serving);
     },
@@ -107,10 +117,10 @@ function statusOf(serving: boolean): ServingStatus {
   return serving ? 'SERVING' : 'NOT_SERVING';
 }
 
-function implementation(definition: ServiceDefinition, handlers: object, log: Logger, observer: ContractCallObserver | undefined): UntypedServiceImplementation {
+function implementation(definition: ServiceDefinition, handlers: object, log: Logger, calls: ConcurrentCalls, observer: ContractCallObserver | undefined): UntypedServiceImplementation {
   // Each handler's request type matches its definition's; grpc-js's untyped map cannot say so.
   const entries = Object.entries(handlers) as [string, Handler<unknown, unknown>][];
-  return Object.fromEntries(entries.map(([key, handler]) => [key, unaryCall(handler, log, observer && watchOf(observer, definition[key].path))]));
+  return Object.fromEntries(entries.map(([key, handler]) => [key, unaryCall(handler, log, calls, observer && watchOf(observer, definition[key].path))]));
 }
 
 /** The watch of one rpc, named from its path (`/api.MetadataAgent/GetArtistBiography`). */

@@ -13,6 +13,7 @@ const CODES: Record<ErrorKind, status> = {
   plugin_timeout: status.DEADLINE_EXCEEDED,
   invalid_argument: status.INVALID_ARGUMENT,
   resource_exhausted: status.RESOURCE_EXHAUSTED,
+  overloaded: status.RESOURCE_EXHAUSTED,
   shutting_down: status.UNAVAILABLE,
   unavailable: status.UNAVAILABLE,
   failed_precondition: status.FAILED_PRECONDITION,

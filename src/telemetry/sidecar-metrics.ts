@@ -12,6 +12,8 @@ const COMPILE_BUCKETS = [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5
 
 /** What the gauges read when Prometheus scrapes; never touched on the call path. */
 export interface MetricSources {
+  /** Contract calls Address is serving (what MaxConcurrentCalls bounds). */
+  callsInFlight(): number;
   pool(): PoolStats;
   timersPending(): number;
   schedulesPending(): number;
@@ -59,6 +61,7 @@ export class SidecarMetrics {
         },
       });
     };
+    gauge('ndphost_calls_in_flight', 'Contract calls being served (bounded by MaxConcurrentCalls)', (from) => from.callsInFlight());
     gauge('ndphost_pool_workers', 'Live pool workers', (from) => from.pool().workers);
     gauge('ndphost_pool_workers_busy', 'Pool workers running a call', (from) => from.pool().busy);
     gauge('ndphost_pool_workers_blocked', 'Pool workers waiting on a host call (holding no CPU)', (from) => from.pool().blocked);

@@ -45,6 +45,7 @@ describe('loadConfig', () => {
       address: '127.0.0.1:50051',
       admin: { address: `unix:${resolve('data', 'admin.sock')}`, socketPath: resolve('data', 'admin.sock') },
       shutdownTimeoutMs: 10_000,
+      maxConcurrentCalls: 1000,
       dataFolder: resolve('data'),
       cacheFolder: resolve('data', 'cache'),
       logLevel: 'info',
@@ -87,6 +88,7 @@ describe('loadConfig', () => {
       Address = "0.0.0.0:6000"
       AdminAddress = "127.0.0.1:6001"
       ShutdownTimeout = "30s"
+      MaxConcurrentCalls = 64
       DataFolder = "/srv/ndp"
       CacheFolder = "/var/cache/ndp"
       LogLevel = "debug"
@@ -133,6 +135,7 @@ describe('loadConfig', () => {
       address: '0.0.0.0:6000',
       admin: { address: '127.0.0.1:6001' },
       shutdownTimeoutMs: 30_000,
+      maxConcurrentCalls: 64,
       tls: { cert: '/etc/ndp/server.pem', key: '/etc/ndp/server.key', clientCa: '/etc/ndp/clients.pem' },
       dataFolder: '/srv/ndp',
       cacheFolder: '/var/cache/ndp',
@@ -404,6 +407,7 @@ describe('loadConfig', () => {
       { name: 'TLS.Key without TLS.Cert', env: { NDPHOST_TLS_KEY: 'server.key' }, key: 'TLS.Cert', says: [/must be set when TLS.Key is/, /NDPHOST_TLS_KEY/] },
       { name: 'TLS.ClientCA without a certificate', args: ['--tls-client-ca', 'ca.pem'], key: 'TLS.ClientCA', says: [/needs TLS.Cert and TLS.Key/] },
       { name: 'an unreadable ShutdownTimeout', toml: 'ShutdownTimeout = "a while"\n', key: 'ShutdownTimeout', says: [/duration/], fromFile: true },
+      { name: 'no calls at once', toml: 'MaxConcurrentCalls = 0\n', key: 'MaxConcurrentCalls', says: [/whole number >= 1/], fromFile: true },
       { name: 'bad flag value', args: ['--log-level', 'chatty'], key: 'LogLevel', says: [/flag --log-level/, /chatty/] },
       { name: 'flag integer with trailing junk', args: ['--plugins-max-workers=12abc'], key: 'Plugins.MaxWorkers', says: [/flag --plugins-max-workers/] },
     ];
