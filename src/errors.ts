@@ -23,6 +23,8 @@ export type ErrorKind =
   | 'plugin_timeout'
   | 'invalid_argument'
   | 'resource_exhausted'
+  /** The caller cancelled the call (or went away) before a worker started it: it was not run. */
+  | 'cancelled'
   /** The listener is serving its MaxConcurrentCalls: the call was refused before any plugin saw it. */
   | 'overloaded'
   | 'shutting_down'

@@ -1,6 +1,11 @@
 import { NdpError } from '../errors';
 import type { Job } from './protocol';
 
+/** The incoming call a plugin call serves, as grpc-js keeps it: `cancelled` once its caller gave up. */
+export interface Caller {
+  readonly cancelled: boolean;
+}
+
 /**
  * How long a call may take, and whose fault it is when its time runs out. Only a plugin that
  * ran for its whole own time limit failed; a caller's short deadline, or time spent waiting for
@@ -18,6 +23,11 @@ export interface CallLimits {
   readonly timeoutMs: number;
   /** A load-time check (api version, OnInit): it never waits long behind other plugins' jobs. */
   readonly loadTime?: boolean;
+  /**
+   * The incoming call, read when the job would start: a job whose caller has cancelled is dropped
+   * (`cancelled`) instead of run. Absent for calls the host starts.
+   */
+  readonly caller?: Caller;
   /**
    * The call's trace context, opaque here: handed to every host call the plugin makes, so its
    * outgoing HTTP requests continue the caller's trace. Absent when tracing is off.
@@ -39,6 +49,11 @@ export function timeLimit(limits: CallLimits, now: number): TimeLimit {
 
 /** Where a call was when its time ran out. */
 export type Phase = 'before-start' | 'queued' | 'running';
+
+/** The error for a queued job whose caller cancelled before a worker took it. */
+export function cancelledError(job: Job): NdpError {
+  return new NdpError('cancelled', `plugin ${job.pluginId}: export ${job.exportName} was not called: its caller cancelled the call`, { pluginId: job.pluginId, export: job.exportName });
+}
 
 /** The error for a call whose time ran out: `plugin_timeout` only for a plugin that used up its own limit running. */
 export function timeUpError(job: Job, limits: CallLimits, phase: Phase, limit?: TimeLimit): NdpError {

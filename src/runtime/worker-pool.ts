@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { messageOf, NdpError } from '../errors';
-import { timeLimit, timeUpError, type CallLimits, type TimeLimit } from './call-limits';
+import { cancelledError, timeLimit, timeUpError, type CallLimits, type TimeLimit } from './call-limits';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { InstancePolicy } from './instance-source';
@@ -243,7 +243,7 @@ export class WorkerPool {
   private readonly dispatchSubmitted = (): void => {
     if (this.options.workerScheduling === 'adaptive') this.policies.load(this.callsHeld(), Date.now());
     if (!this.closed) this.dispatch();
-    for (const pending of this.submitted) if (!this.closed && pending.slot?.pending !== pending) this.wait(pending);
+    for (const pending of this.submitted) if (!this.closed && !pending.settled && pending.slot?.pending !== pending) this.wait(pending);
     this.submitted.length = 0;
   };
 
@@ -261,6 +261,12 @@ export class WorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
+      // Read as the job would start: a caller that gave up while it waited gets no worker's time.
+      if (this.queue[0].limits.caller?.cancelled) {
+        const dropped = this.queue.shift() as PendingJob;
+        this.settle(dropped, cancelledError(dropped.job));
+        continue;
+      }
       const slot = this.idleSlot() ?? this.grow();
       if (slot) this.assign(this.queue.shift() as PendingJob, slot);
       else if (!this.writeAhead()) return;

@@ -14,6 +14,7 @@ const CODES: Record<ErrorKind, status> = {
   invalid_argument: status.INVALID_ARGUMENT,
   resource_exhausted: status.RESOURCE_EXHAUSTED,
   overloaded: status.RESOURCE_EXHAUSTED,
+  cancelled: status.CANCELLED,
   shutting_down: status.UNAVAILABLE,
   unavailable: status.UNAVAILABLE,
   failed_precondition: status.FAILED_PRECONDITION,

@@ -72,5 +72,6 @@ function callContext(call: ServerUnaryCall<unknown, unknown>, trace: unknown): C
     pluginId: typeof pluginId === 'string' ? pluginId : undefined,
     deadline: deadline instanceof Date ? deadline.getTime() : deadline,
     trace,
+    caller: call,
   };
 }

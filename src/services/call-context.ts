@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import type { RpcTable } from '../contract';
 import type { Plugin } from '../plugins';
-import type { CallLimits } from '../runtime';
+import type { CallLimits, Caller } from '../runtime';
 import type { PluginCallObserver } from './call-observer';
 
 /** What a service needs to know about one incoming call; the server builds it from grpc-js. */
@@ -12,6 +12,8 @@ export interface CallContext {
   readonly deadline: number;
   /** The contract call's trace context, opaque to the services; absent when tracing is off. */
   readonly trace?: unknown;
+  /** The incoming call, whose plugin calls are not started once it is cancelled; absent for calls the host starts. */
+  readonly caller?: Caller;
 }
 
 /** The registry as the services see it. */
@@ -43,7 +45,7 @@ export type ServiceHandlers<T> = { readonly [K in keyof T]: Handler<RequestOf<T[
 
 /** The limits of each plugin call an incoming call makes: the caller's deadline, and the plugin's own time limit. */
 export function limitsOf(context: CallContext, timeoutMs: number): CallLimits {
-  return { deadline: context.deadline, timeoutMs, trace: context.trace };
+  return { deadline: context.deadline, timeoutMs, trace: context.trace, caller: context.caller };
 }
 
 /** Builds a handler for every rpc of a service with one routing rule. */

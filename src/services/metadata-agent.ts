@@ -48,11 +48,12 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc:
 
 function ignore(): void {}
 
-/** Why a plugin gave no answer; the caller's deadline or a shutdown ends the whole call. */
+/** Why a plugin gave no answer; the caller's deadline or cancel, or a shutdown, ends the whole call. */
 function miss<Req, Res>(deps: ServiceDeps, rpc: RpcContract<Req, Res>, plugin: Plugin, error: unknown): string {
-  // The caller's time is up (or the sidecar's): no later plugin can answer in time. A plugin
-  // that ran out of its own time limit (plugin_timeout) is skipped like any broken one.
-  if (isKind(error, 'deadline', 'shutting_down')) throw error;
+  // The caller's time is up or it gave up (or the sidecar is going): no later plugin's answer
+  // would reach it. A plugin that ran out of its own time limit (plugin_timeout) is skipped like
+  // any broken one.
+  if (isKind(error, 'deadline', 'cancelled', 'shutting_down')) throw error;
   if (isKind(error, 'not_found', 'not_implemented')) {
     deps.observer?.missed(plugin.id, rpc, error.kind === 'not_found' ? 'not_found' : 'not_implemented');
     return `${plugin.id}: ${error.kind}`;

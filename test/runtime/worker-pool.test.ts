@@ -6,7 +6,7 @@ import { Sandbox } from '../../src/runtime';
 import { WorkerPool } from '../../src/runtime/worker-pool';
 import { guestWat } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/paths';
-import { watToWasm } from '../helpers/wat';
+import { watFixture, watToWasm } from '../helpers/wat';
 
 const EXITING_WORKER = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'exiting-worker.js');
 const BIOGRAPHY = 'metadata_agent_get_artist_biography';
@@ -60,4 +60,32 @@ describe('WorkerPool', () => {
       await sandbox.close();
     }
   });
+
+  it('a queued job whose caller has cancelled is dropped when it would start, not run; the others run', async () => {
+    const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
+    const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
+    try {
+      const sleepy = await sandbox.load('sleepy', (await watFixture('sleepy')) as Uint8Array<ArrayBuffer>);
+      const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
+      // The one worker sleeps for 1 s in its first job; seven jobs are written ahead behind it
+      // (JOB_SLOTS: the worker takes them itself, cancelled or not) and three wait in the queue.
+      const holding = sandbox.call(sleepy, BIOGRAPHY, request, { timeoutMs: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const ahead = Array.from({ length: 7 }, () => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000 }));
+      const callers = [{ cancelled: false }, { cancelled: false }, { cancelled: false }];
+      const queued = callers.map((caller) => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000, caller }).then(() => 'answered', (error: unknown) => error));
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sandbox.stats.queued).toBe(10);
+      callers[0].cancelled = true;
+      callers[2].cancelled = true;
+
+      const dropped = { kind: 'cancelled', pluginId: 'fixture', message: `plugin fixture: export ${BIOGRAPHY} was not called: its caller cancelled the call` };
+      expect(await Promise.all(queued)).toEqual([expect.objectContaining(dropped), 'answered', expect.objectContaining(dropped)]);
+      await expect(holding).resolves.toBeDefined();
+      expect(await Promise.all(ahead)).toHaveLength(7);
+      expect(sandbox.stats).toMatchObject({ busy: 0, queued: 0 });
+    } finally {
+      await sandbox.close();
+    }
+  }, 15_000);
 });
