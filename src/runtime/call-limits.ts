@@ -1,9 +1,14 @@
 import { NdpError } from '../errors';
 import type { Job } from './protocol';
 
-/** The incoming call a plugin call serves, as grpc-js keeps it: `cancelled` once its caller gave up. */
+/**
+ * The incoming call a plugin call serves, as grpc-js keeps it: `cancelled` once its caller gave
+ * up, when it also emits `cancelled` (once).
+ */
 export interface Caller {
   readonly cancelled: boolean;
+  once(event: 'cancelled', listener: () => void): unknown;
+  removeListener(event: 'cancelled', listener: () => void): unknown;
 }
 
 /**

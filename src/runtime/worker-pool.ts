@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { messageOf, NdpError } from '../errors';
-import { cancelledError, timeLimit, timeUpError, type CallLimits, type TimeLimit } from './call-limits';
+import { cancelledError, timeLimit, timeUpError, type CallLimits, type Caller, type TimeLimit } from './call-limits';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { InstancePolicy } from './instance-source';
@@ -24,6 +24,8 @@ export interface HostCaller {
   readonly grant?: unknown;
   /** The running call's trace context (CallLimits.trace). */
   readonly trace?: unknown;
+  /** The incoming call it serves (CallLimits.caller): a host call may stop waiting once it is cancelled. */
+  readonly caller?: Caller;
 }
 
 /** Performs one host function on the main thread; resolves to the reply (never rejects). */
@@ -515,7 +517,7 @@ export class WorkerPool {
     const { job, grant } = pending;
     this.setBlocked(slot, true);
     try {
-      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant, trace: pending.limits.trace }, name, request);
+      return await handler({ pluginId: job.pluginId, exportName: job.exportName, deadline: pending.limit?.at ?? 0, grant, trace: pending.limits.trace, caller: pending.limits.caller }, name, request);
     } catch (error) {
       return { ok: false, fault: 'host', message: messageOf(error) };
     } finally {

@@ -1,10 +1,12 @@
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
-import { startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { defer } from '../helpers/defer';
 import { requireDebianPackages } from '../helpers/debian-packages';
-import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { localHttp, manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text';
 import { PYTHON } from '../helpers/python-client';
-import { runProgram } from '../helpers/run-program';
+import { RecordingHttpServer } from '../helpers/recording-http-server';
+import { runProgram, startProgram } from '../helpers/run-program';
 import type { TestSidecar } from '../helpers/test-sidecar';
 import { watFixture } from '../helpers/wat';
 
@@ -67,5 +69,72 @@ describe('calls their caller cancelled while they waited for a worker', () => {
     // Dropped, not run: their plugin calls end CANCELLED, and so do the contract calls.
     expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'quick', rpc: RPC, status: 'CANCELLED' })).toBe(5);
     expect(sampleValue(metrics, 'ndphost_calls_total', { rpc: RPC, status: 'CANCELLED' })).toBe(5);
+  }, 30_000);
+});
+
+// A caller that gives up on a call whose plugin waits for an HTTP answer: the request is abandoned
+// (its connection closed), so the plugin returns and its worker is free for the next call, rather
+// than waiting out the server's silence. One worker, as before: the next call proves it.
+const PYTHON_GIVE_UP_ON_HTTP = `
+import json, sys, time, grpc
+address, path, held, answered = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3]), bytes.fromhex(sys.argv[4])
+identity = lambda data: data
+with grpc.insecure_channel(address) as channel:
+    method = channel.unary_unary(path, request_serializer=identity, response_deserializer=identity)
+    waiting = method.future(held, metadata=[("x-plugin", "bio-http")], timeout=30)
+    sys.stdin.readline()
+    waiting.cancel()
+    try:
+        print(json.dumps({"code": "OK", "response": method(answered, metadata=[("x-plugin", "bio-http")], timeout=5).hex()}))
+    except grpc.RpcError as error:
+        print(json.dumps({"code": error.code().name, "details": error.details()}))
+`;
+
+describe('a call cancelled while its plugin waits on an HTTP request', () => {
+  const plugins = new PluginsFolder();
+  const heldArrived = defer();
+  const released = defer();
+  let server: RecordingHttpServer;
+  let s: TestSidecar;
+
+  beforeAll(async () => {
+    // Never answers "Held" (until the end of the test): only the sidecar can end that request.
+    server = await RecordingHttpServer.start(async ({ query }) => {
+      const artist = query.get('artist') ?? '';
+      if (artist === 'Held') {
+        heldArrived.resolve();
+        await released.promise;
+      }
+      return { body: `Biography of ${artist}` };
+    });
+    plugins.copyWithHttp('bio-http', 'bio-http', localHttp(server.url('/*'), ['GET']));
+    s = await startConfiguredSidecar(plugins.folder, {
+      toml: pluginConfigSection('bio-http', { base_url: server.url('/') }),
+      args: ['--plugins-min-workers', '1', '--plugins-max-workers', '1', '--metrics-address', '127.0.0.1:0'],
+    });
+  });
+  afterAll(async () => {
+    released.resolve();
+    await s?.close();
+    await server?.close();
+    plugins.cleanup();
+  });
+
+  it('abandons the request, closing its connection, and frees the worker for the next call', async () => {
+    requireDebianPackages('Python client');
+    const request = (name: string) => Buffer.from(ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish()).toString('hex');
+    const python = startProgram(PYTHON, ['-c', PYTHON_GIVE_UP_ON_HTTP, s.address, PATH, request('Held'), request('Ann')]);
+    await heldArrived.promise;
+    expect(await server.openConnections()).toBe(1);
+    // Now that the plugin waits on the held request, Python cancels, then calls again.
+    python.end('cancel\n');
+
+    const next = JSON.parse(await python.output) as { code: string; response?: string };
+    expect(next).toEqual({ code: 'OK', response: Buffer.from(ArtistBiographyResponse.encode({ biography: 'Biography of Ann' }).finish()).toString('hex') });
+    const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${s.sidecar.metricsPort}/metrics`)).text());
+    expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: 'error' })).toBe(1);
+    expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: '2xx' })).toBe(1);
+    // The held request's connection was closed by the sidecar: only the answered one's may stay open.
+    expect(await server.openConnections()).toBeLessThanOrEqual(1);
   }, 30_000);
 });

@@ -7,21 +7,13 @@ import { CapturedLog } from '../helpers/capture-log';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { HealthClient } from '../helpers/health-client';
 import { REPO_ROOT } from '../helpers/paths';
-import { PluginsFolder } from '../helpers/plugins-folder';
+import { localHttp, PluginsFolder } from '../helpers/plugins-folder';
 import { RecordingHttpServer, type RecordedRequest } from '../helpers/recording-http-server';
 import type { TestSidecar } from '../helpers/test-sidecar';
 
 // Plugins calling host services through the real sidecar: config -> HTTP -> gRPC answer, and
 // timers registered by plugins firing back into them. Every HTTP request goes to a node:http
 // server on 127.0.0.1:0, and every wait is on a request that server records.
-
-/** Copies an example or fixture under `id`, with `permissions.http` replaced by `http`. */
-function copyWithHttp(plugins: PluginsFolder, source: string, id: string, http: Record<string, unknown>): void {
-  plugins.copy(source, id);
-  const manifestFile = path.join(plugins.folder, id, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(manifestFile, 'utf8')) as Record<string, unknown>;
-  plugins.write(id, { manifest: { ...manifest, permissions: { http } } });
-}
 
 function biography(s: TestSidecar, plugin: string, name: string): Promise<Message> {
   return s.clients.call(s.clients.metadataAgent, 'GetArtistBiography', { name }, { plugin });
@@ -40,12 +32,12 @@ describe('bio-http: config -> HTTP -> biography', () => {
       if (artist === 'Broken') return { status: 500, body: 'oops' };
       return { body: `Biography of ${artist}`, headers: { 'content-type': 'text/plain; charset=utf-8' } };
     });
-    const allowed = { reason: 'test server', allowedUrls: { [server.url('/*')]: ['GET'] }, allowLocalNetwork: true };
-    copyWithHttp(plugins, 'bio-http', 'bio-http', allowed);
-    copyWithHttp(plugins, 'bio-http', 'bio-unconfigured', allowed);
-    copyWithHttp(plugins, 'bio-http', 'bio-offlist', allowed);
-    copyWithHttp(plugins, 'bio-http', 'bio-get-not-listed', { ...allowed, allowedUrls: { [server.url('/*')]: ['POST'] } });
-    copyWithHttp(plugins, 'bio-http', 'bio-no-local', { reason: 'test server', allowedUrls: { [server.url('/*')]: ['GET'] } });
+    const allowed = localHttp(server.url('/*'), ['GET']);
+    plugins.copyWithHttp('bio-http', 'bio-http', allowed);
+    plugins.copyWithHttp('bio-http', 'bio-unconfigured', allowed);
+    plugins.copyWithHttp('bio-http', 'bio-offlist', allowed);
+    plugins.copyWithHttp('bio-http', 'bio-get-not-listed', { ...allowed, allowedUrls: { [server.url('/*')]: ['POST'] } });
+    plugins.copyWithHttp('bio-http', 'bio-no-local', { reason: 'test server', allowedUrls: { [server.url('/*')]: ['GET'] } });
     // Its manifest as shipped: only https://bio.example.com/* may be reached.
     plugins.copy('bio-http', 'bio-as-shipped');
     s = await startConfiguredSidecar(plugins.folder, {
@@ -118,7 +110,7 @@ describe('timer-report: OnInit registers a timer that reports over HTTP', () => 
   beforeEach(async () => {
     server = await RecordingHttpServer.start();
     plugins = new PluginsFolder();
-    copyWithHttp(plugins, 'timer-report', 'timer-report', { reason: 'test server', allowedUrls: { [server.url('/*')]: ['POST'] }, allowLocalNetwork: true });
+    plugins.copyWithHttp('timer-report', 'timer-report', localHttp(server.url('/*'), ['POST']));
   });
   afterEach(async () => {
     await s?.close();
@@ -350,7 +342,7 @@ describe("a plugin's timers across refresh and remove (issue 8)", () => {
   it("the timers a refreshed version's OnInit registers are kept", async () => {
     plugins.cleanup();
     plugins = new PluginsFolder();
-    copyWithHttp(plugins, 'timer-report', 'timer-report', { reason: 'test', allowedUrls: { 'http://127.0.0.1:1/*': ['POST'] } });
+    plugins.copyWithHttp('timer-report', 'timer-report', { reason: 'test', allowedUrls: { 'http://127.0.0.1:1/*': ['POST'] } });
     s = await startConfiguredSidecar(plugins.folder, { toml: pluginConfigSection('timer-report', { report_url: 'http://127.0.0.1:1/report', delay_seconds: '3600' }) });
     expect(s.sidecar.timers.count('timer-report')).toBe(1);
     await expect(refresh('timer-report')).resolves.toMatchObject({ plugin: { state: 'ready' } });

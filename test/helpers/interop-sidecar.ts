@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { pluginConfigSection, startConfiguredSidecar } from './configured-sidecar';
 import { requireBuiltExample } from './native-examples';
-import { PluginsFolder } from './plugins-folder';
+import { localHttp, PluginsFolder } from './plugins-folder';
 import { RecordingHttpServer } from './recording-http-server';
 import type { TestSidecar } from './test-sidecar';
 
@@ -89,9 +87,9 @@ export async function startInteropSidecar(extraArgs: readonly string[] = []): Pr
   });
   const reports = await RecordingHttpServer.start();
   const plugins = new PluginsFolder().copy('wikibio').copy('scrobble-check');
-  withLocalHttp(plugins.copy('c-metadata'), 'c-metadata', bio.url('/*'), ['GET']);
-  withLocalHttp(plugins.copy('timer-report'), 'timer-report', reports.url('/*'), ['POST']);
-  withLocalHttp(plugins.copy('rust-scrobbler'), 'rust-scrobbler', reports.url('/*'), ['POST']);
+  plugins.copyWithHttp('c-metadata', 'c-metadata', localHttp(bio.url('/*'), ['GET']));
+  plugins.copyWithHttp('timer-report', 'timer-report', localHttp(reports.url('/*'), ['POST']));
+  plugins.copyWithHttp('rust-scrobbler', 'rust-scrobbler', localHttp(reports.url('/*'), ['POST']));
   try {
     const s = await startConfiguredSidecar(plugins.folder, {
       toml: [
@@ -123,12 +121,4 @@ export async function startInteropSidecar(extraArgs: readonly string[] = []): Pr
     plugins.cleanup();
     throw error;
   }
-}
-
-/** Lets a copied example reach one local server: its manifest's URL list, plus local network. */
-function withLocalHttp(plugins: PluginsFolder, id: string, pattern: string, methods: string[]): void {
-  const file = path.join(plugins.folder, id, 'manifest.json');
-  const manifest = JSON.parse(readFileSync(file, 'utf8')) as { permissions: { http: Record<string, unknown> } };
-  const http = { ...manifest.permissions.http, allowedUrls: { [pattern]: methods }, allowLocalNetwork: true };
-  plugins.write(id, { manifest: { ...manifest, permissions: { ...manifest.permissions, http } } });
 }

@@ -1,4 +1,4 @@
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { EXAMPLE_PLUGINS, FIXTURE_PLUGINS } from './paths';
@@ -11,6 +11,11 @@ export function manifestFor(services: string[], extra: Record<string, unknown> =
 /** A manifest in the capabilities form of released Navidrome (v0.57-v0.59). */
 export function releasedManifestFor(capabilities: string[], permissions: Record<string, unknown> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { name: 'released test plugin', author: 'ndphost tests', version: '1.0.0', description: 'a test plugin', website: 'https://example.com', capabilities, permissions, ...extra };
+}
+
+/** `permissions.http` letting a plugin reach a local test server: `methods` on URLs matching `pattern`. */
+export function localHttp(pattern: string, methods: string[]): Record<string, unknown> {
+  return { reason: 'test server', allowedUrls: { [pattern]: methods }, allowLocalNetwork: true };
 }
 
 /** A temporary folder that tests fill with plugins, removed by `cleanup`. */
@@ -30,6 +35,13 @@ export class PluginsFolder {
     mkdirSync(to);
     for (const file of ['manifest.json', 'plugin.wasm']) cpSync(path.join(from, file), path.join(to, file));
     return this;
+  }
+
+  /** Copies a built fixture or example under an id, its manifest's `permissions.http` replaced by `http`. */
+  copyWithHttp(source: string, id: string, http: Record<string, unknown>): this {
+    this.copy(source, id);
+    const manifest = JSON.parse(readFileSync(path.join(this.folder, id, 'manifest.json'), 'utf8')) as { permissions?: Record<string, unknown> };
+    return this.write(id, { manifest: { ...manifest, permissions: { ...manifest.permissions, http } } });
   }
 
   /** Writes a plugin folder; a string manifest is written as is (to test bad JSON). */

@@ -16,14 +16,30 @@ export function runSync(command: string, args: readonly string[], options: RunOp
 
 /** Runs a program without blocking the event loop (a sidecar may be serving it); resolves to its stdout. */
 export function runProgram(command: string, args: readonly string[], options: RunOptions = {}): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
+  const program = startProgram(command, args, options);
+  program.end(options.stdin ?? '');
+  return program.output;
+}
+
+/** A program started by startProgram: its stdin stays open for the test to write to as things happen. */
+export interface StartedProgram {
+  write(text: string): void;
+  /** Writes `text` and closes stdin. */
+  end(text?: string): void;
+  /** Its stdout, once it has exited 0; rejects with its stderr otherwise. */
+  readonly output: Promise<string>;
+}
+
+/** Starts a program without blocking the event loop, stdin open (`options.stdin` is not used). */
+export function startProgram(command: string, args: readonly string[], options: RunOptions = {}): StartedProgram {
+  const child = spawn(command, args, { cwd: options.cwd, env: { ...process.env, ...options.env } });
+  const output = new Promise<string>((resolve, reject) => {
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     child.on('error', reject);
     child.on('close', (code) => (code === 0 ? resolve(stdout) : reject(new Error(`${command} ${args.join(' ')} exited ${code}:\n${stderr}`))));
-    child.stdin.end(options.stdin ?? '');
   });
+  return { write: (text) => child.stdin.write(text), end: (text = '') => child.stdin.end(text), output };
 }

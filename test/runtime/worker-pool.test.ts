@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { ArtistBiographyRequest } from '../../generated/ts/api';
@@ -7,6 +8,15 @@ import { WorkerPool } from '../../src/runtime/worker-pool';
 import { guestWat } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
+
+/** An incoming call as grpc-js keeps it: a flag, and an event when its caller gives up. */
+class TestCaller extends EventEmitter {
+  cancelled = false;
+  cancel(): void {
+    this.cancelled = true;
+    this.emit('cancelled');
+  }
+}
 
 const EXITING_WORKER = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'exiting-worker.js');
 const BIOGRAPHY = 'metadata_agent_get_artist_biography';
@@ -72,12 +82,12 @@ describe('WorkerPool', () => {
       const holding = sandbox.call(sleepy, BIOGRAPHY, request, { timeoutMs: 5_000 });
       await new Promise((resolve) => setTimeout(resolve, 100));
       const ahead = Array.from({ length: 7 }, () => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000 }));
-      const callers = [{ cancelled: false }, { cancelled: false }, { cancelled: false }];
+      const callers = [new TestCaller(), new TestCaller(), new TestCaller()];
       const queued = callers.map((caller) => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000, caller }).then(() => 'answered', (error: unknown) => error));
       await new Promise((resolve) => setImmediate(resolve));
       expect(sandbox.stats.queued).toBe(10);
-      callers[0].cancelled = true;
-      callers[2].cancelled = true;
+      callers[0].cancel();
+      callers[2].cancel();
 
       const dropped = { kind: 'cancelled', pluginId: 'fixture', message: `plugin fixture: export ${BIOGRAPHY} was not called: its caller cancelled the call` };
       expect(await Promise.all(queued)).toEqual([expect.objectContaining(dropped), 'answered', expect.objectContaining(dropped)]);

@@ -1,12 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { status } from '../helpers/api-clients';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { defer } from '../helpers/defer';
-import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { localHttp, manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { lintWithPrometheus } from '../helpers/prometheus-lint';
 import { parsePrometheusText, sampleValue, type Family } from '../helpers/prometheus-text';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
@@ -29,13 +27,6 @@ async function scrape(s: TestSidecar): Promise<Map<string, Family>> {
   return parsePrometheusText(await scrapeText(s));
 }
 
-/** Copies an example plugin under `id`, allowed to reach the test server. */
-function copyWithHttp(plugins: PluginsFolder, id: string, server: RecordingHttpServer): void {
-  plugins.copy('bio-http', id);
-  const manifest = JSON.parse(readFileSync(path.join(plugins.folder, id, 'manifest.json'), 'utf8')) as Record<string, unknown>;
-  plugins.write(id, { manifest: { ...manifest, permissions: { http: { reason: 'test server', allowedUrls: { [server.url('/*')]: ['GET'] }, allowLocalNetwork: true } } } });
-}
-
 describe('Prometheus metrics of calls, fan-out, pool and host HTTP', () => {
   const plugins = new PluginsFolder();
   const held = defer();
@@ -54,8 +45,8 @@ describe('Prometheus metrics of calls, fan-out, pool and host HTTP', () => {
       }
       return { body: `Biography of ${artist}` };
     });
-    copyWithHttp(plugins, 'bio-http', server);
-    copyWithHttp(plugins, 'bio-second', server);
+    plugins.copyWithHttp('bio-http', 'bio-http', localHttp(server.url('/*'), ['GET']));
+    plugins.copyWithHttp('bio-http', 'bio-second', localHttp(server.url('/*'), ['GET']));
     s = await startConfiguredSidecar(plugins.folder, {
       toml: [pluginConfigSection('bio-http', { base_url: server.url('/') }), pluginConfigSection('bio-second', { base_url: server.url('/') })].join('\n'),
       args: ['--plugins-min-workers', '1', '--metrics-address', '127.0.0.1:0'],

@@ -4,7 +4,7 @@ import { hostFunction, type HostCall, type HostFunction, type HostServices } fro
 import type { HttpMethod } from './http-method';
 
 const perform = (method: HttpMethod) => (services: HostServices, call: HostCall, request: HttpRequest) =>
-  services.http.perform({ pluginId: call.pluginId, method, request, permission: call.grant.http, deadline: call.deadline, trace: call.trace });
+  services.http.perform({ pluginId: call.pluginId, method, request, permission: call.grant.http, deadline: call.deadline, trace: call.trace, caller: call.caller });
 
 /** Responses written by the thread's reused writer (contract/grpc-definition.ts). */
 const HttpService = withReusedWriter({ grpc: HttpServiceService, generic: HttpServiceDefinition });

@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { Agent, Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse } from '../../../generated/ts/host/http/http';
 import { messageOf, NdpError } from '../../errors';
+import type { Caller } from '../../runtime';
 import { describeFailure } from './describe-failure';
 import { joinHeaders, requestHeaders } from './http-headers';
 import { createGuardedAgent } from './guarded-agent';
@@ -51,6 +52,8 @@ export interface HttpCall {
   readonly deadline: number;
   /** The plugin call's trace context (CallLimits.trace), when tracing is on. */
   readonly trace?: unknown;
+  /** The incoming call the plugin serves: once it is cancelled the request is abandoned, its connection closed. */
+  readonly caller?: Caller;
 }
 
 /** What the debug line reports about a call. */
@@ -154,9 +157,13 @@ export class HttpService {
     // A NaN deadline would make setTimeout fire at once; the request's own timeout still holds.
     const budget = Number.isNaN(left) ? asked : Math.min(asked, left);
     if (budget <= 0) return failed(`${method} ${show(url)}: timed out before it started (the plugin call's deadline has passed)`);
+    if (call.caller?.cancelled) return failed(`${method} ${show(url)}: not sent, the plugin's caller cancelled the call`);
     const controller = new AbortController();
     const why = left < asked ? `timed out after ${budget} ms (the plugin call's deadline)` : `timed out after ${budget} ms`;
     const timer = setTimeout(() => controller.abort(new NdpError('deadline', why)), budget);
+    // Nobody waits for the answer any more: free the plugin's worker and the server's connection now.
+    const cancelled = () => controller.abort(new NdpError('cancelled', "abandoned: the plugin's caller cancelled the call"));
+    call.caller?.once('cancelled', cancelled);
 
     try {
       const headers = requestHeaders(call.request.headers);
@@ -180,6 +187,7 @@ export class HttpService {
       }
     } finally {
       clearTimeout(timer);
+      call.caller?.removeListener('cancelled', cancelled);
     }
   }
 
