@@ -1,12 +1,13 @@
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
-import { defer } from '../helpers/defer';
 import { requireDebianPackages } from '../helpers/debian-packages';
+import { defer } from '../helpers/defer';
 import { localHttp, manifestFor, PluginsFolder } from '../helpers/plugins-folder';
-import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text';
+import { sampleValue } from '../helpers/prometheus-text';
 import { PYTHON } from '../helpers/python-client';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
 import { runProgram, startProgram } from '../helpers/run-program';
+import { scrape } from '../helpers/scrape-metrics';
 import type { TestSidecar } from '../helpers/test-sidecar';
 import { watFixture } from '../helpers/wat';
 
@@ -63,7 +64,7 @@ describe('calls their caller cancelled while they waited for a worker', () => {
     const answer = (biography: string) => Buffer.from(ArtistBiographyResponse.encode({ biography }).finish()).toString('hex');
     expect(results).toEqual([{ code: 'OK', response: answer('slept') }, ...Array(7).fill({ code: 'OK', response: answer('two:Ann') }), ...Array(5).fill({ code: 'CANCELLED' })]);
 
-    const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${s.sidecar.metricsPort}/metrics`)).text());
+    const metrics = await scrape(s);
     expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'sleepy', rpc: RPC, status: 'OK' })).toBe(1);
     expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'quick', rpc: RPC, status: 'OK' })).toBe(7);
     // Dropped, not run: their plugin calls end CANCELLED, and so do the contract calls.
@@ -131,7 +132,7 @@ describe('a call cancelled while its plugin waits on an HTTP request', () => {
 
     const next = JSON.parse(await python.output) as { code: string; response?: string };
     expect(next).toEqual({ code: 'OK', response: Buffer.from(ArtistBiographyResponse.encode({ biography: 'Biography of Ann' }).finish()).toString('hex') });
-    const metrics = parsePrometheusText(await (await fetch(`http://127.0.0.1:${s.sidecar.metricsPort}/metrics`)).text());
+    const metrics = await scrape(s);
     expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: 'error' })).toBe(1);
     expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: '2xx' })).toBe(1);
     // The held request's connection was closed by the sidecar: only the answered one's may stay open.

@@ -2,12 +2,13 @@ import { status as grpcStatus } from '@grpc/grpc-js';
 import { ArtistBiographyRequest } from '../../generated/ts/api';
 import { status } from '../helpers/api-clients';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
-import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
-import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text';
 import { requireDebianPackages } from '../helpers/debian-packages';
+import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
+import { sampleValue } from '../helpers/prometheus-text';
 import { PYTHON } from '../helpers/python-client';
 import { rawUnaryCall } from '../helpers/raw-grpc';
 import { runProgram } from '../helpers/run-program';
+import { scrape } from '../helpers/scrape-metrics';
 import type { TestSidecar } from '../helpers/test-sidecar';
 import { watFixture } from '../helpers/wat';
 
@@ -101,8 +102,6 @@ describe('MaxConcurrentCalls, seen from outside', () => {
     plugins.cleanup();
   });
 
-  const scrape = async () => parsePrometheusText(await (await fetch(`http://127.0.0.1:${s.sidecar.metricsPort}/metrics`)).text());
-
   it('a Python grpcio client sending its calls together on one channel is refused past the limit, and Prometheus sees it', async () => {
     requireDebianPackages('Python client');
     const request = Buffer.from(ArtistBiographyRequest.encode({ id: '', name: 'Ann', mbid: '' }).finish()).toString('hex');
@@ -111,7 +110,7 @@ describe('MaxConcurrentCalls, seen from outside', () => {
     let inFlight = 0;
     for (let i = 0; i < 100 && inFlight < LIMIT; i++) {
       await new Promise((resolve) => setTimeout(resolve, 50));
-      inFlight = sampleValue(await scrape(), 'ndphost_calls_in_flight') ?? 0;
+      inFlight = sampleValue(await scrape(s), 'ndphost_calls_in_flight') ?? 0;
     }
     expect(inFlight).toBe(LIMIT);
 
@@ -120,7 +119,7 @@ describe('MaxConcurrentCalls, seen from outside', () => {
     expect(results.filter((result) => result.code === 'OK')).toEqual(Array(LIMIT).fill({ code: 'OK', response: '0a05736c657074' }));
     expect(results.filter((result) => result.code !== 'OK')).toEqual(Array(4).fill({ code: 'RESOURCE_EXHAUSTED', details: REFUSAL }));
 
-    const metrics = await scrape();
+    const metrics = await scrape(s);
     expect(sampleValue(metrics, 'ndphost_calls_total', { rpc: 'MetadataAgent/GetArtistBiography', status: 'RESOURCE_EXHAUSTED' })).toBe(4);
     expect(sampleValue(metrics, 'ndphost_calls_in_flight')).toBe(0);
     // The plugin was asked only for the calls served.

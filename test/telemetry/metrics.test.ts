@@ -6,8 +6,9 @@ import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configur
 import { defer } from '../helpers/defer';
 import { localHttp, manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { lintWithPrometheus } from '../helpers/prometheus-lint';
-import { parsePrometheusText, sampleValue, type Family } from '../helpers/prometheus-text';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
+import { scrape, scrapeText } from '../helpers/scrape-metrics';
 import type { TestSidecar } from '../helpers/test-sidecar';
 import { watFixture } from '../helpers/wat';
 
@@ -15,17 +16,6 @@ import { watFixture } from '../helpers/wat';
 // parsed strictly, during calls (one held in a plugin's HTTP request) and after them.
 
 const RPC = 'MetadataAgent/GetArtistBiography';
-
-async function scrapeText(s: TestSidecar): Promise<string> {
-  const response = await fetch(`http://127.0.0.1:${s.sidecar.metricsPort}/metrics`);
-  expect(response.status).toBe(200);
-  expect(response.headers.get('content-type')).toBe('text/plain; version=0.0.4; charset=utf-8');
-  return response.text();
-}
-
-async function scrape(s: TestSidecar): Promise<Map<string, Family>> {
-  return parsePrometheusText(await scrapeText(s));
-}
 
 describe('Prometheus metrics of calls, fan-out, pool and host HTTP', () => {
   const plugins = new PluginsFolder();
