@@ -1,15 +1,6 @@
 import { NdpError } from '../errors';
+import type { Caller } from './caller';
 import type { Job } from './protocol';
-
-/**
- * The incoming call a plugin call serves, as grpc-js keeps it: `cancelled` once its caller gave
- * up, when it also emits `cancelled` (once).
- */
-export interface Caller {
-  readonly cancelled: boolean;
-  once(event: 'cancelled', listener: () => void): unknown;
-  removeListener(event: 'cancelled', listener: () => void): unknown;
-}
 
 /**
  * How long a call may take, and whose fault it is when its time runs out. Only a plugin that

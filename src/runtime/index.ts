@@ -15,7 +15,8 @@ export {
   /** The table cap when none is configured (Plugins.MaxTableEntries's default). */
   DEFAULT_MAX_TABLE_ENTRIES,
 } from './check-module';
-export type { CallLimits, Caller } from './call-limits';
+export type { CallLimits } from './call-limits';
+export { whenCancelled, type Caller } from './caller';
 export type { PoolStats } from './worker-pool';
 export type { GuestOutput } from './guest-context';
 export type { StartFunction } from './start-function';

@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { messageOf, NdpError } from '../errors';
-import { cancelledError, timeLimit, timeUpError, type CallLimits, type Caller, type TimeLimit } from './call-limits';
+import { cancelledError, timeLimit, timeUpError, type CallLimits, type TimeLimit } from './call-limits';
+import type { Caller } from './caller';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { InstancePolicy } from './instance-source';

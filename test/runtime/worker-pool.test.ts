@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { ArtistBiographyRequest } from '../../generated/ts/api';
@@ -7,16 +6,8 @@ import { Sandbox } from '../../src/runtime';
 import { WorkerPool } from '../../src/runtime/worker-pool';
 import { guestWat } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS, REPO_ROOT } from '../helpers/paths';
+import { TestCaller } from '../helpers/test-caller';
 import { watFixture, watToWasm } from '../helpers/wat';
-
-/** An incoming call as grpc-js keeps it: a flag, and an event when its caller gives up. */
-class TestCaller extends EventEmitter {
-  cancelled = false;
-  cancel(): void {
-    this.cancelled = true;
-    this.emit('cancelled');
-  }
-}
 
 const EXITING_WORKER = path.join(REPO_ROOT, 'test', 'fixtures', 'workers', 'exiting-worker.js');
 const BIOGRAPHY = 'metadata_agent_get_artist_biography';

@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import type { Agent, Dispatcher } from 'undici';
 import type { HttpRequest, HttpResponse } from '../../../generated/ts/host/http/http';
 import { messageOf, NdpError } from '../../errors';
-import type { Caller } from '../../runtime';
+import { whenCancelled, type Caller } from '../../runtime';
 import { describeFailure } from './describe-failure';
 import { joinHeaders, requestHeaders } from './http-headers';
 import { createGuardedAgent } from './guarded-agent';
@@ -162,8 +162,7 @@ export class HttpService {
     const why = left < asked ? `timed out after ${budget} ms (the plugin call's deadline)` : `timed out after ${budget} ms`;
     const timer = setTimeout(() => controller.abort(new NdpError('deadline', why)), budget);
     // Nobody waits for the answer any more: free the plugin's worker and the server's connection now.
-    const cancelled = () => controller.abort(new NdpError('cancelled', "abandoned: the plugin's caller cancelled the call"));
-    call.caller?.once('cancelled', cancelled);
+    const unwatch = call.caller && whenCancelled(call.caller, () => controller.abort(new NdpError('cancelled', "abandoned: the plugin's caller cancelled the call")));
 
     try {
       const headers = requestHeaders(call.request.headers);
@@ -187,7 +186,7 @@ export class HttpService {
       }
     } finally {
       clearTimeout(timer);
-      call.caller?.removeListener('cancelled', cancelled);
+      unwatch?.();
     }
   }
 
