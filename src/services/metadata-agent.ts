@@ -35,6 +35,9 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc:
       try {
         response = await answers[index];
       } catch (error) {
+        // Once the caller has gone, the failures are its doing (requests abandoned, jobs dropped),
+        // not the plugins': end the call, and log no plugin as broken.
+        if (context.caller?.cancelled) throw new NdpError('cancelled', `the caller cancelled ${rpc.method} while plugin ${plugin.id} was asked`);
         misses.push(miss(deps, rpc, plugin, error));
         continue;
       }

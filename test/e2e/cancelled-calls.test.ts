@@ -1,4 +1,5 @@
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
+import { CapturedLog } from '../helpers/capture-log';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { defer } from '../helpers/defer';
@@ -137,5 +138,64 @@ describe('a call cancelled while its plugin waits on an HTTP request', () => {
     expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: '2xx' })).toBe(1);
     // The held request's connection was closed by the sidecar: only the answered one's may stay open.
     expect(await server.openConnections()).toBeLessThanOrEqual(1);
+  }, 30_000);
+});
+
+// The same in a MetadataAgent fan-out: twelve plugins, each waiting on its own held request when
+// the caller cancels. Every request is abandoned and none of the plugins is logged as broken.
+const PYTHON_GIVE_UP_ON_FAN_OUT = `
+import sys, grpc
+address, path, request = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+identity = lambda data: data
+with grpc.insecure_channel(address) as channel:
+    method = channel.unary_unary(path, request_serializer=identity, response_deserializer=identity)
+    waiting = method.future(request, timeout=30)
+    sys.stdin.readline()
+    waiting.cancel()
+`;
+
+describe('a MetadataAgent fan-out cancelled while its plugins wait on HTTP', () => {
+  const WIDTH = 12;
+  const ids = Array.from({ length: WIDTH }, (_, n) => `bio-${String(n + 1).padStart(2, '0')}`);
+  const plugins = new PluginsFolder();
+  const log = new CapturedLog();
+  const released = defer();
+  let arrived = 0;
+  const allArrived = defer();
+  let server: RecordingHttpServer;
+  let s: TestSidecar;
+
+  beforeAll(async () => {
+    server = await RecordingHttpServer.start(async () => {
+      if (++arrived === WIDTH) allArrived.resolve();
+      await released.promise;
+      return { body: 'too late' };
+    });
+    for (const id of ids) plugins.copyWithHttp('bio-http', id, localHttp(server.url('/*'), ['GET']));
+    s = await startConfiguredSidecar(plugins.folder, {
+      toml: ids.map((id) => pluginConfigSection(id, { base_url: server.url('/') })).join('\n'),
+      args: ['--plugins-min-workers', '1', '--plugins-max-workers', String(WIDTH), '--metrics-address', '127.0.0.1:0'],
+      log: log.log,
+    });
+  });
+  afterAll(async () => {
+    released.resolve();
+    await s?.close();
+    await server?.close();
+    plugins.cleanup();
+  });
+
+  it('abandons every request and logs no plugin as failed', async () => {
+    requireDebianPackages('Python client');
+    const python = startProgram(PYTHON, ['-c', PYTHON_GIVE_UP_ON_FAN_OUT, s.address, PATH, Buffer.from(ArtistBiographyRequest.encode({ id: '', name: 'Ann', mbid: '' }).finish()).toString('hex')]);
+    await allArrived.promise;
+    python.end('cancel\n');
+    await python.output;
+    // Every held request's connection is closed by the sidecar (bounded wait).
+    expect(await server.connectionsLeft(5_000)).toBe(0);
+    const metrics = await scrape(s);
+    expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-01', outcome: 'error' })).toBe(1);
+    expect(sampleValue(metrics, 'ndphost_calls_total', { rpc: RPC, status: 'CANCELLED' })).toBe(1);
+    expect(log.withMessage('plugin failed; asking the next')).toEqual([]);
   }, 30_000);
 });

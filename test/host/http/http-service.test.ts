@@ -2,6 +2,7 @@ import type { HttpResponse } from '../../../generated/ts/host/http/http';
 import { HttpService, type HttpMethod, type HttpPermission, type HttpServiceOptions } from '../../../src/host/http';
 import { CapturedLog, WARN } from '../../helpers/capture-log';
 import { RecordingHttpServer } from '../../helpers/recording-http-server';
+import { TestCaller } from '../../helpers/test-caller';
 import { httpRoutes } from './http-routes';
 
 const METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'];
@@ -46,6 +47,7 @@ describe('HttpService', () => {
     timeoutMs?: number;
     deadline?: number;
     pluginId?: string;
+    caller?: TestCaller;
   }
 
   function perform(target: HttpService, method: HttpMethod, url: string, options: Options = {}): Promise<HttpResponse> {
@@ -55,6 +57,7 @@ describe('HttpService', () => {
       request: { url, headers: options.headers ?? {}, timeoutMs: options.timeoutMs ?? 0, body: Buffer.from(options.body ?? '') },
       permission: 'permission' in options ? options.permission : local(),
       deadline: options.deadline ?? Date.now() + FAR,
+      caller: options.caller,
     });
   }
 
@@ -120,6 +123,34 @@ describe('HttpService', () => {
 
       expect(response.error).toMatch(/deadline has passed/);
       expect(server.requests).toEqual([]);
+    });
+  });
+
+  describe("the plugin's caller cancelling", () => {
+    it("abandons every request waiting for it, through one listener on the caller's call", async () => {
+      const caller = new TestCaller();
+      const target = service();
+      // A fan-out's plugins each waiting on a request for the one incoming call: past EventEmitter's ten.
+      const waiting = Array.from({ length: 12 }, () => perform(target, 'GET', server.url('/hang'), { caller }));
+      while (server.requests.length < 12) await new Promise((resolve) => setTimeout(resolve, 10));
+      expect(caller.listenerCount('cancelled')).toBe(1);
+
+      caller.cancel();
+      const responses = await Promise.all(waiting);
+      expect(responses.map((response) => response.error)).toEqual(Array(12).fill(`GET ${server.url('/hang')}: abandoned: the plugin's caller cancelled the call`));
+      expect(caller.listenerCount('cancelled')).toBe(0);
+      expect(await server.connectionsLeft(5_000)).toBe(0);
+    });
+
+    it('sends nothing for a caller already gone, and leaves no listener after a request that was answered', async () => {
+      const gone = new TestCaller();
+      gone.cancel();
+      expect((await perform(service(), 'GET', server.url('/echo'), { caller: gone })).error).toBe(`GET ${server.url('/echo')}: not sent, the plugin's caller cancelled the call`);
+      expect(server.requests).toEqual([]);
+
+      const waiting = new TestCaller();
+      expect((await perform(service(), 'GET', server.url('/echo'), { caller: waiting })).status).toBe(200);
+      expect(waiting.listenerCount('cancelled')).toBe(0);
     });
   });
 
