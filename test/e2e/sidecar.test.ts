@@ -1,4 +1,5 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { ArtistBiographyRequest } from '../../generated/ts/api';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { SERVED_SERVICES } from '../../src/server/served-services';
 import { status } from '../helpers/api-clients';
@@ -109,6 +110,15 @@ describe('a sidecar serving the example and fixture plugins', () => {
       await expect(metadata('GetArtistBiography', { name: 'Nirvana' }, { plugin: value })).rejects.toMatchObject(expected);
       await expect(scrobbler('NowPlaying', { username: 'ann', track }, { plugin: value })).rejects.toMatchObject(expected);
       await expect(s.clients.call(s.clients.timerCallback, 'OnTimerCallback', { timer_id: 't' }, { plugin: value })).rejects.toMatchObject(expected);
+    });
+
+    it('x-plugin sent twice (a proxy adding its own) is INVALID_ARGUMENT naming both, not routed by the first', async () => {
+      const request = ArtistBiographyRequest.encode({ id: '', name: 'Nirvana', mbid: '' }).finish();
+      // Two header fields of the one name, as HTTP/2 carries repeated metadata; Node joins them with ", ".
+      expect(await rawUnaryCall(s.address, '/api.MetadataAgent/GetArtistBiography', request, { 'x-plugin': ['fixture', 'fixture-two'] })).toEqual({
+        code: grpcStatus.INVALID_ARGUMENT,
+        details: 'x-plugin metadata: plugin id "fixture, fixture-two" may only hold letters, digits, ".", "_" and "-"',
+      });
     });
 
     it('a value that is only whitespace never reaches the server: HTTP/2 drops the field, so the call is a fan-out', async () => {

@@ -11,7 +11,7 @@ export interface RawStatus {
  * turns a deadline into its own `grpc-timeout` and refuses one already passed), e.g.
  * `grpc-timeout: 1n`, the way a hostile or careless client would.
  */
-export async function rawUnaryCall(address: string, path: string, message: Uint8Array, headers: Record<string, string>): Promise<RawStatus> {
+export async function rawUnaryCall(address: string, path: string, message: Uint8Array, headers: Record<string, string | string[]>): Promise<RawStatus> {
   const session = http2.connect(`http://${address}`);
   try {
     const stream = session.request({ ':method': 'POST', ':path': path, 'content-type': 'application/grpc', te: 'trailers', ...headers });
