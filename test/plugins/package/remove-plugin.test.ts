@@ -32,6 +32,23 @@ describe('removePlugin', () => {
     expect(snapshotFolder(dev)).toEqual(devBefore);
   });
 
+  it('two removes at once (two `ndphost plugin remove`): one removes the plugin, the other is told it is not installed', async () => {
+    const dev = path.join(plugins.root, 'dev-bio');
+    mkdirSync(dev);
+    for (let round = 0; round < 20; round++) {
+      plugins.copy('wikibio', `copy-${round}`);
+      symlinkSync(dev, path.join(plugins.folder, `link-${round}`));
+      for (const id of [`copy-${round}`, `link-${round}`]) {
+        const outcomes = await Promise.allSettled([removePlugin(plugins.folder, id), removePlugin(plugins.folder, id)]);
+        const context = `round ${round}, ${id}`;
+        expect({ context, removed: outcomes.filter((outcome) => outcome.status === 'fulfilled').length }).toEqual({ context, removed: 1 });
+        const refused = outcomes.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+        expect(refused?.reason).toMatchObject({ kind: 'unknown_plugin', message: `plugin ${id} is not installed` });
+      }
+    }
+    expect(readdirSync(plugins.folder).sort()).toEqual(['scrobble-check', 'wikibio']);
+  });
+
   it('refuses an id that is not installed', async () => {
     await expect(removePlugin(plugins.folder, 'nope')).rejects.toMatchObject({ kind: 'unknown_plugin', message: 'plugin nope is not installed' });
   });
