@@ -96,13 +96,25 @@ export function loadCommandConfig(command: Command): Config {
 }
 
 function createContext(command: Command): CliContext {
-  const config = loadCommandConfig(command);
+  return contextOf(loadCommandConfig(command));
+}
+
+/** Where a command's output goes: the process's own streams, or a test's. */
+export interface CommandOutput {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+const PROCESS_OUTPUT: CommandOutput = { stdout: (text) => process.stdout.write(text), stderr: (text) => process.stderr.write(text) };
+
+/** The context of a command run with `config`, writing to `output`. */
+export function contextOf(config: Config, output: CommandOutput = PROCESS_OUTPUT): CliContext {
   return {
     config,
     moduleRules: { hostFunctions: HOST_FUNCTIONS, maxMemoryMiB: config.plugins.maxMemoryMiB, maxTableEntries: config.plugins.maxTableEntries },
-    print: (...lines) => process.stdout.write(lines.map((line) => `${line}\n`).join('')),
-    printJson: (value) => process.stdout.write(`${JSON.stringify(value, null, 2)}\n`),
-    warn: (...lines) => process.stderr.write(lines.map((line) => `ndphost: ${line}\n`).join('')),
+    print: (...lines) => output.stdout(lines.map((line) => `${line}\n`).join('')),
+    printJson: (value) => output.stdout(`${JSON.stringify(value, null, 2)}\n`),
+    warn: (...lines) => output.stderr(lines.map((line) => `ndphost: ${line}\n`).join('')),
   };
 }
 

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import { NdpError } from '../errors';
 import { releasePersistedPluginState } from '../host';
 import type { CliContext } from './cli-context';
@@ -27,6 +29,13 @@ export async function notifySidecar(context: CliContext, change: PluginChange): 
     } else {
       const plugins = await sidecar.rescan();
       const left = plugins.find((plugin) => plugin.id === change.removed);
+      const ours = path.join(context.config.plugins.folder, change.removed);
+      if (left?.folder === ours && existsSync(ours)) {
+        // Another command installed it again between this removal and the rescan: what the
+        // sidecar serves is what the folder holds now, which is not this command's doing.
+        context.print(`sidecar at ${sidecar.address} serves ${change.removed} again: another command installed it while this removal ran (${ours})`);
+        return true;
+      }
       if (left) {
         throw new NdpError('failed_precondition', `sidecar at ${sidecar.address} still serves ${change.removed} from ${left.folder} after a rescan; is it using another Plugins.Folder?`, { pluginId: change.removed });
       }

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
+import { contextOf } from '../../src/cli/cli-context';
+import { notifyRemoval } from '../../src/cli/notify-sidecar';
+import { loadConfig } from '../../src/config';
 import { packPlugin } from '../../src/plugins/package';
 import { status } from '../helpers/api-clients';
 import { snapshotFolder } from '../helpers/folder-snapshot';
@@ -549,6 +552,37 @@ describe('ndphost plugin, with a running sidecar', () => {
     expect(removed).toMatchObject({ code: 0, stderr: '' });
     expect(removed.stdout).toMatch(new RegExp(`sidecar at ${escapeRegExp(String(sidecar.adminAddress))} dropped wikibio; \\d+ plugins left\\n$`));
     await expect(biography('wikibio', 'Nirvana')).rejects.toMatchObject(status(grpcStatus.NOT_FOUND));
+  });
+
+  describe("a removal's rescan that still finds the plugin served", () => {
+    /** What `plugin remove` does once the folder is gone (or, here, back), with `pluginsFolder` as its Plugins.Folder. */
+    async function notifyRemovalFrom(pluginsFolder: string, id: string): Promise<string> {
+      let printed = '';
+      const config = loadConfig({ env: {}, args: ['--plugins-folder', pluginsFolder, '--data-folder', plugins.root, '--admin-address', String(sidecar.adminAddress)] });
+      await notifyRemoval(contextOf(config, { stdout: (text) => (printed += text), stderr: (text) => (printed += text) }), id);
+      return printed;
+    }
+
+    it('installed again by another command meanwhile: says so and succeeds, the new one served', async () => {
+      // Two commands at once: this removal renamed its folder away, then another's install put one
+      // back before this removal's rescan. The sidecar serves what the folder now holds.
+      plugins.copy('fixture-two', 'again');
+      const printed = await notifyRemovalFrom(plugins.folder, 'again');
+      expect(printed).toBe(`sidecar at ${sidecar.adminAddress} serves again again: another command installed it while this removal ran (${path.join(plugins.folder, 'again')})\n`);
+      expect(await biography('again', 'Ann')).toBe('two:Ann');
+    });
+
+    it('served from a folder that is not this Plugins.Folder: fails, naming the folder it is served from', async () => {
+      const elsewhere = new PluginsFolder();
+      try {
+        await expect(notifyRemovalFrom(elsewhere.folder, 'bio')).rejects.toMatchObject({
+          kind: 'failed_precondition',
+          message: `sidecar at ${sidecar.adminAddress} still serves bio from ${path.join(plugins.folder, 'bio')} after a rescan; is it using another Plugins.Folder?`,
+        });
+      } finally {
+        elsewhere.cleanup();
+      }
+    });
   });
 
   it('dev then refresh: a rebuilt development folder is served after refresh', async () => {
