@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { NdpError } from '../errors';
 import { releasePersistedPluginState } from '../host';
@@ -13,7 +13,9 @@ export type PluginChange = { readonly changed: string } | { readonly removed: st
  * answered: a refresh of the plugin (RefreshPlugin) or, after a removal, a rescan (RescanAll).
  * Without a running sidecar the change waits for its next start. A sidecar that refuses the new
  * version (FAILED_PRECONDITION, the old one keeps serving) fails the command: the files are in
- * place but what serves is not what the user asked for. Resolves whether a sidecar was told.
+ * place but what serves is not what the user asked for. Another command may change the same
+ * plugin in between (two terminals, a script): what it did is its own to report, so this one
+ * says what the sidecar serves now and succeeds. Resolves whether a sidecar was told.
  */
 export async function notifySidecar(context: CliContext, change: PluginChange): Promise<boolean> {
   const sidecar = await connectSidecar(context.config);
@@ -21,25 +23,34 @@ export async function notifySidecar(context: CliContext, change: PluginChange): 
     context.print(`${noSidecarReason(context.config)}; the change takes effect at its next start`);
     return false;
   }
+  const id = 'changed' in change ? change.changed : change.removed;
+  const ours = path.join(context.config.plugins.folder, id);
+  // The entry itself (a dev link counts even when its target is gone), as this command left it or another changed it.
+  const present = () => lstatSync(ours, { throwIfNoEntry: false }) !== undefined;
   try {
     if ('changed' in change) {
-      const { plugin, oldVersion, newVersion } = await sidecar.refresh(change.changed);
+      let refreshed: Awaited<ReturnType<typeof sidecar.refresh>>;
+      try {
+        refreshed = await sidecar.refresh(id);
+      } catch (error) {
+        if (present()) throw error;
+        context.print(`sidecar at ${sidecar.address} does not serve ${id}: another command removed it while this change ran (${ours})`);
+        return true;
+      }
+      const { plugin, oldVersion, newVersion } = refreshed;
       const versions = oldVersion ? `${oldVersion} -> ${newVersion}` : newVersion;
-      context.print(`sidecar at ${sidecar.address} ${oldVersion ? 'reloaded' : 'loaded'} ${change.changed} ${versions} (${plugin?.state ?? 'unknown state'})`);
+      context.print(`sidecar at ${sidecar.address} ${oldVersion ? 'reloaded' : 'loaded'} ${id} ${versions} (${plugin?.state ?? 'unknown state'})`);
     } else {
       const plugins = await sidecar.rescan();
-      const left = plugins.find((plugin) => plugin.id === change.removed);
-      const ours = path.join(context.config.plugins.folder, change.removed);
-      if (left?.folder === ours && existsSync(ours)) {
-        // Another command installed it again between this removal and the rescan: what the
-        // sidecar serves is what the folder holds now, which is not this command's doing.
-        context.print(`sidecar at ${sidecar.address} serves ${change.removed} again: another command installed it while this removal ran (${ours})`);
+      const left = plugins.find((plugin) => plugin.id === id);
+      if (left?.folder === ours && present()) {
+        context.print(`sidecar at ${sidecar.address} serves ${id} again: another command installed it while this removal ran (${ours})`);
         return true;
       }
       if (left) {
-        throw new NdpError('failed_precondition', `sidecar at ${sidecar.address} still serves ${change.removed} from ${left.folder} after a rescan; is it using another Plugins.Folder?`, { pluginId: change.removed });
+        throw new NdpError('failed_precondition', `sidecar at ${sidecar.address} still serves ${id} from ${left.folder} after a rescan; is it using another Plugins.Folder?`, { pluginId: id });
       }
-      context.print(`sidecar at ${sidecar.address} dropped ${change.removed}; ${plugins.length} plugin${plugins.length === 1 ? '' : 's'} left`);
+      context.print(`sidecar at ${sidecar.address} dropped ${id}; ${plugins.length} plugin${plugins.length === 1 ? '' : 's'} left`);
     }
     return true;
   } finally {

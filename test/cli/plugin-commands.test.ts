@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { contextOf } from '../../src/cli/cli-context';
-import { notifyRemoval } from '../../src/cli/notify-sidecar';
+import { contextOf, type CliContext } from '../../src/cli/cli-context';
+import { notifyRemoval, notifySidecar } from '../../src/cli/notify-sidecar';
 import { loadConfig } from '../../src/config';
 import { packPlugin } from '../../src/plugins/package';
 import { status } from '../helpers/api-clients';
@@ -554,14 +554,27 @@ describe('ndphost plugin, with a running sidecar', () => {
     await expect(biography('wikibio', 'Nirvana')).rejects.toMatchObject(status(grpcStatus.NOT_FOUND));
   });
 
-  describe("a removal's rescan that still finds the plugin served", () => {
-    /** What `plugin remove` does once the folder is gone (or, here, back), with `pluginsFolder` as its Plugins.Folder. */
-    async function notifyRemovalFrom(pluginsFolder: string, id: string): Promise<string> {
+  describe('telling the sidecar, when another command changed the same plugin meanwhile', () => {
+    /** A command's context with `pluginsFolder` as its Plugins.Folder, and what it printed. */
+    function commandWith(pluginsFolder: string): { context: CliContext; printed: () => string } {
       let printed = '';
       const config = loadConfig({ env: {}, args: ['--plugins-folder', pluginsFolder, '--data-folder', plugins.root, '--admin-address', String(sidecar.adminAddress)] });
-      await notifyRemoval(contextOf(config, { stdout: (text) => (printed += text), stderr: (text) => (printed += text) }), id);
-      return printed;
+      return { context: contextOf(config, { stdout: (text) => (printed += text), stderr: (text) => (printed += text) }), printed: () => printed };
     }
+
+    /** What `plugin remove` does once the folder is gone (or, here, back). */
+    async function notifyRemovalFrom(pluginsFolder: string, id: string): Promise<string> {
+      const command = commandWith(pluginsFolder);
+      await notifyRemoval(command.context, id);
+      return command.printed();
+    }
+
+    it('an install or update whose plugin another command removed before the refresh: says so and succeeds', async () => {
+      // This command's files were in place; another's remove took them before the sidecar was told.
+      const command = commandWith(plugins.folder);
+      await expect(notifySidecar(command.context, { changed: 'taken' })).resolves.toBe(true);
+      expect(command.printed()).toBe(`sidecar at ${sidecar.adminAddress} does not serve taken: another command removed it while this change ran (${path.join(plugins.folder, 'taken')})\n`);
+    });
 
     it('installed again by another command meanwhile: says so and succeeds, the new one served', async () => {
       // Two commands at once: this removal renamed its folder away, then another's install put one
