@@ -1,4 +1,4 @@
-import { mkdir } from 'node:fs/promises';
+import { lstat, mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
@@ -127,14 +127,15 @@ export class PluginManager {
    */
   reload(id: string): Promise<ReloadResult> {
     return this.exclusive(id, async () => {
+      const known = this.statuses.has(id);
+      const oldVersion = this.byId.get(id)?.manifest.version;
       const location = await locatePlugin(this.options.folder, id);
-      if (!location) {
-        const known = this.statuses.has(id);
+      // No folder, or it went away while it loaded: a removal.
+      const status = location && (await this.load(location));
+      if (!status) {
         await this.drop(id);
         throw new NdpError('unknown_plugin', known ? `plugin ${id} is no longer in the plugins folder; it was removed` : `no plugin ${id} in the plugins folder`, { pluginId: id });
       }
-      const oldVersion = this.byId.get(id)?.manifest.version;
-      const status = await this.load(location);
       if (status.error) throw status.error;
       return { status, oldVersion };
     });
@@ -176,8 +177,11 @@ export class PluginManager {
     }
   }
 
-  /** Loads a plugin and publishes the outcome; a failed reload keeps a ready old version. */
-  private async load(location: PluginFolder): Promise<PluginStatus> {
+  /**
+   * Loads a plugin and publishes the outcome; a failed reload keeps a ready old version.
+   * Undefined when the folder went away while it loaded and no version was serving.
+   */
+  private async load(location: PluginFolder): Promise<PluginStatus | undefined> {
     const { log } = this.options;
     const started = performance.now();
     const previous = this.statuses.get(location.id);
@@ -197,9 +201,18 @@ export class PluginManager {
       return this.publish({ ...location, state: 'ready', plugin, fingerprint });
     } catch (cause) {
       const error = cause instanceof NdpError ? cause : new NdpError('internal', `plugin ${location.id}: ${String(cause)}`, { pluginId: location.id, cause });
-      log.error({ plugin: location.id, kind: error.kind, field: error.field, export: error.export }, error.message);
+      // The folder went away while it was read (a remove, or an update between its two renames):
+      // nothing is wrong with the plugin, and whoever moved it tells the sidecar next (or the
+      // watcher does). So no error, and no failed entry for a plugin that is not there.
+      const gone = (await lstat(location.folder).catch(() => undefined)) === undefined;
+      if (gone) log.info({ plugin: location.id, reason: error.message }, 'plugin folder went away while it loaded');
+      else log.error({ plugin: location.id, kind: error.kind, field: error.field, export: error.export }, error.message);
       // The old version keeps serving: the refresh reports the error instead.
       if (previous?.state === 'ready') return { ...location, state: 'failed', error };
+      if (gone) {
+        await this.drop(location.id);
+        return undefined;
+      }
       return this.publish({ ...location, state: 'failed', error });
     }
   }

@@ -1,4 +1,5 @@
-import { mkdirSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import path from 'node:path';
 import pino from 'pino';
 import { rpcExports } from '../../src/contract';
@@ -11,6 +12,7 @@ import { crashStates } from '../helpers/crash-states';
 import { defer } from '../helpers/defer';
 import { testHostServices } from '../helpers/host-services';
 import { manifestFor, PluginsFolder, releasedManifestFor } from '../helpers/plugins-folder';
+import { runSync } from '../helpers/run-program';
 import { watFixture, watToWasm } from '../helpers/wat';
 
 /** A MetadataAgent plugin whose version export returns `version`, with every rpc export. */
@@ -255,6 +257,30 @@ describe('PluginManager', () => {
     expect(manager.list()).toEqual([]);
     const { statSync } = await import('node:fs');
     expect(statSync(plugins.folder).mode & 0o777).toBe(0o700);
+  });
+
+  it('a plugin whose folder goes away while it loads is neither logged as broken nor listed as failed: it was removed', async () => {
+    const captured = new CapturedLog();
+    const manager = new PluginManager({ folder: plugins.folder, order: [], initTimeoutMs: 5_000, pluginConfig: {}, quarantine: { failures: 5, windowMs: 60_000, backoffMs: 30_000 }, sandbox, log: captured.log });
+    await manager.loadAll();
+    plugins.write('fleeting', { manifest: manifestFor(['MetadataAgent']) });
+    // plugin.wasm is a named pipe: reading it waits for the test to write, so the folder can be
+    // removed at a known point of the load, after the plugin was found and before it was read.
+    const fifo = path.join(plugins.folder, 'fleeting', 'plugin.wasm');
+    runSync('mkfifo', [fifo]);
+    const reloaded = manager.reload('fleeting').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const writer = await open(fifo, 'w');
+    rmSync(path.join(plugins.folder, 'fleeting'), { recursive: true });
+    await writer.write('not wasm');
+    await writer.close();
+
+    expect(await reloaded).toMatchObject({ kind: 'unknown_plugin', message: 'no plugin fleeting in the plugins folder' });
+    expect(manager.list()).toEqual([]);
+    expect(captured.lines.filter((line) => line.level >= WARN)).toEqual([]);
+    expect(captured.withMessage('plugin folder went away while it loaded')).toEqual([expect.objectContaining({ plugin: 'fleeting' })]);
   });
 });
 
