@@ -1,11 +1,10 @@
-import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { CapturedLog } from '../helpers/capture-log';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { defer } from '../helpers/defer';
 import { localHttp, manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { sampleValue } from '../helpers/prometheus-text';
-import { PYTHON } from '../helpers/python-client';
+import { biographyRequestHex, biographyResponseHex, PYTHON } from '../helpers/python-client';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
 import { runProgram, startProgram } from '../helpers/run-program';
 import { scrape } from '../helpers/scrape-metrics';
@@ -60,10 +59,8 @@ describe('calls their caller cancelled while they waited for a worker', () => {
 
   it('are never run: a Python grpcio client cancels five of thirteen futures, and the plugins see eight calls', async () => {
     requireDebianPackages('Python client');
-    const request = Buffer.from(ArtistBiographyRequest.encode({ id: '', name: 'Ann', mbid: '' }).finish()).toString('hex');
-    const results = JSON.parse(await runProgram(PYTHON, ['-c', PYTHON_GIVE_UP, s.address, PATH, request])) as { code: string; response?: string }[];
-    const answer = (biography: string) => Buffer.from(ArtistBiographyResponse.encode({ biography }).finish()).toString('hex');
-    expect(results).toEqual([{ code: 'OK', response: answer('slept') }, ...Array(7).fill({ code: 'OK', response: answer('two:Ann') }), ...Array(5).fill({ code: 'CANCELLED' })]);
+    const results = JSON.parse(await runProgram(PYTHON, ['-c', PYTHON_GIVE_UP, s.address, PATH, biographyRequestHex('Ann')])) as { code: string; response?: string }[];
+    expect(results).toEqual([{ code: 'OK', response: biographyResponseHex('slept') }, ...Array(7).fill({ code: 'OK', response: biographyResponseHex('two:Ann') }), ...Array(5).fill({ code: 'CANCELLED' })]);
 
     const metrics = await scrape(s);
     expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'sleepy', rpc: RPC, status: 'OK' })).toBe(1);
@@ -124,15 +121,14 @@ describe('a call cancelled while its plugin waits on an HTTP request', () => {
 
   it('abandons the request, closing its connection, and frees the worker for the next call', async () => {
     requireDebianPackages('Python client');
-    const request = (name: string) => Buffer.from(ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish()).toString('hex');
-    const python = startProgram(PYTHON, ['-c', PYTHON_GIVE_UP_ON_HTTP, s.address, PATH, request('Held'), request('Ann')]);
+    const python = startProgram(PYTHON, ['-c', PYTHON_GIVE_UP_ON_HTTP, s.address, PATH, biographyRequestHex('Held'), biographyRequestHex('Ann')]);
     await heldArrived.promise;
     expect(await server.openConnections()).toBe(1);
     // Now that the plugin waits on the held request, Python cancels, then calls again.
     python.end('cancel\n');
 
     const next = JSON.parse(await python.output) as { code: string; response?: string };
-    expect(next).toEqual({ code: 'OK', response: Buffer.from(ArtistBiographyResponse.encode({ biography: 'Biography of Ann' }).finish()).toString('hex') });
+    expect(next).toEqual({ code: 'OK', response: biographyResponseHex('Biography of Ann') });
     const metrics = await scrape(s);
     expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: 'error' })).toBe(1);
     expect(sampleValue(metrics, 'ndphost_host_http_requests_total', { plugin: 'bio-http', outcome: '2xx' })).toBe(1);
@@ -187,7 +183,7 @@ describe('a MetadataAgent fan-out cancelled while its plugins wait on HTTP', () 
 
   it('abandons every request and logs no plugin as failed', async () => {
     requireDebianPackages('Python client');
-    const python = startProgram(PYTHON, ['-c', PYTHON_GIVE_UP_ON_FAN_OUT, s.address, PATH, Buffer.from(ArtistBiographyRequest.encode({ id: '', name: 'Ann', mbid: '' }).finish()).toString('hex')]);
+    const python = startProgram(PYTHON, ['-c', PYTHON_GIVE_UP_ON_FAN_OUT, s.address, PATH, biographyRequestHex('Ann')]);
     await allArrived.promise;
     python.end('cancel\n');
     await python.output;

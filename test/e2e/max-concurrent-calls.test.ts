@@ -1,11 +1,10 @@
 import { status as grpcStatus } from '@grpc/grpc-js';
-import { ArtistBiographyRequest } from '../../generated/ts/api';
 import { status } from '../helpers/api-clients';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { sampleValue } from '../helpers/prometheus-text';
-import { PYTHON } from '../helpers/python-client';
+import { biographyRequestHex, biographyResponseHex, PYTHON } from '../helpers/python-client';
 import { rawUnaryCall } from '../helpers/raw-grpc';
 import { runProgram } from '../helpers/run-program';
 import { scrape } from '../helpers/scrape-metrics';
@@ -104,8 +103,7 @@ describe('MaxConcurrentCalls, seen from outside', () => {
 
   it('a Python grpcio client sending its calls together on one channel is refused past the limit, and Prometheus sees it', async () => {
     requireDebianPackages('Python client');
-    const request = Buffer.from(ArtistBiographyRequest.encode({ id: '', name: 'Ann', mbid: '' }).finish()).toString('hex');
-    const flood = runProgram(PYTHON, ['-c', PYTHON_FLOOD, s.address, PATH, request, String(LIMIT + 4)]);
+    const flood = runProgram(PYTHON, ['-c', PYTHON_FLOOD, s.address, PATH, biographyRequestHex('Ann'), String(LIMIT + 4)]);
     // In flight: the limit, while the plugin holds them (bounded wait for Python to connect).
     let inFlight = 0;
     for (let i = 0; i < 100 && inFlight < LIMIT; i++) {
@@ -115,8 +113,7 @@ describe('MaxConcurrentCalls, seen from outside', () => {
     expect(inFlight).toBe(LIMIT);
 
     const results = JSON.parse(await flood) as { code: string; details?: string; response?: string }[];
-    // {biography: "slept"}, as the plugin wrote it.
-    expect(results.filter((result) => result.code === 'OK')).toEqual(Array(LIMIT).fill({ code: 'OK', response: '0a05736c657074' }));
+    expect(results.filter((result) => result.code === 'OK')).toEqual(Array(LIMIT).fill({ code: 'OK', response: biographyResponseHex('slept') }));
     expect(results.filter((result) => result.code !== 'OK')).toEqual(Array(4).fill({ code: 'RESOURCE_EXHAUSTED', details: REFUSAL }));
 
     const metrics = await scrape(s);

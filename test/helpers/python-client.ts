@@ -1,5 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { requireDebianPackages } from './debian-packages';
 import { PROTO_ROOT, REPO_ROOT } from './paths';
 import { runProgram, runSync, type RunOptions } from './run-program';
@@ -35,4 +36,14 @@ export function generatePythonStubs(out: string): void {
 /** Runs a Python program with Debian's interpreter; resolves to its stdout. */
 export function runPython(args: string[], options: RunOptions = {}): Promise<string> {
   return runProgram(PYTHON, args, options);
+}
+
+/** GetArtistBiography's request for `name`, in hex: what a Python script's raw-bytes calls take on argv. */
+export function biographyRequestHex(name: string): string {
+  return Buffer.from(ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish()).toString('hex');
+}
+
+/** GetArtistBiography's response with `biography`, in hex: what such a call prints back. */
+export function biographyResponseHex(biography: string): string {
+  return Buffer.from(ArtistBiographyResponse.encode({ biography }).finish()).toString('hex');
 }
