@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"os"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 
@@ -48,6 +49,9 @@ type plan struct {
 	Calls   []call    `json:"calls"`
 	Raw     []rawCall `json:"raw"`
 	Reflect []string  `json:"reflect"`
+	// Together are sent at once, each from a goroutine of its own, as a Go backend serving
+	// several requests would; their results come back in plan order.
+	Together []call `json:"together"`
 }
 
 type callResult struct {
@@ -78,7 +82,8 @@ func main() {
 		Calls      []callResult                `json:"calls"`
 		Raw        []callResult                `json:"raw"`
 		Reflection map[string]reflectionResult `json:"reflection"`
-	}{Calls: []callResult{}, Raw: []callResult{}, Reflection: map[string]reflectionResult{}}
+		Together   []callResult                `json:"together"`
+	}{Calls: []callResult{}, Raw: []callResult{}, Reflection: map[string]reflectionResult{}, Together: invokeTogether(conn, p.Together)}
 	for _, c := range p.Calls {
 		out.Calls = append(out.Calls, invoke(conn, c))
 	}
@@ -124,6 +129,21 @@ func invoke(conn *grpc.ClientConn, c call) callResult {
 		return callResult{Code: "CLIENT_ERROR", Details: err.Error()}
 	}
 	return callResult{Code: "OK", Response: encoded}
+}
+
+// invokeTogether sends every call at once on the one connection and waits for all of them.
+func invokeTogether(conn *grpc.ClientConn, calls []call) []callResult {
+	results := make([]callResult, len(calls))
+	var wg sync.WaitGroup
+	for i, c := range calls {
+		wg.Add(1)
+		go func(i int, c call) {
+			defer wg.Done()
+			results[i] = invoke(conn, c)
+		}(i, c)
+	}
+	wg.Wait()
+	return results
 }
 
 // rawCodec passes bytes through as they are, under the "proto" name a server expects.
