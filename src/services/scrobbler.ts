@@ -1,5 +1,6 @@
 import { RPCS, type RpcContract } from '../contract';
 import type { ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse } from '../../generated/ts/api';
+import { NdpError } from '../errors';
 import { limitsOf, type Handler, type ServiceDeps } from './call-context';
 import { pluginCaller, selectPlugins, type PluginCaller } from './call-plugin';
 
@@ -29,6 +30,9 @@ async function askAll<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc
   const limits = limitsOf(context, deps.callTimeoutMs);
   if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
   const settled = await Promise.allSettled(plugins.map((plugin) => callPlugin(plugin, rpc, input, limits)));
+  // Once the caller has gone, the failures are its doing (jobs dropped, requests abandoned), not
+  // the plugins': end the call, and log no plugin as failed (as MetadataAgent does).
+  if (context.caller?.cancelled && settled.some((result) => result.status === 'rejected')) throw new NdpError('cancelled', `the caller cancelled ${rpc.method}`);
   return settled.map((result, index) => {
     const pluginId = plugins[index].id;
     if (result.status === 'fulfilled') return { pluginId, response: result.value };

@@ -1,10 +1,11 @@
+import { ScrobblerNowPlayingRequest } from '../../generated/ts/api';
 import { CapturedLog } from '../helpers/capture-log';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { defer } from '../helpers/defer';
 import { localHttp, manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { sampleValue } from '../helpers/prometheus-text';
-import { biographyRequestHex, biographyResponseHex, PYTHON } from '../helpers/python-client';
+import { biographyRequestHex, biographyResponseHex, hex, PYTHON } from '../helpers/python-client';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
 import { runProgram, startProgram } from '../helpers/run-program';
 import { scrape } from '../helpers/scrape-metrics';
@@ -19,9 +20,12 @@ import { watFixture } from '../helpers/wat';
 const PATH = '/api.MetadataAgent/GetArtistBiography';
 const RPC = 'MetadataAgent/GetArtistBiography';
 
+// The five given up are GetArtistBiography for "quick", or (given a path, request and no
+// plugin) any other call, such as a Scrobbler fan-out.
 const PYTHON_GIVE_UP = `
 import json, sys, time, grpc
 address, path, request = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+given_up_path, given_up_request, given_up_plugin = (sys.argv[4], bytes.fromhex(sys.argv[5]), sys.argv[6]) if len(sys.argv) > 4 else (path, request, "quick")
 identity = lambda data: data
 with grpc.insecure_channel(address) as channel:
     method = channel.unary_unary(path, request_serializer=identity, response_deserializer=identity)
@@ -30,7 +34,8 @@ with grpc.insecure_channel(address) as channel:
     time.sleep(0.1)
     ahead = [call("quick") for _ in range(7)]
     time.sleep(0.1)
-    given_up = [call("quick") for _ in range(5)]
+    other = channel.unary_unary(given_up_path, request_serializer=identity, response_deserializer=identity)
+    given_up = [other.future(given_up_request, metadata=[("x-plugin", given_up_plugin)] if given_up_plugin else None, timeout=30) for _ in range(5)]
     time.sleep(0.2)
     for future in given_up:
         future.cancel()
@@ -46,11 +51,12 @@ with grpc.insecure_channel(address) as channel:
 
 describe('calls their caller cancelled while they waited for a worker', () => {
   const plugins = new PluginsFolder().copy('fixture-two', 'quick');
+  const log = new CapturedLog();
   let s: TestSidecar;
 
   beforeAll(async () => {
     plugins.write('sleepy', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('sleepy') });
-    s = await startConfiguredSidecar(plugins.folder, { args: ['--plugins-min-workers', '1', '--plugins-max-workers', '1', '--metrics-address', '127.0.0.1:0'] });
+    s = await startConfiguredSidecar(plugins.folder, { args: ['--plugins-min-workers', '1', '--plugins-max-workers', '1', '--metrics-address', '127.0.0.1:0'], log: log.log });
   });
   afterAll(async () => {
     await s?.close();
@@ -68,6 +74,18 @@ describe('calls their caller cancelled while they waited for a worker', () => {
     // Dropped, not run: their plugin calls end CANCELLED, and so do the contract calls.
     expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'quick', rpc: RPC, status: 'CANCELLED' })).toBe(5);
     expect(sampleValue(metrics, 'ndphost_calls_total', { rpc: RPC, status: 'CANCELLED' })).toBe(5);
+  }, 30_000);
+
+  it('a Scrobbler fan-out given up that way ends CANCELLED, with no scrobbler plugin logged as failed', async () => {
+    requireDebianPackages('Python client');
+    const nowPlaying = hex(ScrobblerNowPlayingRequest.encode({ userId: 'u1', username: 'ann', track: undefined, timestamp: 0 }).finish());
+    const results = JSON.parse(await runProgram(PYTHON, ['-c', PYTHON_GIVE_UP, s.address, PATH, biographyRequestHex('Ann'), '/api.Scrobbler/NowPlaying', nowPlaying, ''])) as { code: string }[];
+    expect(results.map((result) => result.code)).toEqual([...Array(8).fill('OK'), ...Array(5).fill('CANCELLED')]);
+
+    const metrics = await scrape(s);
+    expect(sampleValue(metrics, 'ndphost_calls_total', { rpc: 'Scrobbler/NowPlaying', status: 'CANCELLED' })).toBe(5);
+    expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'quick', rpc: 'Scrobbler/NowPlaying', status: 'CANCELLED' })).toBe(5);
+    expect(log.withMessage('scrobbler plugin failed')).toEqual([]);
   }, 30_000);
 });
 

@@ -38,12 +38,17 @@ export function runPython(args: string[], options: RunOptions = {}): Promise<str
   return runProgram(PYTHON, args, options);
 }
 
-/** GetArtistBiography's request for `name`, in hex: what a Python script's raw-bytes calls take on argv. */
-export function biographyRequestHex(name: string): string {
-  return Buffer.from(ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish()).toString('hex');
+/** Message bytes in hex: what a Python script's raw-bytes calls take on argv and print back. */
+export function hex(bytes: Uint8Array): string {
+  return Buffer.from(bytes).toString('hex');
 }
 
-/** GetArtistBiography's response with `biography`, in hex: what such a call prints back. */
+/** GetArtistBiography's request for `name`, in hex. */
+export function biographyRequestHex(name: string): string {
+  return hex(ArtistBiographyRequest.encode({ id: '', name, mbid: '' }).finish());
+}
+
+/** GetArtistBiography's response with `biography`, in hex. */
 export function biographyResponseHex(biography: string): string {
-  return Buffer.from(ArtistBiographyResponse.encode({ biography }).finish()).toString('hex');
+  return hex(ArtistBiographyResponse.encode({ biography }).finish());
 }
