@@ -2,7 +2,7 @@ import path from 'node:path';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { messageOf, NdpError } from '../errors';
 import { cancelledError, timeLimit, timeUpError, type CallLimits, type TimeLimit } from './call-limits';
-import type { Caller } from './caller';
+import { whenCancelled, type Caller } from './caller';
 import type { GuestLimits } from './guest-context';
 import { createChannelBuffer, HostChannel, type HostReply } from './host-channel';
 import type { InstancePolicy } from './instance-source';
@@ -83,6 +83,8 @@ class PendingJob {
   /** Which of that worker's job slots holds it. */
   place = 0;
   settled = false;
+  /** Stops watching its caller for a cancel: set while it waits in the queue (see wait). */
+  unwatch: (() => void) | undefined = undefined;
 
   constructor(
     /** Names the job in its slot and its reply. */
@@ -264,7 +266,8 @@ export class WorkerPool {
 
   private dispatch(): void {
     while (this.queue.length > 0) {
-      // Read as the job would start: a caller that gave up while it waited gets no worker's time.
+      // Read as the job would start too: a caller that gave up in a moment it was not watched
+      // (before it queued, or after a worker handed it back) gets no worker's time either.
       if (this.queue[0].limits.caller?.cancelled) {
         const dropped = this.queue.shift() as PendingJob;
         this.settle(dropped, cancelledError(dropped.job));
@@ -343,10 +346,25 @@ export class WorkerPool {
     this.awaitReply(slot, pending);
   }
 
-  /** A job that found no free worker waits in the queue, at most until its limit. */
+  /**
+   * A job that found no free worker waits in the queue, at most until its limit, and no longer
+   * than its caller: cancelled, it leaves the queue at once, so it holds no place
+   * (MaxConcurrentCalls) until the jobs ahead of it have started. Only queued jobs are watched
+   * (not those written ahead, which a worker takes by itself): only under load do jobs queue.
+   */
   private wait(pending: PendingJob): void {
     this.arm(pending);
     if (pending.limits.loadTime) pending.grace = setTimeout(() => this.lend(pending), LOAD_GRACE_MS).unref();
+    const caller = pending.limits.caller;
+    if (caller !== undefined && pending.slot === undefined) pending.unwatch = whenCancelled(caller, () => this.dropCancelled(pending));
+  }
+
+  /** Takes a queued job whose caller cancelled out of the queue; one that has left it meanwhile runs its course. */
+  private dropCancelled(pending: PendingJob): void {
+    const queued = this.queue.indexOf(pending);
+    if (queued < 0) return;
+    this.queue.splice(queued, 1);
+    this.settle(pending, cancelledError(pending.job));
   }
 
   /** Starts the current phase (waiting or running) of a job: its limit, and the pool's timer due by then. */
@@ -625,6 +643,7 @@ export class WorkerPool {
     if (pending.limits.loadTime && !pending.settled) this.loadChecksHeld--;
     pending.settled = true;
     clearTimeout(pending.grace);
+    pending.unwatch?.();
     if (outcome instanceof NdpError) pending.reject(outcome);
     else pending.resolve(outcome);
   }

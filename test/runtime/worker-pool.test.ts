@@ -62,7 +62,7 @@ describe('WorkerPool', () => {
     }
   });
 
-  it('a queued job whose caller has cancelled is dropped when it would start, not run; the others run', async () => {
+  it('a queued job whose caller cancels leaves the queue at once, one whose cancel went unseen when it would start; neither runs', async () => {
     const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
     const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
     try {
@@ -77,10 +77,16 @@ describe('WorkerPool', () => {
       const queued = callers.map((caller) => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000, caller }).then(() => 'answered', (error: unknown) => error));
       await new Promise((resolve) => setImmediate(resolve));
       expect(sandbox.stats.queued).toBe(10);
-      callers[0].cancel();
-      callers[2].cancel();
-
       const dropped = { kind: 'cancelled', pluginId: 'fixture', message: `plugin fixture: export ${BIOGRAPHY} was not called: its caller cancelled the call` };
+      const stillHolding = Symbol('the worker still sleeps');
+      // grpc-js's event: out of the queue at once, while the worker still sleeps in its first job.
+      callers[0].cancel();
+      expect(sandbox.stats.queued).toBe(9);
+      await expect(Promise.race([queued[0], holding.then(() => stillHolding)])).resolves.toEqual(expect.objectContaining(dropped));
+      // The flag alone (a cancel in a moment nobody watched): dropped when it would start.
+      callers[2].cancelled = true;
+      await expect(Promise.race([queued[2], new Promise((resolve) => setTimeout(() => resolve(stillHolding), 200))])).resolves.toBe(stillHolding);
+
       expect(await Promise.all(queued)).toEqual([expect.objectContaining(dropped), 'answered', expect.objectContaining(dropped)]);
       await expect(holding).resolves.toBeDefined();
       expect(await Promise.all(ahead)).toHaveLength(7);
