@@ -1,7 +1,7 @@
-import { lstatSync } from 'node:fs';
 import path from 'node:path';
 import { NdpError } from '../errors';
 import { releasePersistedPluginState } from '../host';
+import { lstatOrUndefined } from '../plugins';
 import type { CliContext } from './cli-context';
 import { connectSidecar, noSidecarReason } from './sidecar-admin';
 
@@ -26,14 +26,14 @@ export async function notifySidecar(context: CliContext, change: PluginChange): 
   const id = 'changed' in change ? change.changed : change.removed;
   const ours = path.join(context.config.plugins.folder, id);
   // The entry itself (a dev link counts even when its target is gone), as this command left it or another changed it.
-  const present = () => lstatSync(ours, { throwIfNoEntry: false }) !== undefined;
+  const present = async () => (await lstatOrUndefined(ours)) !== undefined;
   try {
     if ('changed' in change) {
       let refreshed: Awaited<ReturnType<typeof sidecar.refresh>>;
       try {
         refreshed = await sidecar.refresh(id);
       } catch (error) {
-        if (present()) throw error;
+        if (await present()) throw error;
         context.print(`sidecar at ${sidecar.address} does not serve ${id}: another command removed it while this change ran (${ours})`);
         return true;
       }
@@ -43,7 +43,7 @@ export async function notifySidecar(context: CliContext, change: PluginChange): 
     } else {
       const plugins = await sidecar.rescan();
       const left = plugins.find((plugin) => plugin.id === id);
-      if (left?.folder === ours && present()) {
+      if (left?.folder === ours && (await present())) {
         context.print(`sidecar at ${sidecar.address} serves ${id} again: another command installed it while this removal ran (${ours})`);
         return true;
       }

@@ -68,6 +68,8 @@ export {
   recoverLeftovers,
   /** What recoverLeftovers would do, changing nothing (for `plugin list`). */
   describeLeftovers,
+  /** The entry at a path itself (a link is not followed), or undefined when there is none. */
+  lstatOrUndefined,
 } from './package';
 export type {
   InstallOptions,

@@ -1,11 +1,11 @@
-import { lstat, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { ServiceName } from '../contract';
 import { NdpError } from '../errors';
 import type { PluginState } from '../host';
 import { fingerprintOf } from './fingerprint';
 import { loadPlugin } from './load-plugin';
-import { recoverLeftovers } from './package';
+import { lstatOrUndefined, recoverLeftovers } from './package';
 import type { Plugin } from './plugin';
 import type { PluginSandbox } from './plugin-grant';
 import { Quarantine, type QuarantineOptions } from './quarantine';
@@ -204,7 +204,7 @@ export class PluginManager {
       // The folder went away while it was read (a remove, or an update between its two renames):
       // nothing is wrong with the plugin, and whoever moved it tells the sidecar next (or the
       // watcher does). So no error, and no failed entry for a plugin that is not there.
-      const gone = (await lstat(location.folder).catch(() => undefined)) === undefined;
+      const gone = await lstatOrUndefined(location.folder).then((entry) => entry === undefined, () => false);
       if (gone) log.info({ plugin: location.id, reason: error.message }, 'plugin folder went away while it loaded');
       else log.error({ plugin: location.id, kind: error.kind, field: error.field, export: error.export }, error.message);
       // The old version keeps serving: the refresh reports the error instead.

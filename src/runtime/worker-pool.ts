@@ -269,8 +269,7 @@ export class WorkerPool {
       // Read as the job would start too: a caller that gave up in a moment it was not watched
       // (before it queued, or after a worker handed it back) gets no worker's time either.
       if (this.queue[0].limits.caller?.cancelled) {
-        const dropped = this.queue.shift() as PendingJob;
-        this.settle(dropped, cancelledError(dropped.job));
+        this.dropCancelled(this.queue[0]);
         continue;
       }
       const slot = this.idleSlot() ?? this.grow();

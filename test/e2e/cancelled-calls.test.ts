@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import { ScrobblerNowPlayingRequest } from '../../generated/ts/api';
 import { CapturedLog } from '../helpers/capture-log';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
@@ -107,35 +108,60 @@ with grpc.insecure_channel(address) as channel:
         print(json.dumps({"code": error.code().name, "details": error.details()}))
 `;
 
-describe('a call cancelled while its plugin waits on an HTTP request', () => {
-  const plugins = new PluginsFolder();
-  const heldArrived = defer();
-  const released = defer();
-  let server: RecordingHttpServer;
-  let s: TestSidecar;
+/** A sidecar whose bio-http plugins fetch from a local server that holds some requests. */
+interface HeldBio {
+  readonly s: TestSidecar;
+  readonly server: RecordingHttpServer;
+  close(): Promise<void>;
+}
 
-  beforeAll(async () => {
-    // Never answers "Held" (until the end of the test): only the sidecar can end that request.
-    server = await RecordingHttpServer.start(async ({ query }) => {
-      const artist = query.get('artist') ?? '';
-      if (artist === 'Held') {
-        heldArrived.resolve();
-        await released.promise;
-      }
-      return { body: `Biography of ${artist}` };
-    });
-    plugins.copyWithHttp('bio-http', 'bio-http', localHttp(server.url('/*'), ['GET']));
-    s = await startConfiguredSidecar(plugins.folder, {
-      toml: pluginConfigSection('bio-http', { base_url: server.url('/') }),
-      args: ['--plugins-min-workers', '1', '--plugins-max-workers', '1', '--metrics-address', '127.0.0.1:0'],
-    });
+/**
+ * bio-http under each of `ids` (metrics on, at most `maxWorkers` workers), fetching biographies
+ * from a local server that answers every artist but those `holds` picks: those it never answers
+ * before close, so only the sidecar can end them. `onHeld` is told of each held request.
+ */
+async function startHeldBio(ids: string[], holds: (artist: string) => boolean, onHeld: () => void, options: { maxWorkers: number; log?: Logger }): Promise<HeldBio> {
+  const plugins = new PluginsFolder();
+  const released = defer();
+  const server = await RecordingHttpServer.start(async ({ query }) => {
+    const artist = query.get('artist') ?? '';
+    if (holds(artist)) {
+      onHeld();
+      await released.promise;
+    }
+    return { body: `Biography of ${artist}` };
   });
-  afterAll(async () => {
+  const close = async (s?: TestSidecar) => {
     released.resolve();
     await s?.close();
-    await server?.close();
+    await server.close();
     plugins.cleanup();
+  };
+  try {
+    for (const id of ids) plugins.copyWithHttp('bio-http', id, localHttp(server.url('/*'), ['GET']));
+    const s = await startConfiguredSidecar(plugins.folder, {
+      toml: ids.map((id) => pluginConfigSection(id, { base_url: server.url('/') })).join('\n'),
+      args: ['--plugins-min-workers', '1', '--plugins-max-workers', String(options.maxWorkers), '--metrics-address', '127.0.0.1:0'],
+      log: options.log,
+    });
+    return { s, server, close: () => close(s) };
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
+
+describe('a call cancelled while its plugin waits on an HTTP request', () => {
+  const heldArrived = defer();
+  let held: HeldBio;
+  let s: TestSidecar;
+  let server: RecordingHttpServer;
+
+  beforeAll(async () => {
+    held = await startHeldBio(['bio-http'], (artist) => artist === 'Held', heldArrived.resolve, { maxWorkers: 1 });
+    ({ s, server } = held);
   });
+  afterAll(() => held?.close());
 
   it('abandons the request, closing its connection, and frees the worker for the next call', async () => {
     requireDebianPackages('Python client');
@@ -171,33 +197,19 @@ with grpc.insecure_channel(address) as channel:
 describe('a MetadataAgent fan-out cancelled while its plugins wait on HTTP', () => {
   const WIDTH = 12;
   const ids = Array.from({ length: WIDTH }, (_, n) => `bio-${String(n + 1).padStart(2, '0')}`);
-  const plugins = new PluginsFolder();
   const log = new CapturedLog();
-  const released = defer();
   let arrived = 0;
   const allArrived = defer();
-  let server: RecordingHttpServer;
+  let held: HeldBio;
   let s: TestSidecar;
+  let server: RecordingHttpServer;
 
   beforeAll(async () => {
-    server = await RecordingHttpServer.start(async () => {
-      if (++arrived === WIDTH) allArrived.resolve();
-      await released.promise;
-      return { body: 'too late' };
-    });
-    for (const id of ids) plugins.copyWithHttp('bio-http', id, localHttp(server.url('/*'), ['GET']));
-    s = await startConfiguredSidecar(plugins.folder, {
-      toml: ids.map((id) => pluginConfigSection(id, { base_url: server.url('/') })).join('\n'),
-      args: ['--plugins-min-workers', '1', '--plugins-max-workers', String(WIDTH), '--metrics-address', '127.0.0.1:0'],
-      log: log.log,
-    });
+    const counted = () => (++arrived === WIDTH ? allArrived.resolve() : undefined);
+    held = await startHeldBio(ids, () => true, counted, { maxWorkers: WIDTH, log: log.log });
+    ({ s, server } = held);
   });
-  afterAll(async () => {
-    released.resolve();
-    await s?.close();
-    await server?.close();
-    plugins.cleanup();
-  });
+  afterAll(() => held?.close());
 
   it('abandons every request and logs no plugin as failed', async () => {
     requireDebianPackages('Python client');

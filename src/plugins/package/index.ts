@@ -26,6 +26,10 @@ export {
 } from './remove-plugin';
 export type { RemoveResult } from './remove-plugin';
 export {
+  /** The entry at a path itself (a link is not followed), or undefined when there is none. */
+  lstatOrUndefined,
+} from './place-entry';
+export {
   /** Finishes or undoes the changes a crash cut short in the plugins folder. */
   recoverLeftovers,
   /** What recoverLeftovers would do, changing nothing. */
