@@ -1,6 +1,6 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { encodeMessage, messageTypesOf } from './message-codec';
-import type { ServiceDefinitions } from './services';
+import type { ServiceDefinitions, WireMessage } from './services';
 
 /**
  * A ts-proto grpc-js definition with its responses, the only messages its server side encodes,
@@ -17,4 +17,19 @@ export function withReusedWriter<D extends ServiceDefinition>({ grpc, generic }:
   });
   // The same keys and methods, only responseSerialize swapped for one of the same signature.
   return Object.fromEntries(methods) as D;
+}
+
+/**
+ * A ts-proto grpc-js definition whose handlers answer with {@link WireMessage}s: each response is
+ * written as the bytes it came in (a plugin's answer) or was encoded to (one the sidecar made),
+ * not decoded and encoded again.
+ */
+export function withForwardedResponses<D extends ServiceDefinition>(grpc: D): D {
+  const methods = Object.entries(grpc).map(([key, method]) => [key, { ...method, responseSerialize: wireBytes }]);
+  return Object.fromEntries(methods) as D;
+}
+
+// grpc-js frames a response by copying a Buffer; a plugin's answer is a Uint8Array of its own.
+function wireBytes({ bytes }: WireMessage<unknown>): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }

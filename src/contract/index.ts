@@ -13,9 +13,11 @@ export {
   /** Each plugin service's ts-proto definitions, grpc-js and generic. */
   SERVICE_DEFINITIONS,
 } from './services';
-export type { ServiceName, RpcContract, RpcTable, ServiceDefinitions } from './services';
+export type { ServiceName, RpcContract, RpcTable, ServiceDefinitions, WireMessage } from './services';
 export { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';
 export {
   /** A grpc-js definition whose responses are encoded with the thread's reused writer. */
   withReusedWriter,
+  /** A grpc-js definition whose responses are written as the bytes the handler answers with. */
+  withForwardedResponses,
 } from './grpc-definition';

@@ -13,7 +13,7 @@ import {
   WebSocketCallbackDefinition,
   WebSocketCallbackService,
 } from '../../generated/ts/api';
-import { emptyTest, encodeMessage, messageTypesOf, type GenericService } from './message-codec';
+import { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericService } from './message-codec';
 import { snake } from './snake';
 
 /**
@@ -24,6 +24,18 @@ import { snake } from './snake';
 export const SERVICE_NAMES = ['MetadataAgent', 'Scrobbler', 'TimerCallback', 'LifecycleManagement', 'SchedulerCallback', 'WebSocketCallback'] as const;
 export type ServiceName = (typeof SERVICE_NAMES)[number];
 
+/**
+ * A message with the bytes it came in: what the sidecar passes on. A caller's request reaches
+ * the plugins, and a plugin's response the caller, as the bytes that were sent, so fields a newer
+ * contract added (which the generated types do not know, and re-encoding would drop) get through,
+ * and nothing is encoded twice. `message` is the same bytes decoded strictly, for the sidecar's
+ * own reading (routing, fan-out, errors).
+ */
+export interface WireMessage<T> {
+  readonly message: T;
+  readonly bytes: Uint8Array;
+}
+
 /** One rpc of the contract, as the ABI sees it: an export name and the codecs of its messages. */
 export interface RpcContract<Req, Res> {
   readonly service: ServiceName;
@@ -31,8 +43,18 @@ export interface RpcContract<Req, Res> {
   readonly method: string;
   /** The plugin export that serves it, e.g. `metadata_agent_get_artist_biography`. */
   readonly exportName: string;
-  encodeRequest(request: Req): Uint8Array;
+  /** A request the sidecar makes itself (a timer fired, a WebSocket event), encoded. */
+  request(message: Req): WireMessage<Req>;
+  /** A plugin's response, decoded. */
   decodeResponse(bytes: Uint8Array): Res;
+  /**
+   * A plugin's response as the caller gets it: its own bytes, unless a string in it is not UTF-8.
+   * Released Navidrome passed such answers on, so they are no plugin failure, but the strict
+   * parsers of Go, Python and Java refuse them: re-encoded, with U+FFFD in place of those bytes.
+   */
+  readResponse(bytes: Uint8Array): WireMessage<Res>;
+  /** A response the sidecar makes itself (a fan-out's summary), encoded. */
+  response(message: Res): WireMessage<Res>;
   /** True when the response carries nothing (all fields default), whatever its encoding. */
   isEmptyResponse(response: Res): boolean;
 }
@@ -70,8 +92,18 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { g
       service,
       method: name,
       exportName: snake(service + name),
-      encodeRequest: (request) => encodeMessage(requestType, request),
+      request: (message) => ({ message, bytes: encodeMessage(requestType, message) }),
       decodeResponse: (bytes) => responseType.decode(bytes),
+      readResponse: (bytes) => {
+        try {
+          return { message: decodeStrictly(responseType, bytes), bytes };
+        } catch {
+          // Not UTF-8, or not a message at all, which the lenient decoder throws for again.
+          const message = responseType.decode(bytes);
+          return { message, bytes: encodeMessage(responseType, message) };
+        }
+      },
+      response: (message) => ({ message, bytes: encodeMessage(responseType, message) }),
       isEmptyResponse: emptyTest(responseType),
     };
   }

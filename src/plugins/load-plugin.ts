@@ -81,7 +81,7 @@ async function checkServices(manifest: Manifest, module: PluginModule, sandbox: 
 /** Runs OnInit once; a non-empty `error` (or a trap) fails the load. */
 async function initialize(module: PluginModule, sandbox: PluginSandbox, config: Readonly<Record<string, string>>, timeoutMs: number): Promise<void> {
   const rpc = RPCS.LifecycleManagement.onInit;
-  const reply = await sandbox.call(module, rpc.exportName, rpc.encodeRequest({ config: { ...config } }), { timeoutMs, loadTime: true });
+  const reply = await sandbox.call(module, rpc.exportName, rpc.request({ config: { ...config } }).bytes, { timeoutMs, loadTime: true });
   let error: string;
   try {
     error = rpc.decodeResponse(reply).error;

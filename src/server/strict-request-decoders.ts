@@ -1,5 +1,5 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
-import { decodeStrictly, messageTypesOf, type ServiceDefinitions } from '../contract';
+import { decodeStrictly, messageTypesOf, type ServiceDefinitions, type WireMessage } from '../contract';
 import { messageOf, NdpError } from '../errors';
 
 /**
@@ -9,15 +9,17 @@ import { messageOf, NdpError } from '../errors';
  * grpc-js answers a throwing deserializer with INTERNAL "Error deserializing request" (the reason
  * only with a debug variable set), as if the server had broken; the call adapter (unary-call.ts)
  * answers the value through the one error mapping instead: INVALID_ARGUMENT, naming the rpc and
- * what the decoder found.
+ * what the decoder found. With `keepBytes`, a request arrives as a {@link WireMessage}: decoded,
+ * and with the bytes it came in, which the contract services pass on to plugins as they are.
  */
-export function strictRequestDecoders<D extends ServiceDefinition>(definition: D, { generic }: ServiceDefinitions<D>): D {
+export function strictRequestDecoders<D extends ServiceDefinition>(definition: D, { generic }: ServiceDefinitions<D>, keepBytes = false): D {
   const methods = Object.entries(definition).map(([key, method]) => {
     const rpc = method.path.slice(method.path.lastIndexOf('/') + 1);
     const { requestType } = messageTypesOf(generic, method.path);
     const requestDeserialize = (bytes: Buffer): unknown => {
       try {
-        return decodeStrictly(requestType, bytes);
+        const message = decodeStrictly(requestType, bytes);
+        return keepBytes ? ({ message, bytes } satisfies WireMessage<unknown>) : message;
       } catch (error) {
         return NdpError.withoutStack('invalid_argument', `the request (${bytes.length} bytes) is not a valid ${rpc} request: ${messageOf(error)}`);
       }

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import type { RpcTable } from '../contract';
+import type { RpcTable, WireMessage } from '../contract';
 import type { Plugin } from '../plugins';
 import type { CallLimits, Caller } from '../runtime';
 import type { PluginCallObserver } from './call-observer';
@@ -37,11 +37,14 @@ export interface ServiceDeps {
 
 export type Handler<Req, Res> = (request: Req, context: CallContext) => Promise<Res>;
 
-type RequestOf<R> = R extends { encodeRequest(request: infer Req): Uint8Array } ? Req : never;
+/** A contract rpc's handler: the caller's request and the answer, each with the bytes it is sent as. */
+export type ForwardingHandler<Req, Res> = Handler<WireMessage<Req>, WireMessage<Res>>;
+
+type RequestOf<R> = R extends { request(message: infer Req): unknown } ? Req : never;
 type ResponseOf<R> = R extends { decodeResponse(bytes: Uint8Array): infer Res } ? Res : never;
 
 /** One handler per rpc, keyed like the ts-proto service definition. */
-export type ServiceHandlers<T> = { readonly [K in keyof T]: Handler<RequestOf<T[K]>, ResponseOf<T[K]>> };
+export type ServiceHandlers<T> = { readonly [K in keyof T]: ForwardingHandler<RequestOf<T[K]>, ResponseOf<T[K]>> };
 
 /** The limits of each plugin call an incoming call makes: the caller's deadline, and the plugin's own time limit. */
 export function limitsOf(context: CallContext, timeoutMs: number): CallLimits {

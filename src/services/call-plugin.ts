@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { RpcContract, ServiceName } from '../contract';
+import type { RpcContract, ServiceName, WireMessage } from '../contract';
 import { NdpError } from '../errors';
 import { pluginIdProblem, quotePluginId, type Plugin } from '../plugins';
 import type { CallLimits } from '../runtime';
@@ -7,7 +7,7 @@ import type { CallContext, PluginDirectory } from './call-context';
 import type { PluginCallObserver } from './call-observer';
 
 /** Calls one plugin with an already encoded request: {@link callPlugin}, watched when an observer is given. */
-export type PluginCaller = <Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, limits: CallLimits) => Promise<Res>;
+export type PluginCaller = <Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, limits: CallLimits) => Promise<WireMessage<Res>>;
 
 /** The plugin caller for a service, chosen once when its handlers are built: unwatched calls pay nothing. */
 export function pluginCaller(observer: PluginCallObserver | undefined): PluginCaller {
@@ -26,11 +26,11 @@ export function pluginCaller(observer: PluginCallObserver | undefined): PluginCa
   };
 }
 
-/** Calls one plugin with an already encoded request and decodes its answer. */
-export async function callPlugin<Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, limits: CallLimits): Promise<Res> {
+/** Calls one plugin with an already encoded request; its answer as it sent it, and decoded. */
+export async function callPlugin<Req, Res>(plugin: Plugin, rpc: RpcContract<Req, Res>, request: Uint8Array, limits: CallLimits): Promise<WireMessage<Res>> {
   const bytes = await plugin.invoke(rpc.exportName, request, limits);
   try {
-    return rpc.decodeResponse(bytes);
+    return rpc.readResponse(bytes);
   } catch (error) {
     throw new NdpError('bad_abi', `plugin ${plugin.id}: export ${rpc.exportName} returned bytes that are not a valid ${rpc.method} response (${(error as Error).message})`, {
       pluginId: plugin.id,

@@ -1,7 +1,7 @@
-import { RPCS, type RpcContract } from '../contract';
+import { RPCS, type RpcContract, type WireMessage } from '../contract';
 import { isKind, NdpError } from '../errors';
 import type { Plugin } from '../plugins';
-import { handlersFor, limitsOf, type Handler, type ServiceDeps } from './call-context';
+import { handlersFor, limitsOf, type ForwardingHandler, type ServiceDeps } from './call-context';
 import { pluginCaller, selectPlugins, type PluginCaller } from './call-plugin';
 
 /**
@@ -19,10 +19,10 @@ export function metadataAgentHandlers(deps: ServiceDeps) {
   return handlersFor(RPCS.MetadataAgent, (rpc) => firstAnswer(deps, call, rpc as RpcContract<unknown, unknown>));
 }
 
-function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
+function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc: RpcContract<Req, Res>): ForwardingHandler<Req, Res> {
   return async (request, context) => {
     const plugins = selectPlugins(deps.plugins, rpc.service, context);
-    const input = rpc.encodeRequest(request);
+    const input = request.bytes;
     const limits = limitsOf(context, deps.callTimeoutMs);
     if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
     const answers = plugins.map((plugin) => callPlugin(plugin, rpc, input, limits));
@@ -31,7 +31,7 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc:
     for (let index = 1; index < answers.length; index++) answers[index].catch(ignore);
     const misses: string[] = [];
     for (const [index, plugin] of plugins.entries()) {
-      let response: Res;
+      let response: WireMessage<Res>;
       try {
         response = await answers[index];
       } catch (error) {
@@ -41,7 +41,7 @@ function firstAnswer<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc:
         misses.push(miss(deps, rpc, plugin, error));
         continue;
       }
-      if (!rpc.isEmptyResponse(response)) return response;
+      if (!rpc.isEmptyResponse(response.message)) return response;
       deps.observer?.missed(plugin.id, rpc, 'empty');
       misses.push(`${plugin.id}: empty`);
     }

@@ -1,7 +1,7 @@
-import { RPCS, type RpcContract } from '../contract';
+import { RPCS, type RpcContract, type WireMessage } from '../contract';
 import type { ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse } from '../../generated/ts/api';
 import { NdpError } from '../errors';
-import { limitsOf, type Handler, type ServiceDeps } from './call-context';
+import { limitsOf, type CallContext, type ForwardingHandler, type ServiceDeps } from './call-context';
 import { pluginCaller, selectPlugins, type PluginCaller } from './call-plugin';
 
 /**
@@ -24,9 +24,9 @@ interface Outcome<Res> {
   readonly failure?: string;
 }
 
-async function askAll<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc: RpcContract<Req, Res>, request: Req, context: Parameters<Handler<Req, Res>>[1]): Promise<Outcome<Res>[] | Res> {
+async function askAll<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc: RpcContract<Req, Res>, request: WireMessage<Req>, context: CallContext): Promise<Outcome<Res>[] | WireMessage<Res>> {
   const plugins = selectPlugins(deps.plugins, rpc.service, context);
-  const input = rpc.encodeRequest(request);
+  const input = request.bytes;
   const limits = limitsOf(context, deps.callTimeoutMs);
   if (context.pluginId !== undefined) return callPlugin(plugins[0], rpc, input, limits);
   const settled = await Promise.allSettled(plugins.map((plugin) => callPlugin(plugin, rpc, input, limits)));
@@ -35,24 +35,24 @@ async function askAll<Req, Res>(deps: ServiceDeps, callPlugin: PluginCaller, rpc
   if (context.caller?.cancelled && settled.some((result) => result.status === 'rejected')) throw new NdpError('cancelled', `the caller cancelled ${rpc.method}`);
   return settled.map((result, index) => {
     const pluginId = plugins[index].id;
-    if (result.status === 'fulfilled') return { pluginId, response: result.value };
+    if (result.status === 'fulfilled') return { pluginId, response: result.value.message };
     deps.log.warn({ plugin: pluginId, rpc: rpc.method, err: result.reason }, 'scrobbler plugin failed');
     return { pluginId, failure: (result.reason as Error).message };
   });
 }
 
-function everyPlugin<Req, Res extends { error: string }>(deps: ServiceDeps, call: PluginCaller, rpc: RpcContract<Req, Res>): Handler<Req, Res> {
+function everyPlugin<Req, Res extends { error: string }>(deps: ServiceDeps, call: PluginCaller, rpc: RpcContract<Req, Res>): ForwardingHandler<Req, Res> {
   return async (request, context) => {
     const outcomes = await askAll(deps, call, rpc, request, context);
     if (!Array.isArray(outcomes)) return outcomes;
     const errors = outcomes.flatMap(({ pluginId, response, failure }) =>
       failure !== undefined ? [failure] : response?.error ? [`plugin ${pluginId}: ${response.error}`] : [],
     );
-    return { ...emptyOf(rpc), error: errors.join('; ') };
+    return rpc.response({ ...emptyOf(rpc), error: errors.join('; ') });
   };
 }
 
-function isAuthorized(deps: ServiceDeps, call: PluginCaller): Handler<ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse> {
+function isAuthorized(deps: ServiceDeps, call: PluginCaller): ForwardingHandler<ScrobblerIsAuthorizedRequest, ScrobblerIsAuthorizedResponse> {
   const rpc = RPCS.Scrobbler.isAuthorized;
   return async (request, context) => {
     const outcomes = await askAll(deps, call, rpc, request, context);
@@ -60,7 +60,7 @@ function isAuthorized(deps: ServiceDeps, call: PluginCaller): Handler<ScrobblerI
     const refusals = outcomes.flatMap(({ pluginId, response, failure }) =>
       failure !== undefined ? [failure] : response?.authorized ? [] : [`plugin ${pluginId}: ${response?.error || 'not authorized'}`],
     );
-    return { authorized: refusals.length === 0, error: refusals.join('; ') };
+    return rpc.response({ authorized: refusals.length === 0, error: refusals.join('; ') });
   };
 }
 

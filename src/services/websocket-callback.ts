@@ -21,16 +21,16 @@ export function webSocketDelivery(deps: ServiceDeps): (pluginId: string, event: 
     const { connectionId } = event;
     switch (event.kind) {
       case 'text':
-        await callPlugin(plugin, rpcs.onTextMessage, rpcs.onTextMessage.encodeRequest({ connectionId, message: event.message }), limits);
+        await callPlugin(plugin, rpcs.onTextMessage, rpcs.onTextMessage.request({ connectionId, message: event.message }).bytes, limits);
         return;
       case 'binary':
-        await callPlugin(plugin, rpcs.onBinaryMessage, rpcs.onBinaryMessage.encodeRequest({ connectionId, data: event.data }), limits);
+        await callPlugin(plugin, rpcs.onBinaryMessage, rpcs.onBinaryMessage.request({ connectionId, data: event.data }).bytes, limits);
         return;
       case 'error':
-        await callPlugin(plugin, rpcs.onError, rpcs.onError.encodeRequest({ connectionId, error: event.error }), limits);
+        await callPlugin(plugin, rpcs.onError, rpcs.onError.request({ connectionId, error: event.error }).bytes, limits);
         return;
       case 'close':
-        await callPlugin(plugin, rpcs.onClose, rpcs.onClose.encodeRequest({ connectionId, code: event.code, reason: event.reason }), limits);
+        await callPlugin(plugin, rpcs.onClose, rpcs.onClose.request({ connectionId, code: event.code, reason: event.reason }).bytes, limits);
     }
   };
 }

@@ -34,10 +34,28 @@ describe('encodeMessage, one reused writer', () => {
     const rpc = RPCS.MetadataAgent.getArtistImages;
     expect(rpc.method).toBe('GetArtistImages');
     expect(rpc.exportName).toBe('metadata_agent_get_artist_images');
-    expect(rpc.encodeRequest({ id: '1', name: 'n', mbid: '' })).toEqual(MetadataAgentService.getArtistImages.requestSerialize({ id: '1', name: 'n', mbid: '' }));
+    const request = { id: '1', name: 'n', mbid: '' };
+    expect(rpc.request(request)).toEqual({ message: request, bytes: MetadataAgentService.getArtistImages.requestSerialize(request) });
+    expect(rpc.response(images)).toEqual({ message: images, bytes: reference(images) });
     expect(rpc.isEmptyResponse({ images: [] })).toBe(true);
     expect(rpc.isEmptyResponse({ images: [{ url: '', size: 0 }] })).toBe(false);
     expect(rpc.decodeResponse(encodeMessage(ArtistImageResponse, images))).toEqual(images);
+  });
+
+  it("passes a plugin's response on as its own bytes, fields it does not know included", () => {
+    // biography "Bj\u00f6rk", then field 16 (unknown here) holding "x".
+    const bytes = Buffer.from([0x0a, 0x06, 0x42, 0x6a, 0xc3, 0xb6, 0x72, 0x6b, 0x82, 0x01, 0x01, 0x78]);
+    const read = RPCS.MetadataAgent.getArtistBiography.readResponse(bytes);
+    expect(read.bytes).toBe(bytes);
+    expect(read.message).toEqual({ biography: 'Bj\u00f6rk' });
+  });
+
+  it('re-encodes a response holding a string that is not UTF-8, U+FFFD in place of the bytes, for strict callers', () => {
+    const latin1 = Buffer.from([0x0a, 0x03, 0x42, 0x6a, 0xf6]); // biography "Bj\xf6"
+    const read = RPCS.MetadataAgent.getArtistBiography.readResponse(latin1);
+    expect(read.message).toEqual({ biography: 'Bj\ufffd' });
+    expect(Buffer.from(read.bytes)).toEqual(Buffer.from(ArtistBiographyResponse.encode({ biography: 'Bj\ufffd' }).finish()));
+    expect(() => RPCS.MetadataAgent.getArtistBiography.readResponse(Buffer.from([0xff, 0xff]))).toThrow();
   });
 });
 

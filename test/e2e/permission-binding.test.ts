@@ -34,7 +34,7 @@ describe('host calls keep the permissions of the plugin version they started on'
   }
 
   async function biography(plugin: Plugin, command: string): Promise<string> {
-    const reply = await plugin.invoke(rpc.exportName, rpc.encodeRequest({ id: '', name: command, mbid: '' }), { timeoutMs: 20_000 });
+    const reply = await plugin.invoke(rpc.exportName, rpc.request({ id: '', name: command, mbid: '' }).bytes, { timeoutMs: 20_000 });
     return rpc.decodeResponse(reply).biography;
   }
 

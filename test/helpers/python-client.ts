@@ -24,13 +24,14 @@ export function protoFiles(root: string): string[] {
 }
 
 /**
- * Python stubs (`*_pb2.py`, `*_pb2_grpc.py`) for every file of proto/ and third_party/proto/,
- * generated into `out` by python3-grpc-tools, as a Python team vendoring our protos would.
+ * Python stubs (`*_pb2.py`, `*_pb2_grpc.py`) for every file of proto/ (or a copy of it at
+ * `protoRoot`) and third_party/proto/, generated into `out` by python3-grpc-tools, as a Python
+ * team vendoring our protos would.
  */
-export function generatePythonStubs(out: string): void {
+export function generatePythonStubs(out: string, protoRoot = PROTO_ROOT): void {
   requireDebianPackages('Python client');
-  const files = [...protoFiles(PROTO_ROOT), ...protoFiles(THIRD_PARTY_PROTO)];
-  runSync(PYTHON, ['-m', 'grpc_tools.protoc', `-I${PROTO_ROOT}`, `-I${THIRD_PARTY_PROTO}`, `--python_out=${out}`, `--grpc_python_out=${out}`, ...files]);
+  const files = [...protoFiles(protoRoot), ...protoFiles(THIRD_PARTY_PROTO)];
+  runSync(PYTHON, ['-m', 'grpc_tools.protoc', `-I${protoRoot}`, `-I${THIRD_PARTY_PROTO}`, `--python_out=${out}`, `--grpc_python_out=${out}`, ...files]);
 }
 
 /** Runs a Python program with Debian's interpreter; resolves to its stdout. */
