@@ -10,12 +10,15 @@
  *             +--------+--------+--------+--------+--------+--------+--------+--------+--------------+
  *
  * STATE is IDLE, JOB (the pool wrote a job: the worker's turn), RUNNING (the worker took it),
- * REPLY (the worker wrote its reply: the pool's turn), or CLOSED. Each worker has a few slots
+ * REPLY (the worker wrote its reply: the pool's turn), CLOSED, or CANCELLED (a job whose caller
+ * gave up before the worker took it: the worker takes it in turn and replies without running it). Each worker has a few slots
  * and takes its jobs from them in turn, A, B, C, ..., A, ...; the pool writes them in the same
  * order, so while a worker runs one job its next ones may already wait in the others (jobs
  * written ahead, worker-pool.ts). A slot is written again only once its reply has been taken.
  * The worker takes a job with compareExchange JOB -> RUNNING and the pool withdraws one not
- * taken yet with compareExchange JOB -> IDLE, so exactly one of them wins. A job's KIND is RPC
+ * taken yet with compareExchange JOB -> IDLE, or cancels it with JOB -> CANCELLED, so exactly
+ * one of them wins. Only the last job written ahead can be withdrawn (the worker would wait at
+ * an empty slot for it), but any can be cancelled: its slot stays in the worker's turn. A job's KIND is RPC
  * or VERSION, VALUE the index of its target (module, plugin, export) in the table the pool sent
  * the worker, and the payload its input (LENGTH bytes). A reply's KIND is OUTPUT (payload: LENGTH bytes of output, then PRINTED
  * bytes of what the guest printed, as JSON), VERSION or ERROR (payload: the error and what was
@@ -51,6 +54,7 @@ export const JOB = 1;
 export const REPLY = 2;
 export const CLOSED = 3;
 export const RUNNING = 4;
+export const CANCELLED = 5;
 
 export const KIND_RPC = 1;
 export const KIND_VERSION = 2;
@@ -89,6 +93,8 @@ export interface SlotJob {
   readonly kind: number;
   readonly target: number;
   readonly input: Uint8Array;
+  /** Its caller gave up before the worker took it: reply without running it. */
+  readonly cancelled: boolean;
 }
 
 /** A reply as the pool reads it. */
@@ -114,9 +120,14 @@ export class PoolSlot extends Slot {
     this.publish(JOB);
   }
 
-  /** Withdraws a job the worker has not taken yet; false when it has (or there was none). */
+  /** Withdraws a job the worker has not taken yet, cancelled or not; false when it has (or there was none). */
   retract(): boolean {
-    return Atomics.compareExchange(this.header, STATE, JOB, IDLE) === JOB;
+    return Atomics.compareExchange(this.header, STATE, JOB, IDLE) === JOB || Atomics.compareExchange(this.header, STATE, CANCELLED, IDLE) === CANCELLED;
+  }
+
+  /** Marks a job the worker has not taken yet as cancelled; false when it has. */
+  cancel(): boolean {
+    return Atomics.compareExchange(this.header, STATE, JOB, CANCELLED) === JOB;
   }
 
   /** True when the worker has written a reply not taken yet. */
@@ -210,9 +221,11 @@ export class WorkerSlot extends Slot {
     for (;;) {
       if (Atomics.exchange(h, MAIL, 0) === 1) readMail();
       const state = Atomics.load(h, STATE);
-      // The pool may withdraw a job not taken yet: then look again.
-      if (state === JOB) {
-        if (Atomics.compareExchange(h, STATE, JOB, RUNNING) === JOB) return { id: h[ID], kind: h[KIND], target: h[VALUE], input: this.payload.subarray(0, h[LENGTH]) };
+      // The pool may withdraw or cancel a job not taken yet: then look again.
+      if (state === JOB || state === CANCELLED) {
+        if (Atomics.compareExchange(h, STATE, state, RUNNING) === state) {
+          return { id: h[ID], kind: h[KIND], target: h[VALUE], input: this.payload.subarray(0, h[LENGTH]), cancelled: state === CANCELLED };
+        }
         continue;
       }
       if (state === CLOSED) return undefined;

@@ -15,7 +15,7 @@
  * runs after the reply, ahead of the next call: it can take far longer than the switches cost.
  */
 import { receiveMessageOnPort, workerData } from 'node:worker_threads';
-import { NdpError } from '../errors';
+import { NdpError, type ErrorData } from '../errors';
 import { bindInstance, callRpc, callVersion, type CallTarget } from './guest-call';
 import { GuestContext } from './guest-context';
 import { GuestChannel } from './host-channel';
@@ -108,6 +108,8 @@ function replyError(slot: WorkerSlot, id: number, error: unknown): void {
   slot.replyError(id, data, printed, () => port.postMessage({ id, error: data, printed }));
 }
 
+const NOT_RUN: ErrorData = { kind: 'cancelled', message: 'not run: its caller cancelled the call while it was written ahead' };
+
 /** After the reply, while the worker is idle: restore the instance and run its start function for the next call. */
 function runStartAhead(source: InstanceSource, target: CallTarget): void {
   context.reset(target.pluginId, target.exportName);
@@ -127,6 +129,11 @@ for (let turn = 0; ; turn = (turn + 1) % slots.length) {
   const target = targets[job.target];
   const input = job.kind & PORTED ? (inputs.get(job.id) ?? job.input) : job.input;
   inputs.delete(job.id);
+  if (job.cancelled) {
+    // The pool answered its caller when it cancelled; this reply only frees the slot.
+    slot.replyError(job.id, NOT_RUN, undefined, () => port.postMessage({ id: job.id, error: NOT_RUN }));
+    continue;
+  }
   const source = run(slot, job, target, input);
   if (channel.outOfStep) {
     slot.awaitTaken();

@@ -115,7 +115,8 @@ interface Slot {
    * Jobs written ahead behind `pending`, in the order the worker takes them: it starts each as
    * soon as it has replied to the one before, without waiting for the main thread to read the
    * reply and write the next job (issue 10: that round trip, two thread wake-ups, was most of a
-   * call's cost in a fan-out). Only the last can be withdrawn (the worker takes slots in turn).
+   * call's cost in a fan-out). Only the last can be withdrawn (the worker takes slots in turn);
+   * any can be cancelled, and stays here, settled, until the worker has passed it.
    */
   readonly ahead: PendingJob[];
   /** Blocked in a host call: holds no CPU, so another worker may run meanwhile. */
@@ -206,7 +207,8 @@ export class WorkerPool {
     let ahead = 0;
     for (const slot of this.slots) {
       if (slot.pending) busy++;
-      ahead += slot.ahead.length;
+      // Not those cancelled there, settled, which their worker has yet to pass over.
+      for (const pending of slot.ahead) if (!pending.settled) ahead++;
     }
     return { workers: this.slots.length, busy, blocked: this.blocked, queued: this.queue.length + ahead };
   }
@@ -319,14 +321,19 @@ export class WorkerPool {
     }
   }
 
-  /** Takes back a worker's last job written ahead, if the worker has not started it. */
+  /**
+   * Takes back a worker's last job written ahead, if the worker has not started it. Jobs
+   * cancelled there are taken back on the way, and not returned: they are settled.
+   */
   private withdraw(slot: Slot): PendingJob | undefined {
-    const last = slot.ahead.at(-1);
-    if (!last || !slot.jobs[last.place].retract()) return undefined;
-    slot.ahead.pop();
-    slot.write = last.place;
-    last.slot = undefined;
-    return last;
+    for (;;) {
+      const last = slot.ahead.at(-1);
+      if (!last || !slot.jobs[last.place].retract()) return undefined;
+      slot.ahead.pop();
+      slot.write = last.place;
+      last.slot = undefined;
+      if (!last.settled) return last;
+    }
   }
 
   /** Puts a worker's jobs written ahead and not started back at the front of the queue, in order. */
@@ -346,23 +353,26 @@ export class WorkerPool {
   }
 
   /**
-   * A job that found no free worker waits in the queue, at most until its limit, and no longer
-   * than its caller: cancelled, it leaves the queue at once, so it holds no place
-   * (MaxConcurrentCalls) until the jobs ahead of it have started. Only queued jobs are watched
-   * (not those written ahead, which a worker takes by itself): only under load do jobs queue.
+   * A job that found no free worker waits, in the queue or written ahead, at most until its
+   * limit, and no longer than its caller: cancelled, it is dropped at once, so it holds no place
+   * (MaxConcurrentCalls) until the jobs before it have run, and is never run. Only waiting jobs
+   * are watched: only under load do jobs wait.
    */
   private wait(pending: PendingJob): void {
     this.arm(pending);
     if (pending.limits.loadTime) pending.grace = setTimeout(() => this.lend(pending), LOAD_GRACE_MS).unref();
     const caller = pending.limits.caller;
-    if (caller !== undefined && pending.slot === undefined) pending.unwatch = whenCancelled(caller, () => this.dropCancelled(pending));
+    if (caller !== undefined) pending.unwatch = whenCancelled(caller, () => this.dropCancelled(pending));
   }
 
-  /** Takes a queued job whose caller cancelled out of the queue; one that has left it meanwhile runs its course. */
+  /**
+   * Drops a job whose caller cancelled: out of the queue, or, written ahead, marked in its slot
+   * so its worker passes it over. One its worker has started runs its course.
+   */
   private dropCancelled(pending: PendingJob): void {
     const queued = this.queue.indexOf(pending);
-    if (queued < 0) return;
-    this.queue.splice(queued, 1);
+    if (queued >= 0) this.queue.splice(queued, 1);
+    else if (!pending.slot || pending.slot.pending === pending || !pending.slot.jobs[pending.place].cancel()) return;
     this.settle(pending, cancelledError(pending.job));
   }
 
@@ -389,7 +399,7 @@ export class WorkerPool {
     // Expiring one job may settle, requeue or start others (expire): each is looked at as it is then.
     for (const pending of this.held()) if (!pending.settled && pending.limit && pending.limit.at <= now) this.expire(pending);
     let next = Infinity;
-    for (const pending of this.held()) if (pending.limit && pending.limit.at < next) next = pending.limit.at;
+    for (const pending of this.held()) if (!pending.settled && pending.limit && pending.limit.at < next) next = pending.limit.at;
     if (next < this.timerAt) this.setTimer(next, Date.now());
   };
 
@@ -639,7 +649,9 @@ export class WorkerPool {
   }
 
   private settle(pending: PendingJob, outcome: FromWorker | NdpError): void {
-    if (pending.limits.loadTime && !pending.settled) this.loadChecksHeld--;
+    // Settled when its caller cancelled it written ahead: its worker's reply comes later.
+    if (pending.settled) return;
+    if (pending.limits.loadTime) this.loadChecksHeld--;
     pending.settled = true;
     clearTimeout(pending.grace);
     pending.unwatch?.();

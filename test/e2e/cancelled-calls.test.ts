@@ -90,6 +90,55 @@ describe('calls their caller cancelled while they waited for a worker', () => {
   }, 30_000);
 });
 
+// Calls written ahead behind a busy worker's job (up to seven, which the worker takes by itself)
+// and given up there are passed over, not run: `sleepy` holds the one worker for 1 s (a WASI
+// sleep, no host call), seven bio-http calls are written behind it, and Python cancels three.
+const PYTHON_GIVE_UP_AHEAD = `
+import json, sys, time, grpc
+address, path, held = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+requests = [bytes.fromhex(request) for request in sys.argv[4:]]
+identity = lambda data: data
+with grpc.insecure_channel(address) as channel:
+    method = channel.unary_unary(path, request_serializer=identity, response_deserializer=identity)
+    holding = method.future(held, metadata=[("x-plugin", "sleepy")], timeout=30)
+    time.sleep(0.1)
+    ahead = [method.future(request, metadata=[("x-plugin", "bio-http")], timeout=30) for request in requests]
+    time.sleep(0.2)
+    for index in (0, 3, 6):
+        ahead[index].cancel()
+    def outcome(future):
+        try:
+            return {"code": "OK", "response": future.result().hex()}
+        except grpc.FutureCancelledError:
+            return {"code": "CANCELLED"}
+        except grpc.RpcError as error:
+            return {"code": error.code().name, "details": error.details()}
+    print(json.dumps([outcome(future) for future in [holding] + ahead]))
+`;
+
+describe('calls their caller cancelled while written ahead on a busy worker', () => {
+  let held: HeldBio;
+
+  beforeAll(async () => {
+    held = await startHeldBio(['bio-http'], () => false, () => undefined, { maxWorkers: 1, sleepy: true });
+  });
+  afterAll(() => held?.close());
+
+  it('are never run: of seven bio-http calls, the three cancelled make no HTTP request', async () => {
+    requireDebianPackages('Python client');
+    const artists = Array.from({ length: 7 }, (_, n) => `Ahead${n}`);
+    const results = JSON.parse(await runProgram(PYTHON, ['-c', PYTHON_GIVE_UP_AHEAD, held.s.address, PATH, biographyRequestHex('Ann'), ...artists.map(biographyRequestHex)])) as unknown[];
+    const answered = (artist: string) => ({ code: 'OK', response: biographyResponseHex(`Biography of ${artist}`) });
+    const cancelled = { code: 'CANCELLED' };
+    expect(results).toEqual([{ code: 'OK', response: biographyResponseHex('slept') }, cancelled, answered('Ahead1'), answered('Ahead2'), cancelled, answered('Ahead4'), answered('Ahead5'), cancelled]);
+    expect(held.server.requests.map((request) => request.query.get('artist'))).toEqual(['Ahead1', 'Ahead2', 'Ahead4', 'Ahead5']);
+
+    const metrics = await scrape(held.s);
+    expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'bio-http', rpc: RPC, status: 'OK' })).toBe(4);
+    expect(sampleValue(metrics, 'ndphost_plugin_calls_total', { plugin: 'bio-http', rpc: RPC, status: 'CANCELLED' })).toBe(3);
+  }, 30_000);
+});
+
 // A caller that gives up on a call whose plugin waits for an HTTP answer: the request is abandoned
 // (its connection closed), so the plugin returns and its worker is free for the next call, rather
 // than waiting out the server's silence. One worker, as before: the next call proves it.
@@ -118,9 +167,10 @@ interface HeldBio {
 /**
  * bio-http under each of `ids` (metrics on, at most `maxWorkers` workers), fetching biographies
  * from a local server that answers every artist but those `holds` picks: those it never answers
- * before close, so only the sidecar can end them. `onHeld` is told of each held request.
+ * before close, so only the sidecar can end them. `onHeld` is told of each held request;
+ * `sleepy` adds sleepy.wat's plugin.
  */
-async function startHeldBio(ids: string[], holds: (artist: string) => boolean, onHeld: () => void, options: { maxWorkers: number; log?: Logger }): Promise<HeldBio> {
+async function startHeldBio(ids: string[], holds: (artist: string) => boolean, onHeld: () => void, options: { maxWorkers: number; log?: Logger; sleepy?: boolean }): Promise<HeldBio> {
   const plugins = new PluginsFolder();
   const released = defer();
   const server = await RecordingHttpServer.start(async ({ query }) => {
@@ -139,6 +189,7 @@ async function startHeldBio(ids: string[], holds: (artist: string) => boolean, o
   };
   try {
     for (const id of ids) plugins.copyWithHttp('bio-http', id, localHttp(server.url('/*'), ['GET']));
+    if (options.sleepy) plugins.write('sleepy', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('sleepy') });
     const s = await startConfiguredSidecar(plugins.folder, {
       toml: ids.map((id) => pluginConfigSection(id, { base_url: server.url('/') })).join('\n'),
       args: ['--plugins-min-workers', '1', '--plugins-max-workers', String(options.maxWorkers), '--metrics-address', '127.0.0.1:0'],

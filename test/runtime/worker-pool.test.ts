@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
-import { ArtistBiographyRequest } from '../../generated/ts/api';
+import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { isKind } from '../../src/errors';
 import { Sandbox } from '../../src/runtime';
 import { WorkerPool } from '../../src/runtime/worker-pool';
@@ -69,7 +69,7 @@ describe('WorkerPool', () => {
       const sleepy = await sandbox.load('sleepy', (await watFixture('sleepy')) as Uint8Array<ArrayBuffer>);
       const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
       // The one worker sleeps for 1 s in its first job; seven jobs are written ahead behind it
-      // (JOB_SLOTS: the worker takes them itself, cancelled or not) and three wait in the queue.
+      // (JOB_SLOTS: the worker takes them itself) and three wait in the queue.
       const holding = sandbox.call(sleepy, BIOGRAPHY, request, { timeoutMs: 5_000 });
       await new Promise((resolve) => setTimeout(resolve, 100));
       const ahead = Array.from({ length: 7 }, () => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000 }));
@@ -90,6 +90,40 @@ describe('WorkerPool', () => {
       expect(await Promise.all(queued)).toEqual([expect.objectContaining(dropped), 'answered', expect.objectContaining(dropped)]);
       await expect(holding).resolves.toBeDefined();
       expect(await Promise.all(ahead)).toHaveLength(7);
+      expect(sandbox.stats).toMatchObject({ busy: 0, queued: 0 });
+    } finally {
+      await sandbox.close();
+    }
+  }, 15_000);
+
+  it('a job written ahead whose caller cancels is dropped at once, and its worker passes it over without running it', async () => {
+    // Pooled: the fixture's instance counts the calls it ran (calls=<n>), so a cancelled job
+    // that ran anyway would show as a gap in the answers of the jobs after it.
+    const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, instancePolicy: 'pooled' });
+    const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
+    try {
+      const sleepy = await sandbox.load('sleepy', (await watFixture('sleepy')) as Uint8Array<ArrayBuffer>);
+      const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
+      const holding = sandbox.call(sleepy, BIOGRAPHY, request, { timeoutMs: 5_000 });
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      // Seven written ahead behind the sleeping job (JOB_SLOTS); the first, a middle one and the last are cancelled.
+      const callers = Array.from({ length: 7 }, () => new TestCaller());
+      const ahead = callers.map((caller) =>
+        sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000, caller }).then((reply) => ArtistBiographyResponse.decode(reply).biography, (error: unknown) => error),
+      );
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(sandbox.stats).toMatchObject({ busy: 1, queued: 7 });
+      const stillHolding = Symbol('the worker still sleeps');
+      for (const index of [0, 3, 6]) callers[index].cancel();
+      const dropped = { kind: 'cancelled', pluginId: 'fixture', message: `plugin fixture: export ${BIOGRAPHY} was not called: its caller cancelled the call` };
+      for (const index of [0, 3, 6]) await expect(Promise.race([ahead[index], holding.then(() => stillHolding)])).resolves.toEqual(expect.objectContaining(dropped));
+      expect(sandbox.stats).toMatchObject({ busy: 1, queued: 4 });
+
+      await expect(holding).resolves.toBeDefined();
+      const cancelled = expect.objectContaining(dropped);
+      expect(await Promise.all(ahead)).toEqual([cancelled, 'fixture:x:calls=1', 'fixture:x:calls=2', cancelled, 'fixture:x:calls=3', 'fixture:x:calls=4', cancelled]);
+      // The worker serves on: the next call is the instance's fifth.
+      expect(ArtistBiographyResponse.decode(await sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000 })).biography).toBe('fixture:x:calls=5');
       expect(sandbox.stats).toMatchObject({ busy: 0, queued: 0 });
     } finally {
       await sandbox.close();
