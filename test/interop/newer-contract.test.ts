@@ -3,21 +3,25 @@ import os from 'node:os';
 import path from 'node:path';
 import { rpcExports } from '../../src/contract';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { BIOGRAPHIES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { PROTO_ROOT } from '../helpers/paths';
 import { generatePythonStubs, runPython } from '../helpers/python-client';
 import type { TestSidecar } from '../helpers/test-sidecar';
 import { watFixture, watToWasm } from '../helpers/wat';
 
-// A caller and a plugin built for a newer contract than the sidecar's: api.proto with a field
-// added to GetArtistBiography's request (`mood`, 15) and to its response (`source`, 16), as a
-// later Navidrome might add them. The sidecar's generated types know neither, and pass both on:
-// the plugin gets the caller's request as it was sent, and the caller the plugin's response.
-// The caller is Python's grpcio with stubs from the newer api.proto (upb, which checks UTF-8).
+// A caller and a plugin built for a newer contract than the sidecar's: api.proto with fields
+// added as a later Navidrome might add them, to GetArtistBiography's request (`mood`, 15) and
+// response (`source`, 16), to NowPlaying's request (`client`, 15) and, nested, to TrackInfo
+// (`isrc`, 20). The sidecar's generated types know none of them, and pass them on: the plugin
+// gets the caller's request as it was sent, and the caller the plugin's response. The caller is
+// Python's grpcio with stubs from the newer api.proto (upb, which checks UTF-8).
 
 const NEWER_FIELDS: [message: string, field: string][] = [
   ['message ArtistBiographyRequest {', '  string mood = 15;'],
   ['message ArtistBiographyResponse {', '  string source = 16;'],
+  ['message ScrobblerNowPlayingRequest {', '  string client = 15;'],
+  ['message TrackInfo {', '  string isrc = 20;'],
 ];
 
 /** A copy of proto/ whose api.proto has the newer contract's fields. */
@@ -108,4 +112,67 @@ describe('a caller and a plugin of a newer contract (fields the sidecar does not
   it('an answer holding a string that is not UTF-8 reaches a strict client re-encoded, U+FFFD in place of the bytes', () => {
     expect(results[2]).toEqual({ plugin: 'latin1', biography: 'Bj\ufffdrk' });
   });
+});
+
+// The example plugins of every toolchain (AssemblyScript's as-proto, C's nanopb, Rust's prost)
+// were built from the sidecar's api.proto: a newer caller's fields reach them now, and each
+// decoder must pass over what it does not know. Each call is made twice, with the newer fields
+// set and without: the answers must be the same bytes.
+const PYTHON_NEWER_AND_OLDER = `
+import json, sys, grpc
+sys.path.insert(0, sys.argv[2])
+from google.protobuf import json_format
+import api_pb2, api_pb2_grpc
+def track(newer):
+    track = api_pb2.TrackInfo(name="Joga", artists=[api_pb2.Artist(name="Björk")], length=305)
+    if newer:
+        track.isrc = "ISXX00000001"
+    return track
+def now_playing(username):
+    return lambda newer: api_pb2.ScrobblerNowPlayingRequest(user_id="1", username=username, track=track(newer), **({"client": "newer"} if newer else {}))
+def biography(name):
+    return lambda newer: api_pb2.ArtistBiographyRequest(name=name, **({"mood": "wistful"} if newer else {}))
+calls = [
+    ("wikibio", "MetadataAgent", "GetArtistBiography", biography("Nirvana")),
+    ("c-metadata", "MetadataAgent", "GetArtistBiography", biography("Björk")),
+    ("rust-scrobbler", "Scrobbler", "NowPlaying", now_playing("bob")),
+    ("scrobble-check", "Scrobbler", "NowPlaying", now_playing("ann")),
+]
+results = []
+with grpc.insecure_channel(sys.argv[1]) as channel:
+    stubs = {"MetadataAgent": api_pb2_grpc.MetadataAgentStub(channel), "Scrobbler": api_pb2_grpc.ScrobblerStub(channel)}
+    for plugin, service, method, request in calls:
+        call = getattr(stubs[service], method)
+        older, newer = (call(request(newer), metadata=[("x-plugin", plugin)], timeout=20) for newer in (False, True))
+        results.append({"plugin": plugin, "same": older.SerializeToString() == newer.SerializeToString(), "answer": json_format.MessageToDict(newer)})
+print(json.dumps(results))
+`;
+
+describe('the example plugins of every toolchain, asked by a newer caller', () => {
+  const protos = newerProtos();
+  const stubs = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-stubs-'));
+  let sidecar: InteropSidecar;
+
+  beforeAll(async () => {
+    generatePythonStubs(stubs, protos);
+    sidecar = await startInteropSidecar();
+  }, 60_000);
+  afterAll(async () => {
+    await sidecar?.close();
+    for (const folder of [protos, stubs]) rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("answer as they answer an older one: each decoder passes over the fields it does not know, nested ones too", async () => {
+    const results = JSON.parse(await runPython(['-c', PYTHON_NEWER_AND_OLDER, sidecar.api.address, stubs])) as unknown[];
+    expect(results).toEqual([
+      { plugin: 'wikibio', same: true, answer: { biography: expect.stringContaining('Nirvana') } },
+      { plugin: 'c-metadata', same: true, answer: { biography: BIOGRAPHIES.Björk } },
+      // NowPlaying succeeded for each: an empty error.
+      { plugin: 'rust-scrobbler', same: true, answer: {} },
+      { plugin: 'scrobble-check', same: true, answer: {} },
+    ]);
+    // The Rust plugin saw the track and posted it, the field it does not know left out.
+    const posted = await sidecar.reports.waitFor((r) => r.path === '/scrobbles');
+    expect(JSON.parse(posted.body.toString())).toMatchObject({ event: 'now_playing', user: 'bob', track: 'Joga', artists: ['Björk'], length: 305 });
+  }, 30_000);
 });
