@@ -16,6 +16,10 @@ export {
 export type { ServiceName, RpcContract, RpcTable, ServiceDefinitions, WireMessage } from './services';
 export { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';
 export {
+  /** generated/descriptor-set.binpb, as buf compiled proto/. */
+  DESCRIPTOR_SET_FILE,
+} from './wire-types';
+export {
   /** A grpc-js definition whose responses are encoded with the thread's reused writer. */
   withReusedWriter,
   /** A grpc-js definition whose responses are written as the bytes the handler answers with. */

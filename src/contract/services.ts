@@ -13,8 +13,9 @@ import {
   WebSocketCallbackDefinition,
   WebSocketCallbackService,
 } from '../../generated/ts/api';
-import { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericService } from './message-codec';
+import { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericService, type MessageType } from './message-codec';
 import { snake } from './snake';
+import { wireTypeTest } from './wire-types';
 
 /**
  * The plugin services of api.proto, by the names manifests use: `services` in ndphost's form,
@@ -45,12 +46,21 @@ export interface RpcContract<Req, Res> {
   readonly exportName: string;
   /** A request the sidecar makes itself (a timer fired, a WebSocket event), encoded. */
   request(message: Req): WireMessage<Req>;
+  /**
+   * A caller's request as the plugins get it: its own bytes, decoded strictly (throws for bytes
+   * that are not a valid request, a string not UTF-8 among them). A field it declares in a wire
+   * type its type does not allow is dropped, as the generated decoder drops it, by encoding the
+   * request again: the decoders of many plugins would misread it.
+   */
+  readRequest(bytes: Uint8Array): WireMessage<Req>;
   /** A plugin's response, decoded. */
   decodeResponse(bytes: Uint8Array): Res;
   /**
-   * A plugin's response as the caller gets it: its own bytes, unless a string in it is not UTF-8.
-   * Released Navidrome passed such answers on, so they are no plugin failure, but the strict
-   * parsers of Go, Python and Java refuse them: re-encoded, with U+FFFD in place of those bytes.
+   * A plugin's response as the caller gets it: its own bytes, unless a string in it is not UTF-8
+   * or a field it declares is in a wire type its type does not allow. Released Navidrome passed
+   * such answers on, so they are no plugin failure, but the strict parsers of Go, Python and Java
+   * refuse the first, and some decoders misread the second: encoded again, with U+FFFD in place
+   * of the bytes that are not UTF-8, and without the misplaced field.
    */
   readResponse(bytes: Uint8Array): WireMessage<Res>;
   /** A response the sidecar makes itself (a fan-out's summary), encoded. */
@@ -88,26 +98,36 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { g
     // The path is `/api.<Service>/<Method>`: the method name as written in api.proto.
     const name = method.path.slice(method.path.lastIndexOf('/') + 1);
     const { requestType, responseType } = messageTypesOf(generic, method.path);
+    const requestFits = wireTypeTest(generic.fullName, name, 'input');
+    const responseFits = wireTypeTest(generic.fullName, name, 'output');
     table[key] = {
       service,
       method: name,
       exportName: snake(service + name),
       request: (message) => ({ message, bytes: encodeMessage(requestType, message) }),
       decodeResponse: (bytes) => responseType.decode(bytes),
+      readRequest: (bytes) => passedOn(requestType, decodeStrictly(requestType, bytes), bytes, requestFits),
       readResponse: (bytes) => {
+        let message: unknown;
         try {
-          return { message: decodeStrictly(responseType, bytes), bytes };
+          message = decodeStrictly(responseType, bytes);
         } catch {
           // Not UTF-8, or not a message at all, which the lenient decoder throws for again.
-          const message = responseType.decode(bytes);
+          message = responseType.decode(bytes);
           return { message, bytes: encodeMessage(responseType, message) };
         }
+        return passedOn(responseType, message, bytes, responseFits);
       },
       response: (message) => ({ message, bytes: encodeMessage(responseType, message) }),
       isEmptyResponse: emptyTest(responseType),
     };
   }
   return table as RpcTable<D>;
+}
+
+/** A message as it came, or encoded again when a field it declares is in the wrong wire type. */
+function passedOn<T>(type: MessageType<T>, message: T, bytes: Uint8Array, fits: (bytes: Uint8Array) => boolean): WireMessage<T> {
+  return { message, bytes: fits(bytes) ? bytes : encodeMessage(type, message) };
 }
 
 /**

@@ -1,12 +1,9 @@
 import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { fromBinary } from '@bufbuild/protobuf';
 import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { FileDescriptorProtoSchema, type DescriptorProto, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
+import { DESCRIPTOR_SET_FILE } from '../contract';
 import { NdpError } from '../errors';
-
-/** generated/descriptor-set.binpb: every .proto of the buf workspace, as `buf build` compiled it. */
-export const DESCRIPTOR_SET_FILE = path.resolve(__dirname, '..', '..', '..', 'generated', 'descriptor-set.binpb');
 
 /** FileDescriptorSet.file (descriptor.proto). */
 const FILE_FIELD = 1;

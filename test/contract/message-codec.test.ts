@@ -1,4 +1,4 @@
-import { ArtistBiographyResponse, ArtistImageResponse, ArtistMBIDRequest, MetadataAgentDefinition, MetadataAgentService } from '../../generated/ts/api';
+import { ArtistBiographyResponse, ArtistImageResponse, ArtistMBIDRequest, MetadataAgentDefinition, MetadataAgentService, ScrobblerNowPlayingRequest } from '../../generated/ts/api';
 import * as api from '../../generated/ts/api';
 import { PluginAdminDefinition } from '../../generated/ts/ndphost/admin/v1/admin';
 import { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, RPCS, type MessageType } from '../../src/contract';
@@ -50,12 +50,38 @@ describe('encodeMessage, one reused writer', () => {
     expect(read.message).toEqual({ biography: 'Bj\u00f6rk' });
   });
 
-  it('re-encodes a response holding a string that is not UTF-8, U+FFFD in place of the bytes, for strict callers', () => {
+  it('passes a request on as its bytes, unless a field it declares is in another wire type: then as the decoder read it', () => {
+    const rpc = RPCS.Scrobbler.nowPlaying;
+    const request = { userId: '1', username: 'ann', track: { id: '', mbid: '', name: 'Joga', album: '', albumMbid: '', artists: [{ name: 'Björk', mbid: '' }], albumArtists: [], length: 305, position: 0 }, timestamp: 7 };
+    const clean = Buffer.from(ScrobblerNowPlayingRequest.encode(request).finish());
+    // Fields it does not declare, in any wire type, at the top and nested (track.artists[0]): kept as they are.
+    const unknown = Buffer.concat([clean, Buffer.from([0x78, 0x01, 0x7d, 1, 2, 3, 4])]);
+    expect(rpc.readRequest(unknown).bytes).toBe(unknown);
+    // username (field 2, a string) as a number; timestamp (field 4, a varint) as 8 bytes; and,
+    // three messages deep, an artist's name (field 1) as a number.
+    const artist = Buffer.from([0x08, 0x01, 0x12, 0x03, ...Buffer.from('Ann')]);
+    const track = Buffer.concat([Buffer.from([0x32, artist.length]), artist]);
+    const misplaced = [
+      Buffer.concat([clean, Buffer.from([0x10, 0x05])]),
+      Buffer.concat([clean, Buffer.from([0x21, 1, 2, 3, 4, 5, 6, 7, 8])]),
+      Buffer.concat([Buffer.from(ScrobblerNowPlayingRequest.encode({ ...request, track: undefined }).finish()), Buffer.from([0x1a, track.length]), track]),
+    ];
+    for (const bytes of misplaced) {
+      const read = rpc.readRequest(bytes);
+      expect(read.bytes).not.toBe(bytes);
+      expect(read.bytes).toEqual(rpc.request(read.message).bytes);
+    }
+  });
+
+  it('re-encodes a response holding a string that is not UTF-8 (U+FFFD in place of the bytes) or a field in another wire type, for strict callers', () => {
     const latin1 = Buffer.from([0x0a, 0x03, 0x42, 0x6a, 0xf6]); // biography "Bj\xf6"
     const read = RPCS.MetadataAgent.getArtistBiography.readResponse(latin1);
     expect(read.message).toEqual({ biography: 'Bj\ufffd' });
     expect(Buffer.from(read.bytes)).toEqual(Buffer.from(ArtistBiographyResponse.encode({ biography: 'Bj\ufffd' }).finish()));
     expect(() => RPCS.MetadataAgent.getArtistBiography.readResponse(Buffer.from([0xff, 0xff]))).toThrow();
+    // biography "Bj" then biography (field 1, a string) again as a number: re-encoded without it.
+    const misplaced = Buffer.from([0x0a, 0x02, 0x42, 0x6a, 0x08, 0x07]);
+    expect(RPCS.MetadataAgent.getArtistBiography.readResponse(misplaced)).toEqual({ message: { biography: 'Bj' }, bytes: Buffer.from([0x0a, 0x02, 0x42, 0x6a]) });
   });
 });
 

@@ -139,7 +139,16 @@ calls = [
     ("scrobble-check", "Scrobbler", "NowPlaying", now_playing("ann")),
 ]
 results = []
+identity = lambda data: data
 with grpc.insecure_channel(sys.argv[1]) as channel:
+    raw = channel.unary_unary("/api.MetadataAgent/GetArtistBiography", request_serializer=identity, response_deserializer=identity)
+    for plugin in ("wikibio", "c-metadata"):
+        # name "Nirvana" (field 2), then id (field 1, a string) written as a number: no encoder
+        # writes that, and a decoder that reads field 1 by its number alone misreads the rest.
+        clean = api_pb2.ArtistBiographyRequest(name="Nirvana").SerializeToString()
+        misplaced = clean + bytes([0x08, 0x96, 0x01])
+        answers = [raw(request, metadata=[("x-plugin", plugin)], timeout=20) for request in (clean, misplaced)]
+        results.append({"plugin": plugin, "misplacedSame": answers[0] == answers[1]})
     stubs = {"MetadataAgent": api_pb2_grpc.MetadataAgentStub(channel), "Scrobbler": api_pb2_grpc.ScrobblerStub(channel)}
     for plugin, service, method, request in calls:
         call = getattr(stubs[service], method)
@@ -165,6 +174,9 @@ describe('the example plugins of every toolchain, asked by a newer caller', () =
   it("answer as they answer an older one: each decoder passes over the fields it does not know, nested ones too", async () => {
     const results = JSON.parse(await runPython(['-c', PYTHON_NEWER_AND_OLDER, sidecar.api.address, stubs])) as unknown[];
     expect(results).toEqual([
+      // A field the contract declares, in the wrong wire type: dropped before it reaches them.
+      { plugin: 'wikibio', misplacedSame: true },
+      { plugin: 'c-metadata', misplacedSame: true },
       { plugin: 'wikibio', same: true, answer: { biography: expect.stringContaining('Nirvana') } },
       { plugin: 'c-metadata', same: true, answer: { biography: BIOGRAPHIES.Björk } },
       // NowPlaying succeeded for each: an empty error.

@@ -6,7 +6,7 @@ import { fromBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import { ServerReflectionClient as V1Client, type ServerReflectionRequest, type ServerReflectionResponse } from '../../generated/ts/grpc/reflection/v1/reflection';
 import { ServerReflectionClient as V1AlphaClient } from '../../generated/ts/grpc/reflection/v1alpha/reflection';
-import { DESCRIPTOR_SET_FILE } from '../../src/server/descriptor-set';
+import { DESCRIPTOR_SET_FILE } from '../../src/contract';
 import { HealthClient } from '../helpers/health-client';
 import { SERVED_SERVICES } from '../helpers/interop-sidecar';
 import { PluginsFolder } from '../helpers/plugins-folder';
