@@ -18,6 +18,8 @@ export { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericS
 export {
   /** generated/descriptor-set.binpb, as buf compiled proto/. */
   DESCRIPTOR_SET_FILE,
+  /** Reads it for the wire-type checks of messages passed on; at start. */
+  loadWireTypes,
 } from './wire-types';
 export {
   /** A grpc-js definition whose responses are encoded with the thread's reused writer. */

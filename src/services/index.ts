@@ -1,4 +1,5 @@
 /** The contract's services: routing (`x-plugin`, order, fan-out) and message encoding. */
+import { loadWireTypes } from '../contract';
 import type { PluginManager } from '../plugins';
 import type { ServiceDeps } from './call-context';
 import { pluginAdminHandlers } from './plugin-admin';
@@ -25,6 +26,8 @@ export {
 
 /** A handler per rpc of every contract service, built once at start: what Address serves. */
 export function createServiceHandlers(deps: ServiceDeps) {
+  // Messages passed between callers and plugins are checked against the compiled descriptors.
+  loadWireTypes();
   return {
     MetadataAgent: metadataAgentHandlers(deps),
     Scrobbler: scrobblerHandlers(deps),

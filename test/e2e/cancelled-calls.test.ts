@@ -21,11 +21,22 @@ import { watFixture } from '../helpers/wat';
 const PATH = '/api.MetadataAgent/GetArtistBiography';
 const RPC = 'MetadataAgent/GetArtistBiography';
 
+/** Python: a grpcio future's outcome, for printing as JSON. */
+const PYTHON_OUTCOME = `
+def outcome(future):
+    try:
+        return {"code": "OK", "response": future.result().hex()}
+    except grpc.FutureCancelledError:
+        return {"code": "CANCELLED"}
+    except grpc.RpcError as error:
+        return {"code": error.code().name, "details": error.details()}
+`;
+
 // The five given up are GetArtistBiography for "quick", or (given a path, request and no
 // plugin) any other call, such as a Scrobbler fan-out.
 const PYTHON_GIVE_UP = `
 import json, sys, time, grpc
-address, path, request = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+${PYTHON_OUTCOME}address, path, request = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
 given_up_path, given_up_request, given_up_plugin = (sys.argv[4], bytes.fromhex(sys.argv[5]), sys.argv[6]) if len(sys.argv) > 4 else (path, request, "quick")
 identity = lambda data: data
 with grpc.insecure_channel(address) as channel:
@@ -40,13 +51,6 @@ with grpc.insecure_channel(address) as channel:
     time.sleep(0.2)
     for future in given_up:
         future.cancel()
-    def outcome(future):
-        try:
-            return {"code": "OK", "response": future.result().hex()}
-        except grpc.FutureCancelledError:
-            return {"code": "CANCELLED"}
-        except grpc.RpcError as error:
-            return {"code": error.code().name, "details": error.details()}
     print(json.dumps([outcome(future) for future in [holding] + ahead + given_up]))
 `;
 
@@ -95,7 +99,7 @@ describe('calls their caller cancelled while they waited for a worker', () => {
 // sleep, no host call), seven bio-http calls are written behind it, and Python cancels three.
 const PYTHON_GIVE_UP_AHEAD = `
 import json, sys, time, grpc
-address, path, held = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
+${PYTHON_OUTCOME}address, path, held = sys.argv[1], sys.argv[2], bytes.fromhex(sys.argv[3])
 requests = [bytes.fromhex(request) for request in sys.argv[4:]]
 identity = lambda data: data
 with grpc.insecure_channel(address) as channel:
@@ -106,13 +110,6 @@ with grpc.insecure_channel(address) as channel:
     time.sleep(0.2)
     for index in (0, 3, 6):
         ahead[index].cancel()
-    def outcome(future):
-        try:
-            return {"code": "OK", "response": future.result().hex()}
-        except grpc.FutureCancelledError:
-            return {"code": "CANCELLED"}
-        except grpc.RpcError as error:
-            return {"code": error.code().name, "details": error.details()}
     print(json.dumps([outcome(future) for future in [holding] + ahead]))
 `;
 

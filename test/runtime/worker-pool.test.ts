@@ -36,7 +36,9 @@ describe('WorkerPool', () => {
       const spinner = await sandbox.load('spinner', (await watToWasm(guestWat('(loop $spin (br $spin)) (i64.const 0)'))) as Uint8Array<ArrayBuffer>);
       const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
       // Done at once: the timer stays set for its limit, fires with nothing due, and must be set
-      // again for the spinner's.
+      // again for the spinner's. A call first with time to spare: the worker's first call
+      // (thread start, the module's first instance) took over 100 ms on a busy machine.
+      await sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 20_000 });
       await sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 100 });
       const started = Date.now();
       const spinning = sandbox.call(spinner, 'run', new Uint8Array([1]), { timeoutMs: 4_000 }).then(() => undefined, since(started));
@@ -64,14 +66,10 @@ describe('WorkerPool', () => {
 
   it('a queued job whose caller cancels leaves the queue at once, one whose cancel went unseen when it would start; neither runs', async () => {
     const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
-    const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
     try {
-      const sleepy = await sandbox.load('sleepy', (await watFixture('sleepy')) as Uint8Array<ArrayBuffer>);
-      const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
       // The one worker sleeps for 1 s in its first job; seven jobs are written ahead behind it
       // (JOB_SLOTS: the worker takes them itself) and three wait in the queue.
-      const holding = sandbox.call(sleepy, BIOGRAPHY, request, { timeoutMs: 5_000 });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const { fixture, holding, request } = await holdTheWorker(sandbox);
       const ahead = Array.from({ length: 7 }, () => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000 }));
       const callers = [new TestCaller(), new TestCaller(), new TestCaller()];
       const queued = callers.map((caller) => sandbox.call(fixture, BIOGRAPHY, request, { timeoutMs: 5_000, caller }).then(() => 'answered', (error: unknown) => error));
@@ -100,12 +98,8 @@ describe('WorkerPool', () => {
     // Pooled: the fixture's instance counts the calls it ran (calls=<n>), so a cancelled job
     // that ran anyway would show as a gap in the answers of the jobs after it.
     const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, instancePolicy: 'pooled' });
-    const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
     try {
-      const sleepy = await sandbox.load('sleepy', (await watFixture('sleepy')) as Uint8Array<ArrayBuffer>);
-      const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
-      const holding = sandbox.call(sleepy, BIOGRAPHY, request, { timeoutMs: 5_000 });
-      await new Promise((resolve) => setTimeout(resolve, 100));
+      const { fixture, holding, request } = await holdTheWorker(sandbox);
       // Seven written ahead behind the sleeping job (JOB_SLOTS); the first, a middle one and the last are cancelled.
       const callers = Array.from({ length: 7 }, () => new TestCaller());
       const ahead = callers.map((caller) =>
@@ -130,3 +124,16 @@ describe('WorkerPool', () => {
     }
   }, 15_000);
 });
+
+/**
+ * Loads sleepy.wat and the fixture into a one-worker sandbox and starts a call that holds its
+ * worker for 1 s (a WASI sleep), so the calls a test makes next wait behind it.
+ */
+async function holdTheWorker(sandbox: Sandbox) {
+  const request = ArtistBiographyRequest.encode({ id: '', name: 'x', mbid: '' }).finish();
+  const sleepy = await sandbox.load('sleepy', (await watFixture('sleepy')) as Uint8Array<ArrayBuffer>);
+  const fixture = await sandbox.load('fixture', new Uint8Array(readFileSync(path.join(FIXTURE_PLUGINS, 'fixture', 'plugin.wasm'))));
+  const holding = sandbox.call(sleepy, BIOGRAPHY, request, { timeoutMs: 5_000 });
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  return { fixture, holding, request };
+}
