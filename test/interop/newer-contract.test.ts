@@ -24,19 +24,28 @@ const NEWER_FIELDS: [message: string, field: string][] = [
   ['message TrackInfo {', '  string isrc = 20;'],
 ];
 
-/** A copy of proto/ whose api.proto has the newer contract's fields. */
-function newerProtos(): string {
+/** Python stubs, into `out`, from a copy of proto/ whose api.proto has the newer contract's fields. */
+function generateNewerStubs(out: string): void {
   const root = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-proto-'));
-  cpSync(PROTO_ROOT, root, { recursive: true });
-  const file = path.join(root, 'api.proto');
-  let text = readFileSync(file, 'utf8');
-  for (const [message, field] of NEWER_FIELDS) {
-    if (!text.includes(message)) throw new Error(`api.proto has no "${message}"`);
-    text = text.replace(message, `${message}\n${field}`);
+  try {
+    cpSync(PROTO_ROOT, root, { recursive: true });
+    const file = path.join(root, 'api.proto');
+    let text = readFileSync(file, 'utf8');
+    for (const [message, field] of NEWER_FIELDS) {
+      if (!text.includes(message)) throw new Error(`api.proto has no "${message}"`);
+      text = text.replace(message, `${message}\n${field}`);
+    }
+    writeFileSync(file, text);
+    generatePythonStubs(out, root);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
   }
-  writeFileSync(file, text);
-  return root;
 }
+
+// One set of newer stubs for both suites below.
+const stubs = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-stubs-'));
+beforeAll(() => generateNewerStubs(stubs), 60_000);
+afterAll(() => rmSync(stubs, { recursive: true, force: true }));
 
 /** A MetadataAgent plugin whose biography is "Bj\xf6rk": Latin-1, which released Navidrome passed on. */
 function latin1Wat(): string {
@@ -78,12 +87,9 @@ print(json.dumps(results))
 
 describe('a caller and a plugin of a newer contract (fields the sidecar does not know)', () => {
   const plugins = new PluginsFolder();
-  const protos = newerProtos();
-  const stubs = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-stubs-'));
   let s: TestSidecar;
 
   beforeAll(async () => {
-    generatePythonStubs(stubs, protos);
     plugins.write('newer', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('newer-contract') });
     plugins.write('latin1', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(latin1Wat(), 'latin1.wat') });
     // The newer plugin answers first in a fan-out.
@@ -92,7 +98,6 @@ describe('a caller and a plugin of a newer contract (fields the sidecar does not
   afterAll(async () => {
     await s?.close();
     plugins.cleanup();
-    for (const folder of [protos, stubs]) rmSync(folder, { recursive: true, force: true });
   });
 
   let results: unknown[];
@@ -158,18 +163,12 @@ print(json.dumps(results))
 `;
 
 describe('the example plugins of every toolchain, asked by a newer caller', () => {
-  const protos = newerProtos();
-  const stubs = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-stubs-'));
   let sidecar: InteropSidecar;
 
   beforeAll(async () => {
-    generatePythonStubs(stubs, protos);
     sidecar = await startInteropSidecar();
   }, 60_000);
-  afterAll(async () => {
-    await sidecar?.close();
-    for (const folder of [protos, stubs]) rmSync(folder, { recursive: true, force: true });
-  });
+  afterAll(() => sidecar?.close());
 
   it("answer as they answer an older one: each decoder passes over the fields it does not know, nested ones too", async () => {
     const results = JSON.parse(await runPython(['-c', PYTHON_NEWER_AND_OLDER, sidecar.api.address, stubs])) as unknown[];
