@@ -18,7 +18,11 @@ export { decodeStrictly, emptyTest, encodeMessage, messageTypesOf, type GenericS
 export {
   /** generated/descriptor-set.binpb, as buf compiled proto/. */
   DESCRIPTOR_SET_FILE,
-  /** Reads it for the wire-type checks of messages passed on; at start. */
+  /** Its files' bytes, as compiled. */
+  compiledFiles,
+} from './descriptor-files';
+export {
+  /** Reads api.proto's descriptors for the wire-type checks of messages passed on; at start. */
   loadWireTypes,
 } from './wire-types';
 export {

@@ -1,12 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { fromBinary } from '@bufbuild/protobuf';
-import { BinaryReader, WireType } from '@bufbuild/protobuf/wire';
 import { FileDescriptorProtoSchema, type DescriptorProto, type FileDescriptorProto } from '@bufbuild/protobuf/wkt';
-import { DESCRIPTOR_SET_FILE } from '../contract';
+import { compiledFiles, DESCRIPTOR_SET_FILE } from '../contract';
 import { NdpError } from '../errors';
-
-/** FileDescriptorSet.file (descriptor.proto). */
-const FILE_FIELD = 1;
 
 /** One compiled .proto file: the bytes exactly as the compiler wrote them, and its imports. */
 interface CompiledFile {
@@ -29,7 +25,7 @@ export class DescriptorSet {
   readonly services = new Set<string>();
 
   constructor(set: Uint8Array) {
-    for (const bytes of fileBytes(set)) {
+    for (const bytes of compiledFiles(set)) {
       const file = fromBinary(FileDescriptorProtoSchema, bytes);
       this.files.set(file.name, { bytes: Buffer.from(bytes), dependencies: file.dependency });
       this.index(file);
@@ -120,16 +116,4 @@ export class DescriptorSet {
     numbers.set(number, fileName);
     this.extensions.set(type, numbers);
   }
-}
-
-/** The raw bytes of each FileDescriptorSet.file entry, in the compiler's (dependency) order. */
-function fileBytes(set: Uint8Array): Uint8Array[] {
-  const reader = new BinaryReader(set);
-  const files: Uint8Array[] = [];
-  while (reader.pos < reader.len) {
-    const [field, wireType] = reader.tag();
-    if (field === FILE_FIELD && wireType === WireType.LengthDelimited) files.push(reader.bytes());
-    else reader.skip(wireType);
-  }
-  return files;
 }
