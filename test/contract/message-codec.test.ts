@@ -65,6 +65,9 @@ describe('encodeMessage, one reused writer', () => {
       Buffer.concat([clean, Buffer.from([0x10, 0x05])]),
       Buffer.concat([clean, Buffer.from([0x21, 1, 2, 3, 4, 5, 6, 7, 8])]),
       Buffer.concat([Buffer.from(ScrobblerNowPlayingRequest.encode({ ...request, track: undefined }).finish()), Buffer.from([0x1a, track.length]), track]),
+      // A 0 tag, and a stray end-group: the generated decoder stops there, other decoders do not.
+      Buffer.concat([clean, Buffer.from([0x00, 0xff, 0xff])]),
+      Buffer.concat([clean, Buffer.from([0x0c, 0x10, 0x05])]),
     ];
     for (const bytes of misplaced) {
       const read = rpc.readRequest(bytes);
