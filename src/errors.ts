@@ -23,7 +23,10 @@ export type ErrorKind =
   | 'plugin_timeout'
   | 'invalid_argument'
   | 'resource_exhausted'
-  /** The caller cancelled the call (or went away) before a worker started it: it was not run. */
+  /**
+   * The caller cancelled the call (or went away): a job not started yet is dropped, not run; an
+   * HTTP request a running plugin waits on is abandoned; a fan-out ends there.
+   */
   | 'cancelled'
   /** The listener is serving its MaxConcurrentCalls: the call was refused before any plugin saw it. */
   | 'overloaded'

@@ -104,7 +104,7 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { g
       service,
       method: name,
       exportName: snake(service + name),
-      request: (message) => ({ message, bytes: encodeMessage(requestType, message) }),
+      request: (message) => encoded(requestType, message),
       decodeResponse: (bytes) => responseType.decode(bytes),
       readRequest: (bytes) => passedOn(requestType, decodeStrictly(requestType, bytes), bytes, requestFits),
       readResponse: (bytes) => {
@@ -113,12 +113,11 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { g
           message = decodeStrictly(responseType, bytes);
         } catch {
           // Not UTF-8, or not a message at all, which the lenient decoder throws for again.
-          message = responseType.decode(bytes);
-          return { message, bytes: encodeMessage(responseType, message) };
+          return encoded(responseType, responseType.decode(bytes));
         }
         return passedOn(responseType, message, bytes, responseFits);
       },
-      response: (message) => ({ message, bytes: encodeMessage(responseType, message) }),
+      response: (message) => encoded(responseType, message),
       isEmptyResponse: emptyTest(responseType),
     };
   }
@@ -127,7 +126,12 @@ function rpcTable<D extends Record<string, AnyMethod>>(service: ServiceName, { g
 
 /** A message as it came, or encoded again when a field it declares is in the wrong wire type. */
 function passedOn<T>(type: MessageType<T>, message: T, bytes: Uint8Array, fits: (bytes: Uint8Array) => boolean): WireMessage<T> {
-  return { message, bytes: fits(bytes) ? bytes : encodeMessage(type, message) };
+  return fits(bytes) ? { message, bytes } : encoded(type, message);
+}
+
+/** A message with the bytes the thread's reused writer encodes it to. */
+function encoded<T>(type: MessageType<T>, message: T): WireMessage<T> {
+  return { message, bytes: encodeMessage(type, message) };
 }
 
 /**

@@ -20,8 +20,9 @@ export interface CallLimits {
   /** A load-time check (api version, OnInit): it never waits long behind other plugins' jobs. */
   readonly loadTime?: boolean;
   /**
-   * The incoming call, read when the job would start: a job whose caller has cancelled is dropped
-   * (`cancelled`) instead of run. Absent for calls the host starts.
+   * The incoming call, watched while the job waits (queued or written ahead) and read when it
+   * would start: a job whose caller has cancelled is dropped (`cancelled`) instead of run. Absent
+   * for calls the host starts.
    */
   readonly caller?: Caller;
   /**
@@ -46,7 +47,7 @@ export function timeLimit(limits: CallLimits, now: number): TimeLimit {
 /** Where a call was when its time ran out. */
 export type Phase = 'before-start' | 'queued' | 'running';
 
-/** The error for a queued job whose caller cancelled before a worker took it. */
+/** The error for a waiting job (queued or written ahead) whose caller cancelled before a worker took it. */
 export function cancelledError(job: Job): NdpError {
   return new NdpError('cancelled', `plugin ${job.pluginId}: export ${job.exportName} was not called: its caller cancelled the call`, { pluginId: job.pluginId, export: job.exportName });
 }

@@ -5,49 +5,20 @@ import path from 'node:path';
 import { status as grpcStatus } from '@grpc/grpc-js';
 import { ArtistBiographyRequest } from '../../generated/ts/api';
 import { HttpRequest } from '../../generated/ts/host/http/http';
-import { rpcExports } from '../../src/contract';
 import type { ErrorKind } from '../../src/errors';
 import { pluginHealthName } from '../../src/sidecar';
 import { status } from '../helpers/api-clients';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { metadataAgentWat, packed, type BiographyGuest } from '../helpers/guest-wat';
 import { HealthClient } from '../helpers/health-client';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { rawUnaryCall } from '../helpers/raw-grpc';
 import { startTestSidecar, type TestSidecar } from '../helpers/test-sidecar';
 import { watToWasm } from '../helpers/wat';
 
-interface Hostile {
-  /** `metadata_agent_get_artist_biography`'s body; `$ptr`/`$len` are its parameters. */
-  readonly body: string;
-  readonly extra?: string;
-  readonly pages?: number;
-  /** Replaces the bump allocator's body. */
-  readonly malloc?: string;
-}
-
-/** A MetadataAgent plugin in WebAssembly text whose GetArtistBiography misbehaves as told. */
-function hostileWat({ body, extra = '', pages = 1, malloc }: Hostile): string {
-  const others = rpcExports('MetadataAgent')
-    .filter((name) => name !== 'metadata_agent_get_artist_biography')
-    .map((name) => `(export "${name}" (func $empty))`);
-  return `(module
-    ${extra}
-    (memory (export "memory") ${pages})
-    (global $heap (mut i32) (i32.const 1024))
-    (func (export "malloc") (param $n i32) (result i32) (local $p i32)
-      ${malloc ?? '(local.set $p (global.get $heap)) (global.set $heap (i32.add (global.get $heap) (local.get $n))) (local.get $p)'})
-    (func (export "free") (param i32))
-    (func (export "metadata_agent_api_version") (result i64) (i64.const 1))
-    (func $empty (param i32 i32) (result i64) (i64.const 0))
-    (func $deep (param i32) (result i32) (i32.add (call $deep (local.get 0)) (i32.const 1)))
-    (func (export "metadata_agent_get_artist_biography") (param $ptr i32) (param $len i32) (result i64) ${body})
-    ${others.join('\n    ')})`;
-}
-
-const packed = (ptr: number, len: number) => `(i64.const ${(BigInt(ptr) << 32n) | BigInt(len >>> 0)})`;
 
 /** Declares `count` tables without a maximum and grows each by 10M entries (V8's own limit). */
-function tableBomb(count: number): Hostile {
+function tableBomb(count: number): BiographyGuest {
   const tables = Array.from({ length: count }, (_, i) => `(table $t${i} 1 funcref)`).join(' ');
   const grows = Array.from({ length: count }, (_, i) => `(drop (table.grow $t${i} (ref.null func) (i32.const 9999999)))`).join(' ');
   const capped = 'the tables stayed under the cap';
@@ -60,10 +31,10 @@ function tableBomb(count: number): Hostile {
 const MiB = 1024 * 1024;
 
 /** Fills 1 MiB with "x" and returns it as an error string (bit 31 of the length set). */
-const HUGE_ERROR: Hostile = { body: `(memory.fill (i32.const 1024) (i32.const 120) (i32.const ${MiB})) ${packed(1024, 0x8000_0000 + MiB)}`, pages: 17 };
+const HUGE_ERROR: BiographyGuest = { body: `(memory.fill (i32.const 1024) (i32.const 120) (i32.const ${MiB})) ${packed(1024, 0x8000_0000 + MiB)}`, pages: 17 };
 
 /** Misbehaviour at call time: [id, module, status code, message]. */
-const AT_CALL: [string, Hostile, number, RegExp][] = [
+const AT_CALL: [string, BiographyGuest, number, RegExp][] = [
   ['spin', { body: '(loop $forever (br $forever)) (i64.const 0)' }, grpcStatus.DEADLINE_EXCEEDED, /plugin spin: export metadata_agent_get_artist_biography did not finish within its 500 ms time limit/],
   ['grow-bomb', { body: '(loop $grow (br_if $grow (i32.ne (memory.grow (i32.const 16)) (i32.const -1)))) unreachable' }, grpcStatus.RESOURCE_EXHAUSTED, /plugin grow-bomb: export metadata_agent_get_artist_biography ran out of memory: \d+ of its 8 MiB cap/],
   ['unreachable', { body: 'unreachable' }, grpcStatus.INTERNAL, /plugin unreachable: export metadata_agent_get_artist_biography failed: unreachable/],
@@ -83,7 +54,7 @@ const AT_CALL: [string, Hostile, number, RegExp][] = [
 ];
 
 /** Refused at load: [id, module, error kind, message]. */
-const AT_LOAD: [string, Hostile, ErrorKind, RegExp][] = [
+const AT_LOAD: [string, BiographyGuest, ErrorKind, RegExp][] = [
   ['huge-memory', { body: '(i64.const 0)', pages: 200 }, 'bad_module', /plugin huge-memory: declares 12.5 MiB of initial memory, over the cap of 8 MiB \(Plugins.MaxMemoryMiB\)/],
   ['no-malloc', { body: '(i64.const 0)', malloc: '(i32.const 0)' }, 'bad_module', /plugin no-malloc: does not export malloc/],
   ['unknown-import', { body: '(i64.const 0)', extra: '(import "env" "launch_missiles" (func))' }, 'bad_module', /plugin unknown-import: imports function env.launch_missiles, which the host does not provide/],
@@ -131,7 +102,7 @@ function hangingServer(): Promise<{ port: number; close(): void }> {
 }
 
 /** A plugin that calls env.get on `url` in a loop, each call blocking until the host gives up. */
-function hostCallLoop(url: string): Hostile {
+function hostCallLoop(url: string): BiographyGuest {
   const request = HttpRequest.encode({ url, headers: {}, timeoutMs: 0, body: Buffer.alloc(0) }).finish();
   const data = [...request].map((byte) => `\\${byte.toString(16).padStart(2, '0')}`).join('');
   return {
@@ -150,9 +121,9 @@ describe('hostile plugins', () => {
     hanging = await hangingServer();
     const url = `http://127.0.0.1:${hanging.port}/never`;
     const permissions = { http: { reason: 'hostile test', allowedUrls: { [`http://127.0.0.1:${hanging.port}/*`]: ['GET'] }, allowLocalNetwork: true } };
-    plugins.write('host-call-loop', { manifest: manifestFor(['MetadataAgent'], { permissions }), wasm: await watToWasm(hostileWat(hostCallLoop(url)), 'host-call-loop.wat') });
-    const build = async (id: string, hostile: Hostile, edit: (wat: string) => string = (wat) => wat) =>
-      plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(edit(hostileWat(hostile)), `${id}.wat`) });
+    plugins.write('host-call-loop', { manifest: manifestFor(['MetadataAgent'], { permissions }), wasm: await watToWasm(metadataAgentWat(hostCallLoop(url)), 'host-call-loop.wat') });
+    const build = async (id: string, hostile: BiographyGuest, edit: (wat: string) => string = (wat) => wat) =>
+      plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(edit(metadataAgentWat(hostile)), `${id}.wat`) });
     for (const [id, hostile] of AT_CALL) await build(id, hostile);
     for (const [, make] of UNUSABLE) make(plugins.folder);
     for (const [id, hostile] of AT_LOAD) {
@@ -283,7 +254,7 @@ describe('quarantine and load checks cannot be turned against healthy plugins (i
     let health: HealthClient;
 
     beforeAll(async () => {
-      plugins.write('spin', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(hostileWat({ body: SPIN }), 'spin.wat') });
+      plugins.write('spin', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(metadataAgentWat({ body: SPIN }), 'spin.wat') });
       s = await startTestSidecar(plugins.folder, [
         '--plugins-min-workers', '1',
         '--plugins-max-workers', '1',
@@ -335,7 +306,7 @@ describe('quarantine and load checks cannot be turned against healthy plugins (i
     let s: TestSidecar;
 
     beforeAll(async () => {
-      const spinsAtStart = hostileWat({ body: '(i64.const 0)', extra: '(func $spin (loop $forever (br $forever))) (start $spin)' });
+      const spinsAtStart = metadataAgentWat({ body: '(i64.const 0)', extra: '(func $spin (loop $forever (br $forever))) (start $spin)' });
       for (const id of ['a-spin-start-1', 'a-spin-start-2']) plugins.write(id, { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(spinsAtStart, `${id}.wat`) });
       s = await startTestSidecar(plugins.folder, ['--plugins-min-workers', '2', '--plugins-max-workers', '2', '--plugins-init-timeout', '2s']);
     });

@@ -1,8 +1,8 @@
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { rpcExports } from '../../src/contract';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { metadataAgentWat, packed } from '../helpers/guest-wat';
 import { BIOGRAPHIES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
 import { PROTO_ROOT } from '../helpers/paths';
@@ -48,18 +48,7 @@ beforeAll(() => generateNewerStubs(stubs), 60_000);
 afterAll(() => rmSync(stubs, { recursive: true, force: true }));
 
 /** A MetadataAgent plugin whose biography is "Bj\xf6rk": Latin-1, which released Navidrome passed on. */
-function latin1Wat(): string {
-  const others = rpcExports('MetadataAgent').filter((name) => name !== 'metadata_agent_get_artist_biography');
-  return `(module
-    (memory (export "memory") 1)
-    (data (i32.const 256) "\\0a\\05Bj\\f6rk")
-    (func (export "malloc") (param i32) (result i32) (i32.const 1024))
-    (func (export "free") (param i32))
-    (func (export "metadata_agent_api_version") (result i64) (i64.const 1))
-    (func (export "metadata_agent_get_artist_biography") (param i32 i32) (result i64) (i64.const ${(256n << 32n) | 7n}))
-    (func $empty (param i32 i32) (result i64) (i64.const 0))
-    ${others.map((name) => `(export "${name}" (func $empty))`).join('\n    ')})`;
-}
+const LATIN1 = metadataAgentWat({ body: packed(256, 7), extra: '(data (i32.const 256) "\\0a\\05Bj\\f6rk")' });
 
 // `biography` holds the bytes the plugin received: decoded here with the newer request type.
 const PYTHON_NEWER_CALLER = `
@@ -91,7 +80,7 @@ describe('a caller and a plugin of a newer contract (fields the sidecar does not
 
   beforeAll(async () => {
     plugins.write('newer', { manifest: manifestFor(['MetadataAgent']), wasm: await watFixture('newer-contract') });
-    plugins.write('latin1', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(latin1Wat(), 'latin1.wat') });
+    plugins.write('latin1', { manifest: manifestFor(['MetadataAgent']), wasm: await watToWasm(LATIN1, 'latin1.wat') });
     // The newer plugin answers first in a fan-out.
     s = await startConfiguredSidecar(plugins.folder, { args: ['--plugins-order', 'newer,latin1'] });
   }, 60_000);
