@@ -3,6 +3,7 @@
  * client, each in its own process so /proc can tell their CPU apart.
  */
 import { fork, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { LoadRequest, LoadResult, MemoryReport, MemoryRequest, ServerReady, SidecarProcessOptions } from './child-messages';
 import { cpuSecondsBetween, cpuSnapshot, rssBytes, servingThreadUse } from './proc-stats';
@@ -18,9 +19,9 @@ export interface ServerProcess {
   close(): Promise<void>;
 }
 
-function startServer(name: string, script: string, args: string[]): Promise<ServerProcess> {
+function startServer(name: string, script: string, args: string[], execArgv: readonly string[] = []): Promise<ServerProcess> {
   const started = performance.now();
-  const child = fork(path.join(__dirname, script), args, { execArgv: [], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(path.join(__dirname, script), args, { execArgv: [...execArgv], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   return new Promise((resolve, reject) => {
     const exited = (code: number | null) => reject(new Error(`${name} exited with code ${code} before it was ready`));
     child.once('exit', exited);
@@ -54,9 +55,20 @@ export const startBareServer = (): Promise<ServerProcess> => startServer('grpc-j
 /** A grpc-js server that passes each call's bytes through one worker thread and back, with no plugin (hop-server.ts). */
 export const startHopServer = (): Promise<ServerProcess> => startServer('grpc-js + thread hop', 'hop-server.js', []);
 
-/** The sidecar serving the given plugins folder. */
+/**
+ * The node options the package's launcher (bin/ndphost) starts the sidecar with, read from its
+ * exec line: the bench measures the sidecar as `ndphost serve` runs.
+ */
+function launcherNodeOptions(): string[] {
+  const launcher = readFileSync(path.join(__dirname, '..', '..', 'bin', 'ndphost'), 'utf8');
+  const exec = /^":" \/\/; exec node (.*) "\$0" "\$@"$/m.exec(launcher);
+  if (!exec) throw new Error('bin/ndphost has no exec line of the form the bench reads');
+  return exec[1].split(' ');
+}
+
+/** The sidecar serving the given plugins folder, started with the launcher's node options. */
 export const startSidecarServer = (options: SidecarProcessOptions, name = 'sidecar'): Promise<ServerProcess> =>
-  startServer(name, 'sidecar-server.js', [JSON.stringify(options)]);
+  startServer(name, 'sidecar-server.js', [JSON.stringify(options)], launcherNodeOptions());
 
 /** One measured run against a server: what the client saw and what the server's process used. */
 export interface ServerRun {

@@ -145,6 +145,12 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * plugin loading; one lent past MaxWorkers retires as soon as its job ends.
  */
 const LOAD_GRACE_MS = 100;
+/**
+ * A worker's young generation: a 2 MiB new space, where a worker starts without the launcher's
+ * V8 option (bin/ndphost), which would otherwise give every worker the main thread's 16 MiB
+ * minimum, ~30 MiB of RSS each once used. Workers allocate ~1 KB of JavaScript per call.
+ */
+const WORKER_YOUNG_GENERATION_MB = 3;
 
 /**
  * Worker threads that run guest calls off the thread serving gRPC. Each worker runs one job at
@@ -499,7 +505,7 @@ export class WorkerPool {
     const { port1, port2 } = new MessageChannel();
     const { hostFunctions = [], limits = NO_LIMITS, instancePolicy = 'fresh' } = this.options;
     const workerData: WorkerStart = { modules: [...this.modules], channel, slots: jobs, port: port2, hostFunctions, limits, instancePolicy };
-    const worker = new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData, transferList: [port2] });
+    const worker = new Worker(this.options.workerScript ?? WORKER_SCRIPT, { workerData, transferList: [port2], resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
     const slot: Slot = { worker, channel: new HostChannel(channel), jobs: jobs.map((buffer) => new PoolSlot(buffer)), write: 0, ahead: [], port: port1, known: new Set(), blocked: false };
     slot.channel.serve((index, request, job) => this.hostCall(slot, index, request, job));
     slot.worker.on('error', (error) => this.lose(slot, `worker crashed: ${error.message}`));

@@ -7,3 +7,5 @@ export const EXAMPLE_PLUGINS = path.join(REPO_ROOT, 'plugins-examples');
 export const WAT_FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'wat');
 export const PROTO_ROOT = path.join(REPO_ROOT, 'proto');
 export const CLI_MAIN = path.join(REPO_ROOT, 'dist', 'src', 'cli', 'main.js');
+/** The package's `bin`: starts node with the sidecar's V8 options on CLI_MAIN. */
+export const LAUNCHER = path.join(REPO_ROOT, 'bin', 'ndphost');

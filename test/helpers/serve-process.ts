@@ -1,7 +1,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { CLI_MAIN } from './paths';
+import { CLI_MAIN, LAUNCHER } from './paths';
 
 /** A log line of the sidecar (pino JSON). */
 export type LogEntry = { readonly msg: string; readonly port?: number } & Record<string, unknown>;
@@ -26,6 +26,8 @@ export interface CliOptions {
   readonly wrapper?: readonly string[];
   /** Options for the CLI's node itself (V8's, e.g. `--log-ic`), before the script. */
   readonly nodeOptions?: readonly string[];
+  /** Through the package's `bin` (bin/ndphost), as an installed ndphost runs, instead of node on the script. */
+  readonly launcher?: boolean;
 }
 
 /** How a CLI run ended. */
@@ -36,8 +38,8 @@ export interface CliRun {
 }
 
 /** The real CLI with `args`. */
-export function ndphost(args: readonly string[], { env, wrapper = [], nodeOptions = [], ...options }: CliOptions = {}): ChildProcessWithoutNullStreams {
-  const [command, ...rest] = [...wrapper, process.execPath, ...nodeOptions, CLI_MAIN, ...args];
+export function ndphost(args: readonly string[], { env, wrapper = [], nodeOptions = [], launcher = false, ...options }: CliOptions = {}): ChildProcessWithoutNullStreams {
+  const [command, ...rest] = [...wrapper, ...(launcher ? [LAUNCHER] : [process.execPath, ...nodeOptions, CLI_MAIN]), ...args];
   return spawn(command, rest, { env: env ?? Object.fromEntries(Object.entries(process.env).filter(([key]) => !key.startsWith('NDPHOST_'))), ...options });
 }
 

@@ -1,10 +1,10 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { bufCurl } from '../helpers/buf-curl';
+import { freePort } from '../helpers/free-port';
 import { REPO_ROOT } from '../helpers/paths';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { runProgram, runSync } from '../helpers/run-program';
@@ -28,17 +28,6 @@ function copyCleanTree(to: string): void {
     mkdirSync(path.dirname(path.join(to, file)), { recursive: true });
     cpSync(from, path.join(to, file));
   }
-}
-
-function freePort(): Promise<number> {
-  const server = createServer();
-  return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 interface PackResult {
@@ -77,6 +66,7 @@ describe('npm pack of a clean clone', () => {
           'README.md',
           'LICENSE',
           'CHANGELOG.md',
+          'bin/ndphost',
           'dist/src/cli/main.js',
           // Loaded by path, never imported: a files list that missed it would break every call.
           'dist/src/runtime/worker-entry.js',
