@@ -146,9 +146,9 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  */
 const LOAD_GRACE_MS = 100;
 /**
- * A worker's young generation: a 2 MiB new space, where a worker starts without the launcher's
- * V8 option (bin/ndphost), which would otherwise give every worker the main thread's 16 MiB
- * minimum, ~30 MiB of RSS each once used. Workers allocate ~1 KB of JavaScript per call.
+ * A worker's young generation, capped at the 2 MiB new space a worker starts with by default:
+ * the launcher's V8 option (bin/ndphost) is process-wide and would give every worker the serving
+ * thread's 16 MiB minimum, ~30 MiB of RSS each once used, for ~1 KB of JavaScript per call.
  */
 const WORKER_YOUNG_GENERATION_MB = 3;
 

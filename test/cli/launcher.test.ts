@@ -19,7 +19,7 @@ describe('bin/ndphost, the launcher', () => {
 
   it('serves with a 16 MiB semi-space that a quiet spell and the calls after it leave in place', async () => {
     const metricsPort = await freePort();
-    const { child, port } = await startServe(['--address', '127.0.0.1:0', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--metrics-address', `127.0.0.1:${metricsPort}`], { launcher: true });
+    const { child, port, exited } = await startServe(['--address', '127.0.0.1:0', '--plugins-folder', plugins.folder, '--data-folder', plugins.root, '--metrics-address', `127.0.0.1:${metricsPort}`], { launcher: true });
     const clients = new ApiClients(`127.0.0.1:${port}`);
     try {
       expect(await newSpaceBytes(metricsPort)).toBeGreaterThanOrEqual(32 * MiB);
@@ -31,6 +31,7 @@ describe('bin/ndphost, the launcher', () => {
     } finally {
       clients.close();
       child.kill('SIGTERM');
+      await exited;
     }
   }, 60_000);
 });
