@@ -1,16 +1,15 @@
 import { ApiClients } from '../helpers/api-clients';
 import { freePort } from '../helpers/free-port';
 import { PluginsFolder } from '../helpers/plugins-folder';
+import { parsePrometheusText, sampleValue } from '../helpers/prometheus-text';
+import { scrapePortText } from '../helpers/scrape-metrics';
 import { startServe } from '../helpers/serve-process';
 
 const MiB = 2 ** 20;
 
-/** The new space's size (both semi-spaces) in the Prometheus exposition of prom-client's default metrics. */
-async function newSpaceBytes(metricsPort: number): Promise<number> {
-  const exposition = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-  const sample = /^nodejs_heap_space_size_total_bytes\{space="new"\} (\d+)$/m.exec(exposition);
-  if (!sample) throw new Error(`no new space size in the metrics:\n${exposition}`);
-  return Number(sample[1]);
+/** The new space's size (both semi-spaces), from prom-client's default metrics, parsed strictly. */
+async function newSpaceBytes(metricsPort: number): Promise<number | undefined> {
+  return sampleValue(parsePrometheusText(await scrapePortText(metricsPort)), 'nodejs_heap_space_size_total_bytes', { space: 'new' });
 }
 
 describe('bin/ndphost, the launcher', () => {
