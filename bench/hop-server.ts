@@ -84,7 +84,7 @@ const handlers: UntypedServiceImplementation = Object.fromEntries(
     (call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) => {
       waiting.push([call.request, callback]);
       // As the pool does when a call's job is submitted.
-      policies.load(waiting.length + inFlight.length, Date.now());
+      policies.load(waiting.length + inFlight.length);
       fill();
     },
   ]),

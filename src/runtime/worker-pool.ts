@@ -254,7 +254,7 @@ export class WorkerPool {
    * worker start waiting within their limit.
    */
   private readonly dispatchSubmitted = (): void => {
-    if (this.options.workerScheduling === 'adaptive') this.policies.load(this.callsHeld(), Date.now());
+    if (this.options.workerScheduling === 'adaptive') this.policies.load(this.callsHeld());
     if (!this.closed) this.dispatch();
     for (const pending of this.submitted) if (!this.closed && !pending.settled && pending.slot?.pending !== pending) this.wait(pending);
     this.submitted.length = 0;
@@ -264,6 +264,7 @@ export class WorkerPool {
   async close(): Promise<void> {
     this.closed = true;
     clearTimeout(this.timer);
+    this.policies.close();
     const running = this.slots.flatMap((slot) => [slot.pending, ...slot.ahead].filter((pending) => pending !== undefined));
     for (const pending of [...this.queue.splice(0), ...running]) this.settle(pending, new NdpError('shutting_down', 'the sandbox is shutting down'));
     const slots = [...this.slots, ...(this.spare ? [this.spare] : [])];

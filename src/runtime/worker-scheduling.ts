@@ -12,12 +12,13 @@
  * default, "adaptive", switches between the two with the pool's load.
  *
  * Node has no API for a thread's scheduling policy, so the pool asks util-linux's `chrt` to set
- * it, off the call path: the worker tells the pool which OS thread it is when it starts. Without
- * Linux or chrt the workers keep the normal policy and serve all the same.
+ * it, through one shell started with the pool (chrt-helper.ts), off the call path: the worker
+ * tells the pool which OS thread it is when it starts. Without Linux or chrt the workers keep the
+ * normal policy and serve all the same.
  */
-import { execFile } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { parentPort, type Worker } from 'node:worker_threads';
+import { ChrtHelper } from './chrt-helper';
 
 /**
  * "batch": workers yield to the thread that woke them (SCHED_BATCH); "normal": the kernel's
@@ -48,8 +49,14 @@ export function reportThread(): void {
 const BUSY_CALLS = 1;
 /** An adaptive pool goes back to the normal policy once it has not been busy for this long. */
 export const ADAPTIVE_IDLE_MS = 5_000;
-/** The least time between two switches of an adaptive pool: each one runs `chrt` per worker (~2 ms of CPU). */
+/** The least time between two switches of an adaptive pool: each one asks `chrt` for every worker. */
 export const ADAPTIVE_SWITCH_MS = 1_000;
+
+/** How long an adaptive pool waits before it switches; shorter in tests. */
+export interface AdaptiveTimes {
+  readonly idleMs: number;
+  readonly switchMs: number;
+}
 
 /**
  * The pool's end: the scheduling policy of every worker thread. Each worker gets the current
@@ -61,27 +68,33 @@ export const ADAPTIVE_SWITCH_MS = 1_000;
  * batching, and there a worker that preempts the serving thread at the job's notification, so
  * that the reply is ready when the serving thread gets its CPU back, saves it a sleep and a
  * wake-up per call (c=1: ~5 us of CPU per call). The pool reports how many calls it holds at each
- * dispatch ({@link load}); switching runs `chrt` for every worker, so it happens at most once per
- * ADAPTIVE_SWITCH_MS, and back to normal only after ADAPTIVE_IDLE_MS without a busy dispatch.
+ * dispatch ({@link load}); a busy one makes the workers batch, at most once per `switchMs`. They
+ * go back to normal on a timer once the pool has not been busy for `idleMs`, during the quiet
+ * spell: decided at the next call instead, as it was, a burst after a pause began by switching to
+ * normal and then ran its first `switchMs` under it.
  */
 export class WorkerPolicies {
   /** Each live worker's OS thread, once reported. */
   private readonly threads = new Map<Worker, number>();
+  private readonly chrt: ChrtHelper | undefined;
   private batch: boolean;
   private switchedAt = -Infinity;
   private busyAt = -Infinity;
+  private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly scheduling: WorkerScheduling,
     private readonly unavailable: (reason: string) => void,
+    private readonly times: AdaptiveTimes = { idleMs: ADAPTIVE_IDLE_MS, switchMs: ADAPTIVE_SWITCH_MS },
   ) {
     // An adaptive pool starts idle.
     this.batch = scheduling === 'batch';
+    if (scheduling !== 'normal' && process.platform === 'linux') this.chrt = new ChrtHelper();
   }
 
   /** A new worker: its thread gets the current policy once it reports which thread it is. */
   add(worker: Worker): void {
-    if (this.scheduling === 'normal') return;
+    if (this.chrt === undefined) return;
     worker.once('exit', () => this.threads.delete(worker));
     worker.once('message', (message: ThreadReport) => {
       if (message.type !== 'thread' || worker.threadId < 0) return;
@@ -90,13 +103,31 @@ export class WorkerPolicies {
     });
   }
 
-  /** Told at each dispatch how many calls the pool holds (queued, written ahead, running; load-time checks aside); `now` in ms. */
-  load(calls: number, now: number): void {
-    if (this.scheduling !== 'adaptive') return;
-    if (calls > BUSY_CALLS) {
-      this.busyAt = now;
-      if (!this.batch && now - this.switchedAt >= ADAPTIVE_SWITCH_MS) this.switchTo(true, now);
-    } else if (this.batch && now - this.busyAt >= ADAPTIVE_IDLE_MS && now - this.switchedAt >= ADAPTIVE_SWITCH_MS) this.switchTo(false, now);
+  /** Told at each dispatch how many calls the pool holds (queued, written ahead, running; load-time checks aside). */
+  load(calls: number): void {
+    if (this.scheduling !== 'adaptive' || calls <= BUSY_CALLS) return;
+    const now = Date.now();
+    this.busyAt = now;
+    if (this.batch || now - this.switchedAt < this.times.switchMs) return;
+    this.switchTo(true, now);
+    this.whenIdle(this.times.idleMs);
+  }
+
+  /** Stops switching, and ends the shell that runs chrt. */
+  close(): void {
+    clearTimeout(this.idleTimer);
+    this.chrt?.close();
+  }
+
+  /** Goes back to normal once the pool has been quiet for idleMs: checked when the last busy moment could have been that long ago. */
+  private whenIdle(delay: number): void {
+    // unref: a pool's policy is no reason to keep the process alive.
+    this.idleTimer = setTimeout(() => {
+      const now = Date.now();
+      const quiet = now - this.busyAt;
+      if (quiet >= this.times.idleMs) this.switchTo(false, now);
+      else this.whenIdle(this.times.idleMs - quiet);
+    }, delay).unref();
   }
 
   private switchTo(batch: boolean, now: number): void {
@@ -106,12 +137,9 @@ export class WorkerPolicies {
   }
 
   private apply(worker: Worker, tid: number): void {
-    const policy = this.batch ? '--batch' : '--other';
-    execFile('chrt', [policy, '--pid', '0', String(tid)], (error, _stdout, stderr) => {
+    this.chrt?.set(this.batch ? '--batch' : '--other', tid, (failure) => {
       // A worker that exited meanwhile (replaced, or the pool closed) has no thread to set.
-      if (!error || !this.threads.has(worker)) return;
-      const missing = (error as NodeJS.ErrnoException).code === 'ENOENT';
-      this.unavailable(missing ? 'chrt (util-linux) is not installed' : `chrt ${policy} failed: ${stderr.trim() || error.message}`);
+      if (failure !== undefined && this.threads.has(worker)) this.unavailable(failure);
     });
   }
 }

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import childProcess, { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,7 +6,7 @@ import { promisify } from 'node:util';
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { Worker } from 'node:worker_threads';
 import { Sandbox, type WorkerScheduling } from '../../src/runtime';
-import { ADAPTIVE_IDLE_MS, ADAPTIVE_SWITCH_MS, WorkerPolicies } from '../../src/runtime/worker-scheduling';
+import { WorkerPolicies } from '../../src/runtime/worker-scheduling';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { guestWat } from '../helpers/guest-wat';
 import { FIXTURE_PLUGINS } from '../helpers/paths';
@@ -135,35 +135,75 @@ const linux = process.platform === 'linux';
     });
   });
 
-  it('"adaptive" goes back to normal only after a quiet spell, and switches at most once a second', async () => {
+  it('"adaptive" goes back to normal during the quiet spell after its last busy moment, and switches to batch at most once per switchMs', async () => {
     const worker = new Worker(`require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime/worker-scheduling'))}).reportThread(); setInterval(() => {}, 60_000);`, { eval: true });
+    const unavailable: string[] = [];
+    const times = { idleMs: 1_000, switchMs: 1_000 };
+    const policies = new WorkerPolicies('adaptive', (reason) => unavailable.push(reason), times);
     try {
-      const unavailable: string[] = [];
-      const policies = new WorkerPolicies('adaptive', (reason) => unavailable.push(reason));
       policies.add(worker);
       const tid = String(await new Promise<number>((resolve) => worker.once('message', (message: { tid: number }) => resolve(message.tid))));
       const isBatch = () => threadsWithPolicy(SCHED_BATCH).has(tid);
-      // The clock is the test's: a switch is decided from the times it is told, and made by chrt.
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
       // Waits for chrt to have set `batch`, then a while longer to see that it stays.
       const settles = async (batch: boolean): Promise<boolean> => {
         if (!(await eventually(() => isBatch() === batch, 5_000))) return false;
-        await new Promise((resolve) => setTimeout(resolve, 300));
+        await sleep(300);
         return isBatch() === batch;
       };
-      policies.load(1, 0);
+      policies.load(1);
       expect(await settles(false)).toBe(true);
-      policies.load(2, 0);
+      policies.load(2);
       expect(await settles(true)).toBe(true);
-      policies.load(1, ADAPTIVE_IDLE_MS - 1);
-      expect(await settles(true)).toBe(true);
-      policies.load(1, ADAPTIVE_IDLE_MS);
+      // Busy moments more often than idleMs, for twice idleMs: batch throughout.
+      for (const until = Date.now() + 2 * times.idleMs; Date.now() < until; await sleep(100)) {
+        policies.load(2);
+        expect(isBatch()).toBe(true);
+      }
+      // Calls one at a time are not busy moments, and no call is needed for the switch back.
+      policies.load(1);
+      expect(await eventually(() => !isBatch(), times.idleMs + 5_000)).toBe(true);
+      // Just switched: busy again at once stays normal until switchMs has passed since.
+      policies.load(2);
       expect(await settles(false)).toBe(true);
-      policies.load(2, ADAPTIVE_IDLE_MS + ADAPTIVE_SWITCH_MS - 1);
-      expect(await settles(false)).toBe(true);
-      policies.load(2, ADAPTIVE_IDLE_MS + ADAPTIVE_SWITCH_MS);
+      await sleep(times.switchMs);
+      policies.load(2);
       expect(await settles(true)).toBe(true);
       expect(unavailable).toEqual([]);
     } finally {
+      policies.close();
+      await worker.terminate();
+    }
+  });
+
+  it('every switch goes through one shell started with the policies, which ends when they close: the process is not forked per switch', async () => {
+    const worker = new Worker(`require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime/worker-scheduling'))}).reportThread(); setInterval(() => {}, 60_000);`, { eval: true });
+    const spawned = jest.spyOn(childProcess, 'spawn');
+    const executed = jest.spyOn(childProcess, 'execFile');
+    const children = () => readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const before = new Set(children());
+    const policies = new WorkerPolicies('adaptive', () => {}, { idleMs: 200, switchMs: 0 });
+    try {
+      expect(spawned).toHaveBeenCalledTimes(1);
+      const shells = children().filter((pid) => !before.has(pid));
+      expect(shells).toHaveLength(1);
+      expect(readFileSync(`/proc/${shells[0]}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh');
+      policies.add(worker);
+      const tid = String(await new Promise<number>((resolve) => worker.once('message', (message: { tid: number }) => resolve(message.tid))));
+      const isBatch = () => threadsWithPolicy(SCHED_BATCH).has(tid);
+      for (let round = 0; round < 3; round++) {
+        policies.load(2);
+        expect(await eventually(isBatch, 5_000)).toBe(true);
+        expect(await eventually(() => !isBatch(), 5_000)).toBe(true);
+      }
+      expect(spawned).toHaveBeenCalledTimes(1);
+      expect(executed).not.toHaveBeenCalled();
+      policies.close();
+      expect(await eventually(() => !children().includes(shells[0]), 5_000)).toBe(true);
+    } finally {
+      spawned.mockRestore();
+      executed.mockRestore();
+      policies.close();
       await worker.terminate();
     }
   });
