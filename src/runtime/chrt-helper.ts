@@ -27,7 +27,8 @@ interface Request {
  * set). A shell that cannot find chrt answers 127. EOF on its input (the sidecar gone, however)
  * ends it, so it never outlives the process that asked.
  */
-const LOOP = 'set -f; while read -r policy tid; do out=$(chrt "$policy" --pid 0 "$tid" 2>&1); echo "$? $(echo $out)"; done';
+// `set -- $out` (globbing off) splits chrt's output into words, so each answer is one line.
+const LOOP = 'set -f; while read -r policy tid; do out=$(chrt "$policy" --pid 0 "$tid" 2>&1); status=$?; set -- $out; echo "$status $*"; done';
 const NOT_FOUND = 127;
 
 /** The shell's input and output are pipes: sockets, which can be unref'd. */

@@ -6,6 +6,7 @@ import { promisify } from 'node:util';
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { Worker } from 'node:worker_threads';
 import { Sandbox, type WorkerScheduling } from '../../src/runtime';
+import { ChrtHelper } from '../../src/runtime/chrt-helper';
 import { WorkerPolicies } from '../../src/runtime/worker-scheduling';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { guestWat } from '../helpers/guest-wat';
@@ -205,6 +206,21 @@ const linux = process.platform === 'linux';
       executed.mockRestore();
       policies.close();
       await worker.terminate();
+    }
+  });
+
+  it("chrt's shell answers each request in order, a failure with chrt's own words", async () => {
+    const helper = new ChrtHelper();
+    try {
+      // A thread id past pid_max: no such thread.
+      const gone = Number(readFileSync('/proc/sys/kernel/pid_max', 'utf8')) + 1;
+      const ask = (policy: '--batch' | '--other', tid: number) => new Promise<string | undefined>((resolve) => helper.set(policy, tid, resolve));
+      const answers = await Promise.all([ask('--batch', gone), ask('--other', process.pid), ask('--other', gone)]);
+      expect(answers[0]).toMatch(new RegExp(`^chrt --batch failed: chrt: .*${gone}.*No such process$`));
+      expect(answers[1]).toBeUndefined();
+      expect(answers[2]).toMatch(/^chrt --other failed: /);
+    } finally {
+      helper.close();
     }
   });
 
