@@ -41,9 +41,22 @@ function batchThreadsSinceNow(): () => string[] {
   return () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
 }
 
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A worker thread that reports its OS thread as a pool's worker does, then idles. */
+function reportingWorker(): Worker {
+  return new Worker(`require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime/worker-scheduling'))}).reportThread(); setInterval(() => {}, 60_000);`, { eval: true });
+}
+
+/** Once the worker has reported its thread: whether the kernel has that thread as SCHED_BATCH. Call before the worker can have reported. */
+async function batchProbe(worker: Worker): Promise<() => boolean> {
+  const tid = String(await new Promise<number>((resolve) => worker.once('message', (message: { tid: number }) => resolve(message.tid))));
+  return () => threadsWithPolicy(SCHED_BATCH).has(tid);
+}
+
 /** Polls until `check` holds, at most `ms`; returns whether it did. */
 async function eventually(check: () => boolean, ms: number): Promise<boolean> {
-  for (const until = Date.now() + ms; Date.now() < until; await new Promise((resolve) => setTimeout(resolve, 20))) if (check()) return true;
+  for (const until = Date.now() + ms; Date.now() < until; await sleep(20)) if (check()) return true;
   return check();
 }
 
@@ -85,7 +98,7 @@ const linux = process.platform === 'linux';
     await withSandbox({}, async (sandbox) => {
       expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
       // Long enough for chrt to have run, had it been asked to (the batch test sees it well within this).
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(added()).toEqual([]);
     });
   });
@@ -94,7 +107,7 @@ const linux = process.platform === 'linux';
     const added = batchThreadsSinceNow();
     await withSandbox({ workerScheduling: 'adaptive' }, async (sandbox) => {
       for (let call = 0; call < 5; call++) expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(added()).toEqual([]);
       // One worker: the other calls wait for it.
       expect(await Promise.all(Array.from({ length: 8 }, () => callFixture(sandbox)))).toEqual(Array(8).fill('fixture:x:calls=1'));
@@ -110,7 +123,7 @@ const linux = process.platform === 'linux';
       const versions = await Promise.all(Array.from({ length: 8 }, () => sandbox.apiVersion(module, 'metadata_agent_api_version', 5_000)));
       expect(versions).toEqual(Array(8).fill(1));
       // Long enough for chrt to have run, had the pool been counted busy (the test above sees it well within this).
-      await new Promise((resolve) => setTimeout(resolve, 500));
+      await sleep(500);
       expect(added()).toEqual([]);
       // The first call after them runs on normal workers too, and calls that wait still count.
       expect(await callFixture(sandbox)).toBe('fixture:x:calls=1');
@@ -137,15 +150,14 @@ const linux = process.platform === 'linux';
   });
 
   it('"adaptive" goes back to normal during the quiet spell after its last busy moment, and switches to batch at most once per switchMs', async () => {
-    const worker = new Worker(`require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime/worker-scheduling'))}).reportThread(); setInterval(() => {}, 60_000);`, { eval: true });
+    const worker = reportingWorker();
     const unavailable: string[] = [];
-    const times = { idleMs: 1_000, switchMs: 1_000 };
+    // switchMs well above how late a poll may see the switch back on a loaded machine.
+    const times = { idleMs: 1_000, switchMs: 2_500 };
     const policies = new WorkerPolicies('adaptive', (reason) => unavailable.push(reason), times);
     try {
       policies.add(worker);
-      const tid = String(await new Promise<number>((resolve) => worker.once('message', (message: { tid: number }) => resolve(message.tid))));
-      const isBatch = () => threadsWithPolicy(SCHED_BATCH).has(tid);
-      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+      const isBatch = await batchProbe(worker);
       // Waits for chrt to have set `batch`, then a while longer to see that it stays.
       const settles = async (batch: boolean): Promise<boolean> => {
         if (!(await eventually(() => isBatch() === batch, 5_000))) return false;
@@ -178,7 +190,7 @@ const linux = process.platform === 'linux';
   });
 
   it('every switch goes through one shell started with the policies, which ends when they close: the process is not forked per switch', async () => {
-    const worker = new Worker(`require(${JSON.stringify(path.resolve(__dirname, '../../src/runtime/worker-scheduling'))}).reportThread(); setInterval(() => {}, 60_000);`, { eval: true });
+    const worker = reportingWorker();
     const spawned = jest.spyOn(childProcess, 'spawn');
     const executed = jest.spyOn(childProcess, 'execFile');
     const children = () => readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
@@ -190,8 +202,7 @@ const linux = process.platform === 'linux';
       expect(shells).toHaveLength(1);
       expect(readFileSync(`/proc/${shells[0]}/cmdline`, 'utf8').split('\0')[0]).toBe('/bin/sh');
       policies.add(worker);
-      const tid = String(await new Promise<number>((resolve) => worker.once('message', (message: { tid: number }) => resolve(message.tid))));
-      const isBatch = () => threadsWithPolicy(SCHED_BATCH).has(tid);
+      const isBatch = await batchProbe(worker);
       for (let round = 0; round < 3; round++) {
         policies.load(2);
         expect(await eventually(isBatch, 5_000)).toBe(true);
