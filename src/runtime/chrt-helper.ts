@@ -3,9 +3,10 @@
  * sidecar at each switch of policy. A spawn forks the whole sidecar: the kernel copies its page
  * tables (~200 MB mapped under load) and write-protects every page, and the serving thread then
  * takes a page fault on each page it writes next, its young generation and malloc heap included.
- * Under a load that comes in bursts an adaptive pool switches twice a burst, and that cost ~30 us
- * per call in the burst at c=16 (RATIONALE.md, "Why does a shell run chrt for the pool?"). The
- * shell is spawned once, while the pool is new and the process small; it forks only itself.
+ * With this shell, and the switch back to normal moved off the call path (worker-scheduling.ts),
+ * calls at c=16 with a pause before each run of them cost 12.5 us less (RATIONALE.md, "Why does
+ * a shell run chrt for the pool?"). The shell is spawned once, while the pool is new and the
+ * process small; it forks only itself.
  */
 import { spawn, type ChildProcessByStdio } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -76,7 +77,7 @@ export class ChrtHelper {
     child.on('error', (error: NodeJS.ErrnoException) => gone(error.code === 'ENOENT' ? 'no /bin/sh to run chrt' : `the shell running chrt failed: ${error.message}`));
     // 'close', not 'exit': by then every answer it wrote has been read.
     child.on('close', () => gone('the shell running chrt exited'));
-    // A write to a shell that has gone fails with EPIPE; the exit above has told the waiting.
+    // A write to a shell that has gone fails with EPIPE; 'close' above tells the waiting.
     child.stdin.on('error', () => {});
     return child;
   }
