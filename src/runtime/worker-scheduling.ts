@@ -47,16 +47,11 @@ export function reportThread(): void {
 
 /** Calls the pool holds above which it counts as busy: more than the one call an idle client makes. */
 const BUSY_CALLS = 1;
-/** An adaptive pool goes back to the normal policy once it has not been busy for this long. */
+/**
+ * An adaptive pool goes back to the normal policy once it has not been busy for this long. It
+ * also bounds how often the policy switches: twice per quiet spell at most.
+ */
 export const ADAPTIVE_IDLE_MS = 5_000;
-/** The least time between two switches of an adaptive pool: each one asks `chrt` for every worker. */
-export const ADAPTIVE_SWITCH_MS = 1_000;
-
-/** How long an adaptive pool waits before it switches; shorter in tests. */
-export interface AdaptiveTimes {
-  readonly idleMs: number;
-  readonly switchMs: number;
-}
 
 /**
  * The pool's end: the scheduling policy of every worker thread. Each worker gets the current
@@ -68,24 +63,23 @@ export interface AdaptiveTimes {
  * batching, and there a worker that preempts the serving thread at the job's notification, so
  * that the reply is ready when the serving thread gets its CPU back, saves it a sleep and a
  * wake-up per call (c=1: ~5 us of CPU per call). The pool reports how many calls it holds at each
- * dispatch ({@link load}); a busy one makes the workers batch, at most once per `switchMs`. They
- * go back to normal on a timer once the pool has not been busy for `idleMs`, during the quiet
- * spell: decided at the next call instead, as it was, a burst after a pause began by switching to
- * normal and then ran its first `switchMs` under it.
+ * dispatch ({@link load}); a busy one makes the workers batch at once. They go back to normal on
+ * a timer once the pool has not been busy for `idleMs`, during the quiet spell: decided at the next
+ * call instead, as it was, a burst after a pause began by switching to normal, and then, held by a
+ * limit of one switch a second that spawning chrt needed, ran its first second under it.
  */
 export class WorkerPolicies {
   /** Each live worker's OS thread, once reported. */
   private readonly threads = new Map<Worker, number>();
   private readonly chrt: ChrtHelper | undefined;
   private batch: boolean;
-  private switchedAt = -Infinity;
   private busyAt = -Infinity;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly scheduling: WorkerScheduling,
     private readonly unavailable: (reason: string) => void,
-    private readonly times: AdaptiveTimes = { idleMs: ADAPTIVE_IDLE_MS, switchMs: ADAPTIVE_SWITCH_MS },
+    private readonly idleMs = ADAPTIVE_IDLE_MS,
   ) {
     // An adaptive pool starts idle.
     this.batch = scheduling === 'batch';
@@ -106,11 +100,10 @@ export class WorkerPolicies {
   /** Told at each dispatch how many calls the pool holds (queued, written ahead, running; load-time checks aside). */
   load(calls: number): void {
     if (this.scheduling !== 'adaptive' || calls <= BUSY_CALLS) return;
-    const now = Date.now();
-    this.busyAt = now;
-    if (this.batch || now - this.switchedAt < this.times.switchMs) return;
-    this.switchTo(true, now);
-    this.whenIdle(this.times.idleMs);
+    this.busyAt = Date.now();
+    if (this.batch) return;
+    this.switchTo(true);
+    this.whenIdle(this.idleMs);
   }
 
   /** Stops switching, and ends the shell that runs chrt. */
@@ -123,16 +116,14 @@ export class WorkerPolicies {
   private whenIdle(delay: number): void {
     // unref: a pool's policy is no reason to keep the process alive.
     this.idleTimer = setTimeout(() => {
-      const now = Date.now();
-      const quiet = now - this.busyAt;
-      if (quiet >= this.times.idleMs) this.switchTo(false, now);
-      else this.whenIdle(this.times.idleMs - quiet);
+      const quiet = Date.now() - this.busyAt;
+      if (quiet >= this.idleMs) this.switchTo(false);
+      else this.whenIdle(this.idleMs - quiet);
     }, delay).unref();
   }
 
-  private switchTo(batch: boolean, now: number): void {
+  private switchTo(batch: boolean): void {
     this.batch = batch;
-    this.switchedAt = now;
     for (const [worker, tid] of this.threads) this.apply(worker, tid);
   }
 

@@ -149,12 +149,11 @@ const linux = process.platform === 'linux';
     });
   });
 
-  it('"adaptive" goes back to normal during the quiet spell after its last busy moment, and switches to batch at most once per switchMs', async () => {
+  it('"adaptive" goes back to normal during the quiet spell after its last busy moment, and to batch at the next busy one', async () => {
     const worker = reportingWorker();
     const unavailable: string[] = [];
-    // switchMs well above how late a poll may see the switch back on a loaded machine.
-    const times = { idleMs: 1_000, switchMs: 2_500 };
-    const policies = new WorkerPolicies('adaptive', (reason) => unavailable.push(reason), times);
+    const idleMs = 1_000;
+    const policies = new WorkerPolicies('adaptive', (reason) => unavailable.push(reason), idleMs);
     try {
       policies.add(worker);
       const isBatch = await batchProbe(worker);
@@ -169,17 +168,14 @@ const linux = process.platform === 'linux';
       policies.load(2);
       expect(await settles(true)).toBe(true);
       // Busy moments more often than idleMs, for twice idleMs: batch throughout.
-      for (const until = Date.now() + 2 * times.idleMs; Date.now() < until; await sleep(100)) {
+      for (const until = Date.now() + 2 * idleMs; Date.now() < until; await sleep(100)) {
         policies.load(2);
         expect(isBatch()).toBe(true);
       }
       // Calls one at a time are not busy moments, and no call is needed for the switch back.
       policies.load(1);
-      expect(await eventually(() => !isBatch(), times.idleMs + 5_000)).toBe(true);
-      // Just switched: busy again at once stays normal until switchMs has passed since.
-      policies.load(2);
-      expect(await settles(false)).toBe(true);
-      await sleep(times.switchMs);
+      expect(await eventually(() => !isBatch(), idleMs + 5_000)).toBe(true);
+      // Just switched back: busy again at once is batch at once.
       policies.load(2);
       expect(await settles(true)).toBe(true);
       expect(unavailable).toEqual([]);
@@ -195,7 +191,7 @@ const linux = process.platform === 'linux';
     const executed = jest.spyOn(childProcess, 'execFile');
     const children = () => readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
     const before = new Set(children());
-    const policies = new WorkerPolicies('adaptive', () => {}, { idleMs: 200, switchMs: 0 });
+    const policies = new WorkerPolicies('adaptive', () => {}, 200);
     try {
       expect(spawned).toHaveBeenCalledTimes(1);
       const shells = children().filter((pid) => !before.has(pid));
