@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { freePort } from '../helpers/free-port';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { RecordingHttpServer } from '../helpers/recording-http-server';
 import type { TestSidecar } from '../helpers/test-sidecar';
@@ -141,12 +140,7 @@ describe('websocket host service', () => {
 
   it('a dial failure is an error in the response, not a trap', async () => {
     // A port that was free a moment ago: nothing listens there.
-    const closedPort = await new Promise<number>((resolve) => {
-      const probe = createServer().listen(0, '127.0.0.1', () => {
-        const { port } = probe.address() as AddressInfo;
-        probe.close(() => resolve(port));
-      });
-    });
+    const closedPort = await freePort();
     expect(await call('ws-any', `connect:down:ws://127.0.0.1:${closedPort}/`)).toBe(
       `connection_id=;error=connecting to ws://127.0.0.1:${closedPort}/ failed: connection to 127.0.0.1:${closedPort} refused (ECONNREFUSED)`,
     );

@@ -2,6 +2,7 @@ import childProcess, { execFile } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { ArtistBiographyRequest, ArtistBiographyResponse } from '../../generated/ts/api';
 import { Worker } from 'node:worker_threads';
@@ -40,8 +41,6 @@ function batchThreadsSinceNow(): () => string[] {
   const before = threadsWithPolicy(SCHED_BATCH);
   return () => [...threadsWithPolicy(SCHED_BATCH)].filter((tid) => !before.has(tid));
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A worker thread that reports its OS thread as a pool's worker does, then idles. */
 function reportingWorker(): Worker {
@@ -211,6 +210,31 @@ const linux = process.platform === 'linux';
     } finally {
       spawned.mockRestore();
       executed.mockRestore();
+      policies.close();
+      await worker.terminate();
+    }
+  });
+
+  it('a shell killed from outside is started again at the next switch, and the workers follow it', async () => {
+    const worker = reportingWorker();
+    const spawned = jest.spyOn(childProcess, 'spawn');
+    const children = () => readFileSync(`/proc/self/task/${process.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+    const before = new Set(children());
+    const unavailable: string[] = [];
+    const policies = new WorkerPolicies('adaptive', (reason) => unavailable.push(reason), 200);
+    try {
+      policies.add(worker);
+      const isBatch = await batchProbe(worker);
+      const [shell] = children().filter((pid) => !before.has(pid));
+      process.kill(Number(shell), 'SIGKILL');
+      expect(await eventually(() => !children().includes(shell), 5_000)).toBe(true);
+      policies.load(2);
+      expect(await eventually(isBatch, 5_000)).toBe(true);
+      expect(await eventually(() => !isBatch(), 5_000)).toBe(true);
+      expect(spawned).toHaveBeenCalledTimes(2);
+      expect(unavailable).toEqual([]);
+    } finally {
+      spawned.mockRestore();
       policies.close();
       await worker.terminate();
     }

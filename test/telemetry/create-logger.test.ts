@@ -1,5 +1,3 @@
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
@@ -7,6 +5,7 @@ import { NdpError } from '../../src/errors';
 import { ApiClients } from '../helpers/api-clients';
 import { createLogger } from '../../src/telemetry';
 import { pluginConfigSection, startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { freePort } from '../helpers/free-port';
 import { PluginsFolder } from '../helpers/plugins-folder';
 import { spawnSidecar } from '../helpers/spawned-sidecar';
 import type { TestSidecar } from '../helpers/test-sidecar';
@@ -95,10 +94,7 @@ describe('the access log and expected failures in a running sidecar', () => {
 
   beforeAll(async () => {
     // A port nothing listens on: the plugin's request fails as a network failure, not ndphost's.
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise((resolve) => closed.close(resolve));
+    const port = await freePort();
     plugins.copy('bio-http', 'a-unreachable');
     const manifest = JSON.parse(readFileSync(path.join(plugins.folder, 'a-unreachable', 'manifest.json'), 'utf8')) as Record<string, unknown>;
     plugins.write('a-unreachable', { manifest: { ...manifest, permissions: { http: { reason: 'test', allowedUrls: { [`http://127.0.0.1:${port}/*`]: ['GET'] }, allowLocalNetwork: true } } } });
