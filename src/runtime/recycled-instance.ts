@@ -18,7 +18,7 @@
  * again before every call, as in a fresh instance; when the wasm start section does, the module
  * is not recycled.
  */
-import { PAGES_PER_GLOBAL } from './recyclable-module';
+import { MAX_PAGES, NO_PAGE_MARKED, PAGES_PER_GLOBAL } from './recyclable-module';
 
 const PAGE = 65536;
 
@@ -129,7 +129,7 @@ export class RecycledInstance {
     private readonly globals: readonly WebAssembly.Global[],
     private readonly values: readonly unknown[],
     private readonly dirty: readonly WebAssembly.Global[],
-    /** The page the guest's stores marked last: reset with the bits, or its next store there would go unmarked. */
+    /** The first address of the page the guest's stores marked last: reset with the bits, or its next store there would go unmarked. */
     private readonly lastPage: WebAssembly.Global,
     private readonly tracker: CallTracker,
     /** The start function runs before every call (it is not part of the restore point). */
@@ -186,7 +186,7 @@ export class RecycledInstance {
     const lastPage = exports[recyclable.lastPageExport] as WebAssembly.Global;
     const snapshot = (startEachCall: boolean) => {
       for (const global of dirty) global.value = 0n;
-      lastPage.value = -1;
+      lastPage.value = NO_PAGE_MARKED;
       tracker.clear();
       return new RecycledInstance(exports, memory, Buffer.from(memory.buffer.slice(0)), globals, globals.map((global) => global.value), dirty, lastPage, tracker, startEachCall);
     };
@@ -229,7 +229,9 @@ export class RecycledInstance {
       }
       this.dirty[k].value = 0n;
     }
-    this.lastPage.value = -1;
+    // Stores into the last page of a 4 GiB memory can go unmarked (NO_PAGE_MARKED is its address).
+    if (pages === MAX_PAGES) this.copyBack(memory, MAX_PAGES - 1);
+    this.lastPage.value = NO_PAGE_MARKED;
     for (let k = 0; k < this.globals.length; k++) this.globals[k].value = this.values[k];
     this.tracker.clear();
     return true;
