@@ -59,6 +59,17 @@ export class CallTracker {
   unknownWrites = false;
   /** A start function is running ahead of a call: only AHEAD_OF_CALL imports may run. */
   ahead = false;
+  /**
+   * An import was refused while running ahead. Kept apart from the exception, which the guest
+   * can catch (`catch_all` takes JavaScript's exceptions too) and carry on without the import.
+   */
+  refused = false;
+
+  /** What an import throws when it may not run now. */
+  refuse(): NotAhead {
+    this.refused = true;
+    return new NotAhead();
+  }
 
   wrote(ptr: number, length: number): void {
     if (length <= 0) return;
@@ -87,7 +98,7 @@ export function trackingImports(imports: WebAssembly.Imports): { readonly import
         const aheadOk = module === 'wasi_snapshot_preview1' && AHEAD_OF_CALL.has(name);
         if (writes) {
           return [name, (...args: number[]) => {
-            if (tracker.ahead && !aheadOk) throw new NotAhead();
+            if (tracker.ahead && !aheadOk) throw tracker.refuse();
             tracker.importCalls++;
             for (const [ptr, length] of writes(args)) tracker.wrote(ptr, length);
             return fn(...args);
@@ -97,13 +108,13 @@ export function trackingImports(imports: WebAssembly.Imports): { readonly import
         // which tells the tracker itself (GuestContext.writes).
         if (module === 'env') {
           return [name, (...args: unknown[]) => {
-            if (tracker.ahead) throw new NotAhead();
+            if (tracker.ahead) throw tracker.refuse();
             tracker.importCalls++;
             return fn(...args);
           }];
         }
         return [name, (...args: unknown[]) => {
-          if (tracker.ahead) throw new NotAhead();
+          if (tracker.ahead) throw tracker.refuse();
           tracker.importCalls++;
           tracker.unknownWrites = true;
           return fn(...args);
@@ -160,15 +171,19 @@ export class RecycledInstance {
    */
   prepare(runStart: (exports: WebAssembly.Exports) => void): boolean | 'discard' {
     this.tracker.ahead = true;
+    this.tracker.refused = false;
     try {
       runStart(this.exports);
-      this.prepared = true;
-      return true;
+      if (!this.tracker.refused) {
+        this.prepared = true;
+        return true;
+      }
     } catch {
-      return this.restore() ? false : 'discard';
+      // Restored below, as when the guest caught the refusal.
     } finally {
       this.tracker.ahead = false;
     }
+    return this.restore() ? false : 'discard';
   }
 
   /**

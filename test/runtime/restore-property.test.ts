@@ -169,9 +169,11 @@ function guest(random: () => number): Guest {
   if (traps) body.push('(if (i32.eqz (i32.rem_u (local.get $x) (i32.const 3))) (then unreachable))');
   else if (random() < 0.2) body.push(`(return_call $h ${args})`);
   // A start function that writes; one that also reads random bytes (run again before every call,
-  // ahead of it where the worker is idle), or calls an import that must not run ahead.
-  const start = pick(['none', 'pure', 'random', 'host'] as const);
-  const initialize = start === 'none' ? [] : [...writes(3), ...(start === 'random' ? ['(drop (call $random_get (i32.const 64) (i32.const 32)))'] : start === 'host' ? [poke()] : [])];
+  // ahead of it where the worker is idle), or calls an import that must not run ahead, bare or
+  // inside a catch_all that would swallow the host's refusal to run it ahead.
+  const start = pick(['none', 'pure', 'random', 'host', 'caught'] as const);
+  const late = { none: [], pure: [], random: ['(drop (call $random_get (i32.const 64) (i32.const 32)))'], host: [poke()], caught: ['(local.set $x (i32.const 0x5a))', `(try (do ${poke()}) (catch_all))`] }[start];
+  const initialize = start === 'none' ? [] : [...writes(3), ...late];
   // A wasm start section runs inside instantiation, before the host can see the memory: one that
   // calls an import (a clock, say) may leave each instance different, so none may be kept.
   const section = random() < 0.8 ? 'none' : pick(['pure', 'host'] as const);
