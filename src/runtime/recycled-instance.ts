@@ -21,6 +21,11 @@
 import { MAX_PAGES, NO_PAGE_MARKED, PAGES_PER_GLOBAL } from './recyclable-module';
 
 const PAGE = 65536;
+const ZERO_PAGE = Buffer.alloc(PAGE);
+/** What copyBack knows of an image page: not looked at yet, all zeros (filled, not copied), or not. */
+const UNKNOWN = 0;
+const ZEROS = 1;
+const BYTES = 2;
 
 /** The guest-memory ranges each WASI function writes (its out-parameters), from its arguments. */
 const WASI_WRITES: Readonly<Record<string, (args: readonly number[]) => ReadonlyArray<readonly [number, number]>>> = {
@@ -147,6 +152,7 @@ export class RecycledInstance {
     readonly startEachCall: boolean,
   ) {
     this.imagePages = Array.from({ length: image.length / PAGE }, (_, page) => image.subarray(page * PAGE, (page + 1) * PAGE));
+    this.pageKinds = new Uint8Array(this.imagePages.length);
   }
 
   /** The start function has already run for the next call (prepare). */
@@ -155,6 +161,8 @@ export class RecycledInstance {
   private view: Buffer | undefined;
   /** The image page by page, cut once rather than for every page copied back. */
   private readonly imagePages: readonly Buffer[];
+  /** UNKNOWN, ZEROS or BYTES for each image page, learnt when it is first copied back. */
+  private readonly pageKinds: Uint8Array;
 
   /** True once, after prepare(): the next call must not run the start function again. */
   takePrepared(): boolean {
@@ -211,9 +219,17 @@ export class RecycledInstance {
     return tracker.importCalls > 0 ? beforeStart : snapshot(false);
   }
 
-  /** Copies one page of the image back into the memory. */
+  /**
+   * Copies one page of the image back into the memory. A page of zeros (a heap the guest sets up
+   * at start, Go's bss) is filled instead, which writes the memory without reading the image:
+   * five such pages 2.4-3.7 us against 6.6-10 copied.
+   */
   private copyBack(memory: Buffer, page: number): void {
-    memory.set(this.imagePages[page], page * PAGE);
+    const image = this.imagePages[page];
+    let kind = this.pageKinds[page];
+    if (kind === UNKNOWN) kind = this.pageKinds[page] = image.equals(ZERO_PAGE) ? ZEROS : BYTES;
+    if (kind === ZEROS) memory.fill(0, page * PAGE, (page + 1) * PAGE);
+    else memory.set(image, page * PAGE);
   }
 
   /** Puts the instance back at its restore point; false when it cannot be (its memory grew). */
