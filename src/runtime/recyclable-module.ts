@@ -8,8 +8,9 @@
  * - records which 64 KiB pages the guest writes: every store (plain, SIMD lane, atomic) outside
  *   the page its function last saw marked first calls an added function that sets the page's bit
  *   in one of the added i64 globals (`ndphost.dirty.<k>`, 64 pages each), and
- *   memory.fill/copy/init mark their destination range. The bits live in globals, not memory, so guest code cannot clear them: the original
- *   module was validated without these globals, so none of its instructions can name them.
+ *   memory.fill/copy/init mark their destination range. The bits live in globals, not memory, so
+ *   guest code cannot clear them: the original module was validated without these globals, so
+ *   none of its instructions can name them.
  * Tables and dropped segments are not restored: a module whose code can change them
  * (table.set/grow/fill/copy/init, data.drop, elem.drop) is not recycled, nor one that imports
  * state (globals, tables, memories), shares its memory, has more than one memory, or holds a
@@ -28,8 +29,8 @@ const SECTION_CODE = 10;
 const KIND_FUNCTION = 0;
 const KIND_GLOBAL = 3;
 const SHARED = 0x02;
-const PAGE_BYTES = 65536;
 const HAS_MAXIMUM = 0x01;
+export const PAGE_BYTES = 65536;
 /** Pages per dirty-bit global. */
 export const PAGES_PER_GLOBAL = 64;
 

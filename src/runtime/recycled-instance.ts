@@ -18,9 +18,8 @@
  * again before every call, as in a fresh instance; when the wasm start section does, the module
  * is not recycled.
  */
-import { MAX_PAGES, NO_PAGE_MARKED, PAGES_PER_GLOBAL } from './recyclable-module';
+import { MAX_PAGES, NO_PAGE_MARKED, PAGE_BYTES as PAGE, PAGES_PER_GLOBAL } from './recyclable-module';
 
-const PAGE = 65536;
 const ZERO_PAGE = Buffer.alloc(PAGE);
 /** What copyBack knows of an image page: not looked at yet, all zeros (filled, not copied), or not. */
 const UNKNOWN = 0;
