@@ -124,6 +124,22 @@ describe('Sandbox', () => {
     }
   });
 
+  it('load checks queued behind each other get no worker of their own while the queue moves', async () => {
+    // A start-up with many plugins: each check waits past its grace for the ones before it, but
+    // the pool finishes jobs meanwhile, so no check is stuck and no thread is added.
+    const wide = new Sandbox({ minWorkers: 1, maxWorkers: 16 });
+    try {
+      const busy = '(local $i i32) (loop $l (local.set $i (i32.add (local.get $i) (i32.const 1))) (br_if $l (i32.lt_u (local.get $i) (i32.const 2000000)))) (i64.const 0)';
+      const module = await wide.load('busy', (await watToWasm(guestWat(busy))) as Uint8Array<ArrayBuffer>);
+      await wide.call(module, 'run', new Uint8Array(0), SOON());
+      const checks = Array.from({ length: 200 }, () => wide.call(module, 'run', new Uint8Array(0), { timeoutMs: 60_000, loadTime: true }));
+      await expect(Promise.all(checks)).resolves.toHaveLength(200);
+      expect(wide.workers).toBe(1);
+    } finally {
+      await wide.close();
+    }
+  });
+
   it('a deadline already passed never reaches a worker', async () => {
     const module = await sandbox.load('fixture', fixtureWasm());
     await expect(sandbox.call(module, BIOGRAPHY, biographyRequest('x'), { deadline: Date.now() - 1, timeoutMs: 5_000 })).rejects.toMatchObject({
