@@ -144,9 +144,10 @@ const MAX_TIMER_MS = 2 ** 31 - 1;
  * InitTimeout, and another plugin's load must not wait behind that (issue 8, item 4); but a
  * queue that moves is no reason for a thread. A start-up with 100 plugins queues 100 checks
  * behind each other, most waiting longer than this for the ones before; lent a worker each,
- * they started 16 workers and took 2.9-3.4 s and 340-360 MiB, against 1.4 s and 172 MiB on
- * 13 threads with a worker lent only when the pool has finished no job (nor lent one) since the
- * job's grace began. One lent past MaxWorkers retires as soon as its job ends.
+ * they started 16 workers, and the sidecar took 2.5-2.6 s and 322-323 MiB to serve, against
+ * 1.3-1.6 s and 163-164 MiB on one worker when a check is lent one only if the pool has
+ * finished no job (nor lent one) since its grace began. One lent past MaxWorkers retires as
+ * soon as its job ends (RATIONALE.md, "How many workers?").
  */
 const LOAD_GRACE_MS = 100;
 /**
