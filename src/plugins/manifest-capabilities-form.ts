@@ -1,57 +1,13 @@
-import Ajv from 'ajv';
+import { validateCapabilitiesForm as validate } from '../../generated/validators/manifest-forms';
 import type { HostServiceName } from '../host';
 import { manifestError, schemaError } from './manifest-errors';
-import { REASON_ONLY_PERMISSION, RELEASED_HTTP_PERMISSION, SUBSONICAPI_PERMISSION, WEBSOCKET_PERMISSION } from './manifest-permissions';
-import { CAPABILITY_NAMES, type CapabilityName, type Manifest, type Permissions } from './manifest-shape';
+import type { Manifest, Permissions } from './manifest-shape';
 
 /**
  * The host services of the capabilities form, each offered only when its permission key is
  * present (secure by default, as released). No `timer`: released Navidrome never had one.
  */
 const CAPABILITIES_FORM_HOST_SERVICES = ['config', 'scheduler', 'cache', 'artwork', 'http', 'websocket', 'subsonicapi'] as const satisfies readonly HostServiceName[];
-
-// Released Navidrome's loader unmarshalled into generated Go types without a schema validator:
-// required keys must be present (null counts), JSON types and enums hold, capabilities is not
-// empty, each present permission has a reason. Unknown keys, anywhere, are ignored.
-const presentString = { type: ['string', 'null'] } as const;
-const orNull = <T extends { type: string }>(schema: T) => ({ ...schema, type: [schema.type, 'null'] });
-
-const schema = {
-  type: 'object',
-  required: ['name', 'author', 'version', 'description', 'website', 'capabilities', 'permissions'],
-  properties: {
-    name: presentString,
-    author: presentString,
-    version: presentString,
-    description: presentString,
-    website: presentString,
-    capabilities: { type: ['array', 'null'], minItems: 1, items: { type: 'string', enum: [...CAPABILITY_NAMES] } },
-    permissions: {
-      type: ['object', 'null'],
-      properties: {
-        http: orNull(RELEASED_HTTP_PERMISSION),
-        websocket: orNull(WEBSOCKET_PERMISSION),
-        subsonicapi: orNull(SUBSONICAPI_PERMISSION),
-        config: orNull(REASON_ONLY_PERMISSION),
-        scheduler: orNull(REASON_ONLY_PERMISSION),
-        cache: orNull(REASON_ONLY_PERMISSION),
-        artwork: orNull(REASON_ONLY_PERMISSION),
-      },
-    },
-  },
-} as const;
-
-interface CapabilitiesFormJson {
-  name: string | null;
-  author: string | null;
-  version: string | null;
-  description: string | null;
-  website: string | null;
-  capabilities: CapabilityName[] | null;
-  permissions: { [key: string]: unknown } | null;
-}
-
-const validate = new Ajv({ allErrors: true, allowUnionTypes: true }).compile<CapabilitiesFormJson>(schema);
 
 /** Validates and normalises a manifest in the capabilities form; a problem is a `bad_manifest`. */
 export function parseCapabilitiesForm(json: unknown, pluginId: string, file: string): Manifest {

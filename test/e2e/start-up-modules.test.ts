@@ -20,12 +20,13 @@ const { createLogger } = require(src + '/telemetry');
   const config = loadConfig({ env: {}, args });
   const sidecar = await startSidecar(config, createLogger({ level: 'silent', format: config.logFormat }));
   await sidecar.close();
-  const packages = new Set(Object.keys(require.cache).map((file) => /node_modules\\/((?:@[^/]+\\/)?[^/]+)/.exec(file)?.[1]));
-  process.stdout.write(JSON.stringify([...packages].filter(Boolean)));
+  const files = Object.keys(require.cache).map((file) => /node_modules\\/(.*)$/.exec(file)?.[1]);
+  process.stdout.write(JSON.stringify(files.filter(Boolean)));
 })().catch((error) => { console.error(error); process.exit(1); });
 `;
 
-async function packagesLoaded(args: string[]): Promise<string[]> {
+/** The files of packages a start-up loads, each as its path under node_modules. */
+async function filesLoaded(args: string[]): Promise<string[]> {
   const plugins = new PluginsFolder().copy('fixture');
   try {
     const allArgs = ['--address', '127.0.0.1:0', '--plugins-folder', plugins.folder, '--data-folder', path.join(plugins.root, 'data'), ...args];
@@ -36,11 +37,23 @@ async function packagesLoaded(args: string[]): Promise<string[]> {
   }
 }
 
+const packageOf = (file: string) => file.split('/').slice(0, file.startsWith('@') ? 2 : 1).join('/');
+
+async function packagesLoaded(args: string[]): Promise<string[]> {
+  return [...new Set((await filesLoaded(args)).map(packageOf))];
+}
+
 describe('what a sidecar loads at start-up', () => {
   it('leaves the packages of unconfigured features and unused host services unloaded', async () => {
     const loaded = await packagesLoaded(['--log-format', 'json']);
     expect(loaded).toContain('@grpc/grpc-js');
     expect(loaded.filter((name) => OPTIONAL.includes(name))).toEqual([]);
+  }, 60_000);
+
+  it("compiles no JSON Schema: of ajv, only the runtime helpers of the manifests' generated validators load", async () => {
+    const ajv = (await filesLoaded(['--log-format', 'json'])).filter((file) => packageOf(file) === 'ajv');
+    expect(ajv.length).toBeGreaterThan(0);
+    expect(ajv.filter((file) => !file.startsWith('ajv/dist/runtime/'))).toEqual([]);
   }, 60_000);
 
   it('loads metrics, tracing and pretty logs when they are configured', async () => {
