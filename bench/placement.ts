@@ -1,0 +1,66 @@
+/**
+ * Where the kernel runs the bench's calling thread and a pool worker, fixed with util-linux's
+ * `taskset` for a measurement. On these VMs a `Sandbox.call` at c=1 runs in one of two modes that
+ * last for seconds (RATIONALE.md, ninth and eighteenth sessions): with both threads on one vCPU each
+ * hand-off is a wake-up on the waker's own CPU (the fixture ~23 us), with each on its own vCPU every
+ * wake-up is an interrupt to a halted vCPU (~93 us), and the kernel moves between the two as it
+ * likes. A ratio of two subjects that each met a different mode measures the mode, not the
+ * subjects; pinned, both meet the same one.
+ */
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+
+export interface Placement {
+  /** As printed beside a goal. */
+  readonly name: string;
+  readonly callerCpu: number;
+  readonly workerCpu: number;
+}
+
+/** Both placements, or why they cannot be had here (one CPU, no taskset, not Linux). */
+export function placements(): readonly Placement[] | string {
+  if (process.platform !== 'linux') return 'not Linux';
+  if (availableParallelism() < 2) return 'one CPU';
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+  } catch {
+    return 'util-linux taskset is not installed';
+  }
+  return [
+    { name: 'caller and worker on one CPU', callerCpu: 0, workerCpu: 0 },
+    { name: 'caller and worker on two CPUs', callerCpu: 0, workerCpu: 1 },
+  ];
+}
+
+function voluntarySwitches(tid: string): number {
+  try {
+    return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // The thread has exited.
+  }
+}
+
+/**
+ * The worker thread that runs `call`: the one thread of this process, other than the caller, that
+ * goes to sleep about once per call (a worker waits for every job when the caller waits for
+ * every reply). Undefined when no one thread does.
+ */
+export async function workerThread(call: () => Promise<unknown>, calls = 300): Promise<number | undefined> {
+  const before = new Map(readdirSync('/proc/self/task').map((tid) => [tid, voluntarySwitches(tid)]));
+  for (let i = 0; i < calls; i++) await call();
+  const sleepers = readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid && voluntarySwitches(tid) - (before.get(tid) ?? 0) >= calls / 2);
+  return sleepers.length === 1 ? Number(sleepers[0]) : undefined;
+}
+
+/** Runs `measure` with the caller and `worker` pinned as `placement` says, then gives both back their CPUs. */
+export async function pinned<T>(placement: Placement, worker: number, measure: () => Promise<T>): Promise<T> {
+  const masks = [process.pid, worker].map((tid) => [tid, /([0-9a-f]+)\s*$/.exec(execFileSync('taskset', ['-p', String(tid)], { encoding: 'utf8' }))?.[1] ?? 'ffffffff'] as const);
+  execFileSync('taskset', ['-pc', String(placement.callerCpu), String(process.pid)], { stdio: 'ignore' });
+  execFileSync('taskset', ['-pc', String(placement.workerCpu), String(worker)], { stdio: 'ignore' });
+  try {
+    return await measure();
+  } finally {
+    for (const [tid, mask] of masks) execFileSync('taskset', ['-p', mask, String(tid)], { stdio: 'ignore' });
+  }
+}
