@@ -8,8 +8,9 @@
  * subjects; pinned, both meet the same one.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { threadUse } from './proc-stats';
 
 export interface Placement {
   /** As printed beside a goal. */
@@ -35,7 +36,7 @@ export function placements(): readonly Placement[] | string {
 
 function voluntarySwitches(tid: string): number {
   try {
-    return Number(/^voluntary_ctxt_switches:\s+(\d+)$/m.exec(readFileSync(`/proc/self/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+    return threadUse(process.pid, Number(tid)).voluntarySwitches;
   } catch {
     return 0; // The thread has exited.
   }

@@ -61,7 +61,12 @@ export interface ThreadUse {
  * how often the scheduler switched it out (RATIONALE.md, "What the changes of issue 10 bought").
  */
 export function servingThreadUse(pid: number): ThreadUse {
-  const task = `/proc/${pid}/task/${pid}`;
+  return threadUse(pid, pid);
+}
+
+/** One thread's use so far; throws if the thread has exited. */
+export function threadUse(pid: number, tid: number): ThreadUse {
+  const task = `/proc/${pid}/task/${tid}`;
   const status = readFileSync(`${task}/status`, 'utf8');
   const count = (name: string) => Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN);
   return {
