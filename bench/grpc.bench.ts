@@ -27,6 +27,13 @@ export async function grpcGoal(ctx: BenchContext): Promise<void> {
       const warmUpCalls = concurrency === 1 ? calls : calls * 6;
       heading(`gRPC end to end, concurrency ${concurrency}, client in another process (${calls} calls per run after ${warmUpCalls} to warm up, ABAB x${ctx.options.repeats})`);
       await client.warmUp(servers, concurrency, warmUpCalls);
+      // Then a round as long as a measured one, so that each server's first repeat follows the
+      // same pause as the later ones. After the long warm-ups the bare server had waited ~25 s
+      // for the others', and its first repeat at c=16 cost 144 us a call against 83-98 for the
+      // later ones (ratios 0.78-0.89x against 1.15-1.33x in three runs); with this round it costs
+      // what they do. Such a pause is where Node's default young generation shrinks (RATIONALE.md,
+      // "Why does ndphost start node with a 16 MiB young generation?").
+      if (warmUpCalls > calls) await client.warmUp(servers, concurrency, calls);
       const rounds: ServerRun[][] = [];
       for (let repeat = 0; repeat < ctx.options.repeats; repeat++) {
         const round: ServerRun[] = [];
