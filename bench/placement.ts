@@ -9,7 +9,6 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { threadUse } from './proc-stats';
 
 export interface Placement {
@@ -19,18 +18,24 @@ export interface Placement {
   readonly workerCpu: number;
 }
 
-/** Both placements, or why they cannot be had here (one CPU, no taskset, not Linux). */
+/** Both placements on the first two CPUs this process may use, or why they cannot be had here. */
 export function placements(): readonly Placement[] | string {
   if (process.platform !== 'linux') return 'not Linux';
-  if (availableParallelism() < 2) return 'one CPU';
+  let list: string;
   try {
-    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    // "pid 123's current affinity list: 0-3,6"
+    list = execFileSync('taskset', ['-pc', String(process.pid)], { encoding: 'utf8' }).split(':').pop()?.trim() ?? '';
   } catch {
     return 'util-linux taskset is not installed';
   }
+  const cpus = list.split(',').flatMap((part) => {
+    const [first, last = first] = part.split('-').map(Number);
+    return Array.from({ length: last - first + 1 }, (_, k) => first + k);
+  });
+  if (cpus.length < 2 || cpus.some((cpu) => !Number.isInteger(cpu))) return `this process may use CPUs ${list}: two are needed`;
   return [
-    { name: 'caller and worker on one CPU', callerCpu: 0, workerCpu: 0 },
-    { name: 'caller and worker on two CPUs', callerCpu: 0, workerCpu: 1 },
+    { name: 'caller and worker on one CPU', callerCpu: cpus[0], workerCpu: cpus[0] },
+    { name: 'caller and worker on two CPUs', callerCpu: cpus[0], workerCpu: cpus[1] },
   ];
 }
 
