@@ -9,7 +9,7 @@ import { Sandbox, type LoadedModule } from '../src/runtime';
 import { EXPORT, type BenchContext } from './context';
 import { generatePlugin, GO_SIZED, GO_SIZED_WITH_STARTUP_WORK, SMALL, type PluginShape } from './generated-plugins';
 import { heading, measure, median, row, type Stats } from './measure';
-import { pinned, placements, workerThread } from './placement';
+import { pinnings } from './placement';
 
 const REQUEST = ArtistBiographyRequest.encode({ id: '', name: 'bench', mbid: '' }).finish();
 
@@ -81,16 +81,14 @@ export async function sandboxCurves(ctx: BenchContext): Promise<void> {
   const call = (module: LoadedModule) => () => sandbox.call(module, EXPORT, REQUEST, { timeoutMs: 60_000 });
   try {
     const fixture = await load('fixture', 'fixture');
-    const fixed = placements();
-    const worker = typeof fixed === 'string' ? undefined : await workerThread(call(fixture));
-    const onOneCpu = typeof fixed === 'string' || worker === undefined ? undefined : fixed[0];
-    // On one CPU, where a call's own cost is not hidden behind the wake-ups between two (placement.ts).
+    // The first is on one CPU, where a call's own cost is not hidden behind the wake-ups between two.
+    const places = await pinnings(call(fixture));
     const curves = async () => {
       // Unreported: without it the baseline, measured first, came out at 66 us against 29-40 for
       // the same fixture a few rows later, and every ratio of the run with it.
       await measure('warm-up', 5 * callsFor('fixture', ctx), 1, call(fixture));
       const baseline = await measure('17 KB fixture (baseline)', callsFor('fixture', ctx), 1, call(fixture));
-      heading(`Sandbox.call per-call curves, concurrency 1, ${onOneCpu?.name ?? 'threads where the kernel puts them'} (ratio: p50 over the 17 KB fixture in this run)`);
+      heading(`Sandbox.call per-call curves, concurrency 1, ${places[0].name} (ratio: p50 over the 17 KB fixture in this run)`);
       row(baseline.name, baseline);
       for (const curve of CURVES) {
         console.log(`  ${curve.title}:`);
@@ -100,8 +98,7 @@ export async function sandboxCurves(ctx: BenchContext): Promise<void> {
         }
       }
     };
-    if (onOneCpu && worker !== undefined) await pinned(onOneCpu, worker, curves);
-    else await curves();
+    await places[0].run(curves);
 
     const goBytes = generatePlugin(GO_SIZED);
     const goSized = await sandbox.load('go-sized', goBytes);
@@ -127,12 +124,7 @@ export async function sandboxCurves(ctx: BenchContext): Promise<void> {
       ctx.goals.add({ goal: `2 Go-sized per-call p50 / 17 KB fixture (Sandbox.call, c=1, ${where})`, values: rounds.map(([a, b]) => b.p50 / a.p50), unit: 'x', limit: 3, direction: '<=' });
       ctx.goals.refer({ name: `Go-sized with 256 KB of start-up work, per-call p50 / fixture (${where})`, values: rounds.map(([a, , c]) => c.p50 / a.p50), unit: 'x' });
     };
-    if (typeof fixed === 'string' || worker === undefined) {
-      const why = typeof fixed === 'string' ? fixed : 'the worker thread was not found';
-      report(`threads where the kernel put them: ${why}`, await measureGoal(`threads where the kernel puts them (${why})`));
-    } else {
-      for (const placement of fixed) report(placement.name, await pinned(placement, worker, () => measureGoal(placement.name)));
-    }
+    for (const place of places) report(place.name, await place.run(() => measureGoal(place.name)));
   } finally {
     await sandbox.close();
   }

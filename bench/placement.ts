@@ -11,15 +11,35 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync } from 'node:fs';
 import { threadUse } from './proc-stats';
 
-export interface Placement {
-  /** As printed beside a goal. */
+interface Placement {
   readonly name: string;
   readonly callerCpu: number;
   readonly workerCpu: number;
 }
 
+/** Where a measurement runs. */
+export interface Pinning {
+  /** As printed beside a goal. */
+  readonly name: string;
+  /** Runs `measure` there, then gives the threads back their CPUs. */
+  run<T>(measure: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * The caller and the worker that runs `call` on one CPU, then on two; where that cannot be had,
+ * one pinning that leaves the threads where the kernel puts them and says why.
+ */
+export async function pinnings(call: () => Promise<unknown>): Promise<readonly Pinning[]> {
+  const fixed = placements();
+  const worker = typeof fixed === 'string' ? undefined : await workerThread(call);
+  if (typeof fixed === 'string' || worker === undefined) {
+    return [{ name: `threads where the kernel put them: ${typeof fixed === 'string' ? fixed : 'the worker thread was not found'}`, run: (measure) => measure() }];
+  }
+  return fixed.map((placement) => ({ name: placement.name, run: (measure) => pinned(placement, worker, measure) }));
+}
+
 /** Both placements on the first two CPUs this process may use, or why they cannot be had here. */
-export function placements(): readonly Placement[] | string {
+function placements(): readonly Placement[] | string {
   if (process.platform !== 'linux') return 'not Linux';
   let list: string;
   try {
@@ -52,7 +72,7 @@ function voluntarySwitches(tid: string): number {
  * goes to sleep about once per call (a worker waits for every job when the caller waits for
  * every reply). Undefined when no one thread does.
  */
-export async function workerThread(call: () => Promise<unknown>, calls = 300): Promise<number | undefined> {
+async function workerThread(call: () => Promise<unknown>, calls = 300): Promise<number | undefined> {
   const before = new Map(readdirSync('/proc/self/task').map((tid) => [tid, voluntarySwitches(tid)]));
   for (let i = 0; i < calls; i++) await call();
   const sleepers = readdirSync('/proc/self/task').filter((tid) => Number(tid) !== process.pid && voluntarySwitches(tid) - (before.get(tid) ?? 0) >= calls / 2);
@@ -60,7 +80,7 @@ export async function workerThread(call: () => Promise<unknown>, calls = 300): P
 }
 
 /** Runs `measure` with the caller and `worker` pinned as `placement` says, then gives both back their CPUs. */
-export async function pinned<T>(placement: Placement, worker: number, measure: () => Promise<T>): Promise<T> {
+async function pinned<T>(placement: Placement, worker: number, measure: () => Promise<T>): Promise<T> {
   const masks = [process.pid, worker].map((tid) => [tid, /([0-9a-f]+)\s*$/.exec(execFileSync('taskset', ['-p', String(tid)], { encoding: 'utf8' }))?.[1] ?? 'ffffffff'] as const);
   execFileSync('taskset', ['-pc', String(placement.callerCpu), String(process.pid)], { stdio: 'ignore' });
   execFileSync('taskset', ['-pc', String(placement.workerCpu), String(worker)], { stdio: 'ignore' });
