@@ -48,6 +48,19 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
+/** The slope of the least-squares line through the points (xs[i], ys[i]). */
+export function leastSquaresSlope(xs: readonly number[], ys: readonly number[]): number {
+  const mean = (values: readonly number[]): number => values.reduce((sum, value) => sum + value, 0) / values.length;
+  const [mx, my] = [mean(xs), mean(ys)];
+  let covariance = 0;
+  let variance = 0;
+  xs.forEach((x, i) => {
+    covariance += (x - mx) * (ys[i] - my);
+    variance += (x - mx) ** 2;
+  });
+  return covariance / variance;
+}
+
 /** A number for a table cell: `digits` decimals, right-aligned to `width`. */
 export const num = (value: number, width = 8, digits = 1): string => (Number.isFinite(value) ? value.toFixed(digits) : '-').padStart(width);
 

@@ -4,7 +4,9 @@
  *   in this thread: a reused instance (the floor), a fresh instance per call (ndphost's two
  *   ways: a new instance, or one restored to fresh);
  *   off this thread: ndphost's Sandbox.call (pool worker, fresh instance) and Extism's
- *   `runInWorker` plugin (one worker per plugin, reused instance).
+ *   `runInWorker` plugin (one worker per plugin, reused instance), each with the calling thread
+ *   and its worker pinned to one CPU, then to two (placement.ts): unpinned, each met whichever
+ *   placement the kernel had chosen, and their ratio measured the placements.
  */
 import createPlugin, { type Plugin } from '@extism/extism';
 import { ArtistBiographyRequest } from '../generated/ts/api';
@@ -15,7 +17,8 @@ import { hostImports } from '../src/runtime/host-imports';
 import { InstanceSource } from '../src/runtime/instance-source';
 import { analyseForRecycling } from '../src/runtime/recyclable-module';
 import type { BenchContext } from './context';
-import { heading, measure, row, type Stats } from './measure';
+import { heading, measure, row } from './measure';
+import { pinnings } from './placement';
 import { extismEchoPlugin, ourEchoPlugin } from './peer-plugins';
 
 const INPUT = ArtistBiographyRequest.encode({ id: '', name: 'bench', mbid: '' }).finish();
@@ -74,11 +77,9 @@ export async function peers(ctx: BenchContext): Promise<void> {
     check(await extismOutput(extismWorker), 'Extism worker plugin');
 
     heading(`Peers: the same echo plugin through each host, concurrency 1 (${calls} calls each)`);
-    const rows: Stats[] = [];
     const add = async (name: string, count: number, fn: () => unknown) => {
       const stats = await measure(name, count, 1, fn);
       row(name, stats);
-      rows.push(stats);
       return stats;
     };
     // The reused instance's bump heap grows ~24 bytes a call (its malloc grows memory as needed).
@@ -91,15 +92,22 @@ export async function peers(ctx: BenchContext): Promise<void> {
       await plugin.close();
     });
     await add('Extism reused plugin, this thread', calls, () => extismReused.call('run', INPUT));
-    const ourWorker = await add('ndphost Sandbox.call (worker, fresh instance)', calls, () => sandbox.call(loaded, 'run', INPUT, { timeoutMs: 10_000 }));
-    const extismInWorker = await add('Extism runInWorker, reused plugin', calls, () => extismWorker.call('run', INPUT));
+    const ourWorkerCall = () => sandbox.call(loaded, 'run', INPUT, { timeoutMs: 10_000 });
+    const extismWorkerCall = () => extismWorker.call('run', INPUT);
+    const offThread: string[] = [];
+    for (const place of await pinnings(ourWorkerCall, extismWorkerCall)) {
+      console.log(`  ${place.name}:`);
+      const ourWorker = await place.run(() => add('  ndphost Sandbox.call (worker, fresh instance)', calls, ourWorkerCall), 0);
+      const extismInWorker = await place.run(() => add('  Extism runInWorker, reused plugin', calls, extismWorkerCall), 1);
+      offThread.push(`${(extismInWorker.p50 / ourWorker.p50).toFixed(2)}x (${place.name})`);
+    }
     await add('Extism runInWorker, fresh plugin per call', ctx.calls(30, 5), async () => {
       const plugin = await createPlugin(manifest, { useWasi: false, runInWorker: true });
       await plugin.call('run', INPUT);
       await plugin.close();
     });
     console.log(`  fresh instance in this thread, Extism / ndphost: ${(extismFresh.p50 / ourRecycled.p50).toFixed(2)}x (recycled), ${(extismFresh.p50 / ourFresh.p50).toFixed(2)}x (new per call); recycled / floor: ${(ourRecycled.p50 / floor.p50).toFixed(1)}x`);
-    console.log(`  off-thread, Extism runInWorker (reused) / ndphost Sandbox.call (fresh): ${(extismInWorker.p50 / ourWorker.p50).toFixed(2)}x`);
+    console.log(`  off-thread, Extism runInWorker (reused) / ndphost Sandbox.call (fresh): ${offThread.join(', ')}`);
   } finally {
     await Promise.all([sandbox.close(), extismReused.close(), extismWorker.close()]);
   }

@@ -21,21 +21,25 @@ interface Placement {
 export interface Pinning {
   /** As printed beside a goal. */
   readonly name: string;
-  /** Runs `measure` there, then gives the threads back their CPUs. */
-  run<T>(measure: () => Promise<T>): Promise<T>;
+  /**
+   * Runs `measure` there, with the worker of the `subject`th call given to pinnings(), then gives
+   * the threads back their CPUs.
+   */
+  run<T>(measure: () => Promise<T>, subject?: number): Promise<T>;
 }
 
 /**
- * The caller and the worker that runs `call` on one CPU, then on two; where that cannot be had,
- * one pinning that leaves the threads where the kernel puts them and says why.
+ * The caller and the worker that runs each call on one CPU, then on two; where that cannot be had
+ * for every call, one pinning that leaves the threads where the kernel puts them and says why.
  */
-export async function pinnings(call: () => Promise<unknown>): Promise<readonly Pinning[]> {
+export async function pinnings(...calls: ReadonlyArray<() => Promise<unknown>>): Promise<readonly Pinning[]> {
   const fixed = placements();
-  const worker = typeof fixed === 'string' ? undefined : await workerThread(call);
-  if (typeof fixed === 'string' || worker === undefined) {
-    return [{ name: `threads where the kernel put them: ${typeof fixed === 'string' ? fixed : 'the worker thread was not found'}`, run: (measure) => measure() }];
+  const workers: (number | undefined)[] = [];
+  if (typeof fixed !== 'string') for (const call of calls) workers.push(await workerThread(call));
+  if (typeof fixed === 'string' || workers.includes(undefined)) {
+    return [{ name: `threads where the kernel put them: ${typeof fixed === 'string' ? fixed : 'a worker thread was not found'}`, run: (measure) => measure() }];
   }
-  return fixed.map((placement) => ({ name: placement.name, run: (measure) => pinned(placement, worker, measure) }));
+  return fixed.map((placement) => ({ name: placement.name, run: (measure, subject = 0) => pinned(placement, workers[subject] as number, measure) }));
 }
 
 /** Both placements on the first two CPUs this process may use, or why they cannot be had here. */
