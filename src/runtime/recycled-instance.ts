@@ -18,13 +18,8 @@
  * again before every call, as in a fresh instance; when the wasm start section does, the module
  * is not recycled.
  */
+import { MemoryImage } from './memory-image';
 import { MAX_PAGES, NO_PAGE_MARKED, PAGE_BYTES as PAGE, PAGES_PER_GLOBAL } from './recyclable-module';
-
-const ZERO_PAGE = Buffer.alloc(PAGE);
-/** What copyBack knows of an image page: not looked at yet, all zeros (filled, not copied), or not. */
-const UNKNOWN = 0;
-const ZEROS = 1;
-const BYTES = 2;
 
 /** The guest-memory ranges each WASI function writes (its out-parameters), from its arguments. */
 const WASI_WRITES: Readonly<Record<string, (args: readonly number[]) => ReadonlyArray<readonly [number, number]>>> = {
@@ -140,7 +135,7 @@ export class RecycledInstance {
   private constructor(
     readonly exports: WebAssembly.Exports,
     private readonly memory: WebAssembly.Memory,
-    private readonly image: Buffer,
+    private readonly image: MemoryImage,
     private readonly globals: readonly WebAssembly.Global[],
     private readonly values: readonly unknown[],
     private readonly dirty: readonly WebAssembly.Global[],
@@ -149,19 +144,12 @@ export class RecycledInstance {
     private readonly tracker: CallTracker,
     /** The start function runs before every call (it is not part of the restore point). */
     readonly startEachCall: boolean,
-  ) {
-    this.imagePages = Array.from({ length: image.length / PAGE }, (_, page) => image.subarray(page * PAGE, (page + 1) * PAGE));
-    this.pageKinds = new Uint8Array(this.imagePages.length);
-  }
+  ) {}
 
   /** The start function has already run for the next call (prepare). */
   private prepared = false;
   /** The memory as bytes, for as long as its buffer stays the same. */
   private view: Buffer | undefined;
-  /** The image page by page, cut once rather than for every page copied back. */
-  private readonly imagePages: readonly Buffer[];
-  /** UNKNOWN, ZEROS or BYTES for each image page, learnt when it is first copied back. */
-  private readonly pageKinds: Uint8Array;
 
   /** True once, after prepare(): the next call must not run the start function again. */
   takePrepared(): boolean {
@@ -210,7 +198,7 @@ export class RecycledInstance {
       for (const global of dirty) global.value = 0n;
       lastPage.value = NO_PAGE_MARKED;
       tracker.clear();
-      return new RecycledInstance(exports, memory, Buffer.from(memory.buffer.slice(0)), globals, globals.map((global) => global.value), dirty, lastPage, tracker, startEachCall);
+      return new RecycledInstance(exports, memory, MemoryImage.of(memory), globals, globals.map((global) => global.value), dirty, lastPage, tracker, startEachCall);
     };
     if (!runStart) return snapshot(false);
     const beforeStart = snapshot(true);
@@ -218,35 +206,20 @@ export class RecycledInstance {
     return tracker.importCalls > 0 ? beforeStart : snapshot(false);
   }
 
-  /**
-   * Copies one page of the image back into the memory. A page of zeros (a heap the guest sets up
-   * at start, Go's bss) is filled instead, which writes the memory without reading the image:
-   * five such pages 2.4-3.7 us against 6.6-10 copied.
-   */
-  private copyBack(memory: Buffer, page: number): void {
-    const image = this.imagePages[page];
-    let kind = this.pageKinds[page];
-    if (kind === UNKNOWN) kind = this.pageKinds[page] = image.equals(ZERO_PAGE) ? ZEROS : BYTES;
-    if (kind === ZEROS) memory.fill(0, page * PAGE, (page + 1) * PAGE);
-    else memory.set(image, page * PAGE);
-  }
-
   /** Puts the instance back at its restore point; false when it cannot be (its memory grew). */
   restore(): boolean {
     const buffer = this.memory.buffer;
-    if (buffer.byteLength !== this.image.length) return false;
+    const { image } = this;
+    if (buffer.byteLength !== image.byteLength) return false;
     // Made once per memory buffer (it changes only when the memory grows, and then this returns above).
     if (this.view?.buffer !== buffer) this.view = Buffer.from(buffer);
     const memory = this.view;
-    const pages = this.imagePages.length;
+    const pages = image.pageCount;
     const { hostPages, unknownWrites } = this.tracker;
     if (unknownWrites) {
-      for (let page = 0; page < pages; page++) {
-        const at = page * PAGE;
-        if (memory.compare(this.image, at, at + PAGE, at, at + PAGE) !== 0) this.copyBack(memory, page);
-      }
+      for (let page = 0; page < pages; page++) if (image.differs(memory, page)) image.copyBack(memory, page);
     } else {
-      for (const page of hostPages) if (page < pages) this.copyBack(memory, page);
+      for (const page of hostPages) if (page < pages) image.copyBack(memory, page);
     }
     // Marks are conservative: a store marks every page the 16 bytes from its address reach, so
     // one into the memory's last 15 bytes also marks the page after its end, which is not there.
@@ -255,12 +228,12 @@ export class RecycledInstance {
       if (bits === 0n) continue;
       if (!unknownWrites) {
         // A page both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
-        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n && page < pages; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) this.copyBack(memory, page);
+        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n && page < pages; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) image.copyBack(memory, page);
       }
       this.dirty[k].value = 0n;
     }
     // Stores into the last page of a 4 GiB memory can go unmarked (NO_PAGE_MARKED is its address).
-    if (pages === MAX_PAGES) this.copyBack(memory, MAX_PAGES - 1);
+    if (pages === MAX_PAGES) image.copyBack(memory, MAX_PAGES - 1);
     this.lastPage.value = NO_PAGE_MARKED;
     for (let k = 0; k < this.globals.length; k++) this.globals[k].value = this.values[k];
     this.tracker.clear();

@@ -80,6 +80,26 @@ describe('every call sees a fresh instance', () => {
     for (let call = 0; call < 3; call++) expect([...(await sandbox.call(module, 'run', new Uint8Array([1]), SOON))]).toEqual([0, 0, 0, 0, 97, 98, 99, 100]);
   });
 
+  it('a 4 GiB memory: stores into its last page and into pages its data fills are gone by the next call', async () => {
+    // The last page's address is the marks' "no page yet" value, so a store there goes unmarked
+    // and the restore puts that page back on every call. 65,536 pages are held as a sparse image:
+    // a full copy would commit 4 GiB in the worker.
+    sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1, maxMemoryMiB: 4096 });
+    const last = 0xffff_fff0;
+    const data = 0x8000_0000;
+    const module = await sandbox.load('huge', (await watToWasm(guestWat(`
+      (local $old i32)
+      (local.set $old (i32.load (i32.const ${last})))
+      ;; The function's first store: after any other, the marks' last page would be that one's.
+      (i32.store (i32.const ${last}) (i32.const 0x64636261))
+      (i32.store (i32.const 16) (local.get $old))
+      (i32.store (i32.const 20) (i32.load (i32.const ${data})))
+      (i32.store (i32.const ${data}) (i32.const -1))
+      ${packed(16, 8)}`, `(data (i32.const ${data}) "data")`, 65536))) as Uint8Array<ArrayBuffer>);
+    expect(module.notRecyclable).toBeUndefined();
+    for (let call = 0; call < 3; call++) expect([...(await sandbox.call(module, 'run', new Uint8Array([1]), SOON))]).toEqual([0, 0, 0, 0, 100, 97, 116, 97]);
+  });
+
   it('after a call that trapped, the next call still sees a fresh instance', async () => {
     sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
     // 't' marks memory and globals like any call, then traps.
