@@ -1,11 +1,12 @@
 /**
  * Start-up time (spawn to every plugin loaded and the server listening) and resident memory of
  * the sidecar with 1, 10 and 100 plugins, each a copy of the fixture with its own bytes (so
- * each is compiled), against a bare grpc-js server process started the same way.
+ * each is compiled), and with 10 copies of the Go-sized module (what real Navidrome plugins weigh),
+ * against a bare grpc-js server process started the same way.
  */
 import { startBareServer, startSidecarServer, type ServerProcess } from './child-processes';
 import type { BenchContext } from './context';
-import { withTag } from './generated-plugins';
+import { GO_SIZED, generatePlugin, withTag } from './generated-plugins';
 import { heading, median, mib, num } from './measure';
 import { rssBytes } from './proc-stats';
 
@@ -28,4 +29,8 @@ export async function startUp(ctx: BenchContext): Promise<void> {
     const pluginsFolder = ctx.folders.plugins(`startup-${count}`, plugins);
     await report(`sidecar, ${count} plugin${count > 1 ? 's' : ''}`, () => startSidecarServer({ pluginsFolder, dataFolder: ctx.folders.folder(`startup-${count}-data`) }));
   }
+  const goSized = generatePlugin(GO_SIZED);
+  const heavy = Array.from({ length: 10 }, (_, k) => ({ id: `go-sized-${String(k + 1).padStart(2, '0')}`, wasm: withTag(goSized, `copy-${k}`) }));
+  const heavyFolder = ctx.folders.plugins('startup-go-sized', heavy);
+  await report('sidecar, 10 Go-sized plugins', () => startSidecarServer({ pluginsFolder: heavyFolder, dataFolder: ctx.folders.folder('startup-go-sized-data') }));
 }

@@ -111,6 +111,33 @@ class Output {
   bytes(): Uint8Array<ArrayBuffer> {
     return this.buffer.slice(0, this.length);
   }
+
+  byte(value: number): void {
+    this.reserve(1);
+    this.buffer[this.length++] = value;
+  }
+
+  /** An instruction with one unsigned LEB128 immediate (a local, global or function index). */
+  op(opcode: number, immediate: number): void {
+    this.reserve(6);
+    this.buffer[this.length++] = opcode;
+    let v = immediate >>> 0;
+    while (v >= 0x80) {
+      this.buffer[this.length++] = (v & 0x7f) | 0x80;
+      v >>>= 7;
+    }
+    this.buffer[this.length++] = v;
+  }
+
+  /** What was put so far, not copied: valid until the next put or reset. */
+  view(): Uint8Array {
+    return this.buffer.subarray(0, this.length);
+  }
+
+  /** Empties it for reuse, keeping its buffer. */
+  reset(): void {
+    this.length = 0;
+  }
 }
 
 // ---- instruction sequences -----------------------------------------------------------------
@@ -123,34 +150,49 @@ const op = {
 } as const;
 const EMPTY = 0x40;
 
-/** Locals added to every function that writes memory, after its own. */
-interface Scratch {
-  readonly address: number;
-  /** The effective address (address + offset) of a store. */
-  readonly effective: number;
-  readonly values: Readonly<Record<number, readonly [number, number]>>;
-  /** The length operand of a bulk write. */
-  readonly count: number;
-  /** The first address of a page this function knows to be marked (NO_PAGE_MARKED: none). */
-  readonly marked: number;
-}
-
 const SCRATCH_LOCALS: ReadonlyArray<readonly [number, number]> = [[6, I32], [2, I64], [1, F32], [1, F64], [1, V128]];
+/** The scratch locals' declarations, as a function body's header ends with them. */
+const SCRATCH_DECLARATIONS = SCRATCH_LOCALS.flatMap(([count, type]) => [...u32(count), type]);
+/** For each value type, the offsets from the scratch base of the locals that hold a store's value (two for cmpxchg). */
+const VALUE_LOCALS: Readonly<Record<number, readonly [number, number]>> = { [I32]: [1, 2], [I64]: [6, 7], [F32]: [8, 8], [V128]: [10, 10], [F64]: [9, 9] };
 
-function scratchAt(base: number): Scratch {
-  return {
-    address: base,
-    values: { [I32]: [base + 1, base + 2], [I64]: [base + 6, base + 7], [F32]: [base + 8, base + 8], [V128]: [base + 10, base + 10], [F64]: [base + 9, base + 9] },
-    count: base + 3,
-    effective: base + 4,
-    marked: base + 5,
-  };
+/**
+ * Locals added to every function that writes memory, after its own (SCRATCH_LOCALS), numbered
+ * from the function's first free local. A class, not a literal per function: the rewrite makes
+ * one for each of a Go-sized module's 20k functions.
+ */
+class Scratch {
+  constructor(readonly address: number) {}
+
+  /** The effective address (address + offset) of a store. */
+  get effective(): number {
+    return this.address + 4;
+  }
+
+  /** The length operand of a bulk write. */
+  get count(): number {
+    return this.address + 3;
+  }
+
+  /** The first address of a page this function knows to be marked (NO_PAGE_MARKED: none). */
+  get marked(): number {
+    return this.address + 5;
+  }
+
+  values(type: number): readonly [number, number] {
+    const [first, second] = VALUE_LOCALS[type];
+    return [this.address + first, this.address + second];
+  }
 }
 
 /** What a function that writes memory does first: take the page marked last as one it knows. */
-function onEntry(scratch: Scratch, lastGlobal: number): number[] {
-  return [op.globalGet, ...u32(lastGlobal), op.localSet, ...u32(scratch.marked)];
+function onEntry(code: Output, scratch: Scratch, lastGlobal: number): void {
+  code.op(op.globalGet, lastGlobal);
+  code.op(op.localSet, scratch.marked);
 }
+
+const LAST_IN_PAGE = s32(PAGE_BYTES - 16);
+const PAGE_MASK = s32(-PAGE_BYTES);
 
 /**
  * What runs before a memory write: save the operands, mark the pages, push them back. A store
@@ -159,27 +201,52 @@ function onEntry(scratch: Scratch, lastGlobal: number): number[] {
  * Marks are cleared only between calls, when no guest code is running, so what a function knows
  * stays true for as long as it runs. A call per store cost ~10 ns, several times the store itself;
  * the same check against a global, ~0.9 ns a store (64K i32 stores: 28 us bare, 85 marked with
- * the global, 47 with the local).
+ * the global, 47 with the local). Written straight into the body: the rewrite runs it for every
+ * store of a Go-sized module.
  */
-function beforeWrite(write: MemoryWrite, scratch: Scratch, mark: number, markRange: number): number[] {
+function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: number, markRange: number): void {
   const a = scratch.address;
   if (write.kind === 'range') {
-    const [x] = scratch.values[I32];
+    const [x] = scratch.values(I32);
     const n = scratch.count;
-    return [op.localSet, ...u32(n), op.localSet, ...u32(x), op.localTee, ...u32(a), op.localGet, ...u32(n), op.call, ...u32(markRange), op.localGet, ...u32(a), op.localGet, ...u32(x), op.localGet, ...u32(n)];
+    code.op(op.localSet, n);
+    code.op(op.localSet, x);
+    code.op(op.localTee, a);
+    code.op(op.localGet, n);
+    code.op(op.call, markRange);
+    code.op(op.localGet, a);
+    code.op(op.localGet, x);
+    code.op(op.localGet, n);
+    return;
   }
-  const [v1, v2] = scratch.values[write.type];
-  const save = write.kind === 'cmpxchg' ? [op.localSet, ...u32(v2), op.localSet, ...u32(v1)] : [op.localSet, ...u32(v1)];
-  const restore = write.kind === 'cmpxchg' ? [op.localGet, ...u32(v1), op.localGet, ...u32(v2)] : [op.localGet, ...u32(v1)];
-  const e = u32(scratch.effective);
-  const marked = u32(scratch.marked);
-  return [
-    ...save, op.localTee, ...u32(a), op.i32Const, ...s32(write.offset), op.i32Add, op.localTee, ...e,
-    // The 16 bytes from e (the widest store's) inside the known page: e - marked <= 65536 - 16, unsigned.
-    op.localGet, ...marked, op.i32Sub, op.i32Const, ...s32(PAGE_BYTES - 16), op.i32GtU,
-    op.if, EMPTY, op.localGet, ...e, op.call, ...u32(mark), op.localGet, ...e, op.i32Const, ...s32(-PAGE_BYTES), op.i32And, op.localSet, ...marked, op.end,
-    op.localGet, ...u32(a), ...restore,
-  ];
+  const [v1, v2] = scratch.values(write.type);
+  const e = scratch.effective;
+  const marked = scratch.marked;
+  if (write.kind === 'cmpxchg') code.op(op.localSet, v2);
+  code.op(op.localSet, v1);
+  code.op(op.localTee, a);
+  code.byte(op.i32Const);
+  code.put(s32(write.offset));
+  code.byte(op.i32Add);
+  code.op(op.localTee, e);
+  // The 16 bytes from e (the widest store's) inside the known page: e - marked <= 65536 - 16, unsigned.
+  code.op(op.localGet, marked);
+  code.byte(op.i32Sub);
+  code.byte(op.i32Const);
+  code.put(LAST_IN_PAGE);
+  code.byte(op.i32GtU);
+  code.op(op.if, EMPTY);
+  code.op(op.localGet, e);
+  code.op(op.call, mark);
+  code.op(op.localGet, e);
+  code.byte(op.i32Const);
+  code.put(PAGE_MASK);
+  code.byte(op.i32And);
+  code.op(op.localSet, marked);
+  code.byte(op.end);
+  code.op(op.localGet, a);
+  code.op(op.localGet, v1);
+  if (write.kind === 'cmpxchg') code.op(op.localGet, v2);
 }
 
 /** mark_page(page): sets the page's bit in dirty global `first + page / 64`; pages past the last global are ignored. */
@@ -360,6 +427,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
       emit(SECTION_EXPORT, extended(section, mutableGlobals.length + dirtyGlobals + 1, added));
     } else if (section.id === SECTION_CODE) {
       const payload = new Output(section.end - section.start + 65536);
+      const code = new Output(65536);
       const c = new Reader(bytes.subarray(0, section.end), section.start);
       const count = c.u32();
       if (count !== definedFunctions) throw new NotRecyclable('its code and function sections disagree');
@@ -368,7 +436,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
         const sizeAt = c.offset;
         const size = c.u32();
         const end = c.offset + size;
-        payload.put(instrumentBody(bytes, c.offset, end, typeParams[functionTypes[index]], mark, markRange, lastGlobal) ?? bytes.subarray(sizeAt, end));
+        if (!instrumentBody(payload, code, bytes, c.offset, end, typeParams[functionTypes[index]], mark, markRange, lastGlobal)) payload.put(bytes.subarray(sizeAt, end));
         c.offset = end;
       }
       for (const body of [markPageBody(definedGlobals, dirtyGlobals), markBody(markPage, lastGlobal), markRangeBody(markPage, lastTrackedPage)]) {
@@ -385,8 +453,12 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   return { recyclable: true, bytes: out.bytes(), globalExports, dirtyExports, lastPageExport: LAST_PAGE_EXPORT };
 }
 
-/** One function body with its size prefix; undefined when it writes no memory (it stays as is). */
-function instrumentBody(bytes: Uint8Array, start: number, end: number, params: number, mark: number, markRange: number, lastGlobal: number): Uint8Array | undefined {
+/**
+ * Puts one function body, with its size prefix, into `payload`, marking its writes; false, with
+ * nothing put, when it writes no memory (it stays as is). `code` is scratch space, reused for
+ * every body.
+ */
+function instrumentBody(payload: Output, code: Output, bytes: Uint8Array, start: number, end: number, params: number, mark: number, markRange: number, lastGlobal: number): boolean {
   const c = new Reader(bytes.subarray(0, end), start);
   const groups = c.u32();
   const groupsStart = c.offset;
@@ -396,9 +468,9 @@ function instrumentBody(bytes: Uint8Array, start: number, end: number, params: n
     c.byte();
   }
   const localsEnd = c.offset;
-  const scratch = scratchAt(params + locals);
-  const code = new Output(end - start + 64);
-  code.put(onEntry(scratch, lastGlobal));
+  const scratch = new Scratch(params + locals);
+  code.reset();
+  onEntry(code, scratch, lastGlobal);
   let copied = localsEnd;
   let writes = 0;
   const effects: CodeEffects = { mutatesTables: false, dropsSegments: false };
@@ -408,18 +480,19 @@ function instrumentBody(bytes: Uint8Array, start: number, end: number, params: n
     if (!write) continue;
     writes++;
     code.put(bytes.subarray(copied, at));
-    code.put(beforeWrite(write, scratch, mark, markRange));
+    beforeWrite(code, write, scratch, mark, markRange);
     copied = at;
   }
   if (c.offset !== end) throw new RangeError('an instruction runs past the end of its function');
   if (effects.mutatesTables) throw new NotRecyclable('its code can change a table');
   if (effects.dropsSegments) throw new NotRecyclable('its code can drop a segment');
-  if (writes === 0) return undefined;
+  if (writes === 0) return false;
   code.put(bytes.subarray(copied, end));
-  const header = [...u32(groups + SCRATCH_LOCALS.length), ...bytes.subarray(groupsStart, localsEnd), ...SCRATCH_LOCALS.flatMap(([count, type]) => [...u32(count), type])];
-  const body = new Output(header.length + code.length + 5);
-  body.put(u32(header.length + code.length));
-  body.put(header);
-  body.put(code.bytes());
-  return body.bytes();
+  const groupCount = u32(groups + SCRATCH_LOCALS.length);
+  payload.put(u32(groupCount.length + (localsEnd - groupsStart) + SCRATCH_DECLARATIONS.length + code.length));
+  payload.put(groupCount);
+  payload.put(bytes.subarray(groupsStart, localsEnd));
+  payload.put(SCRATCH_DECLARATIONS);
+  payload.put(code.view());
+  return true;
 }
