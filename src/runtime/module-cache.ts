@@ -31,6 +31,7 @@ export class ModuleCache {
     private readonly rules: ModuleRules,
     /** Told how long each compile took, in seconds. */
     private readonly onCompiled?: (pluginId: string, seconds: number) => void,
+    private readonly prepare: ModulePreparation = prepareModule,
   ) {}
 
   /** Compiles and checks the module, or returns the one compiled before from the same bytes. */
@@ -39,7 +40,7 @@ export class ModuleCache {
     let entry = this.compiled.get(hash);
     if (!entry) {
       const started = performance.now();
-      entry = compileModule(bytes, pluginId, this.rules, hash);
+      entry = compileModule(bytes, pluginId, this.rules, hash, this.prepare);
       const onCompiled = this.onCompiled;
       if (onCompiled) entry.then(() => onCompiled(pluginId, (performance.now() - started) / 1000), () => undefined);
       this.compiled.set(hash, entry);
@@ -54,8 +55,22 @@ export class ModuleCache {
   }
 }
 
-/** Compiles a module under the sandbox's rules and checks its imports and ABI exports, keeping it nowhere. */
-export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, rules: ModuleRules, hash = contentHash(bytes)): Promise<CompiledModule> {
+/**
+ * What loading makes of a module's bytes: checked, rewritten and compiled. A Go-sized module
+ * takes 50-90 ms of synchronous checks and rewrites and ~10 ms of compiling on the thread that
+ * asks, so the sidecar prepares modules in a thread of its own (module-preparer.ts) and receives
+ * the compiled module, which threads of one process share.
+ */
+export interface PreparedModule {
+  /** What the workers run: the recyclable variant when there is one (recyclable-module.ts). */
+  readonly module: WorkerModule;
+  readonly functions: ReadonlyMap<string, Signature>;
+  /** Why instances of this module cannot be recycled. */
+  readonly notRecyclable?: string;
+}
+
+/** Checks the module as given, writes its capped and recyclable variants and compiles one; throws `bad_module`. */
+export async function prepareModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, rules: ModuleRules): Promise<PreparedModule> {
   // What runs is a rewrite (capped maxima; the recyclable variant's added locals and functions),
   // in which code reaching one past the module's own locals or functions, or a maximum below its
   // minimum, is valid: the module as given is held to the spec first, as Navidrome's wazero holds
@@ -81,15 +96,18 @@ export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
     );
   }
   module ??= { module: await compileOrRefuse(capped, pluginId) };
+  return { module, functions: layout.functionSignatures, notRecyclable: analysis.recyclable ? undefined : analysis.reason };
+}
+
+/** Prepares modules (prepareModule, or the same in another thread). */
+export type ModulePreparation = (bytes: Uint8Array<ArrayBuffer>, pluginId: string, rules: ModuleRules) => Promise<PreparedModule>;
+
+/** Prepares a module under the sandbox's rules and checks its imports and ABI exports, keeping it nowhere. */
+export async function compileModule(bytes: Uint8Array<ArrayBuffer>, pluginId: string, rules: ModuleRules, hash = contentHash(bytes), prepare: ModulePreparation = prepareModule): Promise<CompiledModule> {
+  const { module, functions, notRecyclable } = await prepare(bytes, pluginId, rules);
   checkImports(module.module, pluginId, rules);
-  checkAbiExports(layout.functionSignatures, pluginId);
-  return {
-    hash,
-    module,
-    functions: layout.functionSignatures,
-    hostImports: hostFunctionImports(module.module, rules),
-    notRecyclable: analysis.recyclable ? undefined : analysis.reason,
-  };
+  checkAbiExports(functions, pluginId);
+  return { hash, module, functions, hostImports: hostFunctionImports(module.module, rules), notRecyclable };
 }
 
 async function compileOrRefuse(bytes: Uint8Array<ArrayBuffer>, pluginId: string): Promise<WebAssembly.Module> {

@@ -2,6 +2,7 @@ import { NdpError } from '../errors';
 import type { CallLimits } from './call-limits';
 import { DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES } from './check-module';
 import { ModuleCache } from './module-cache';
+import { ModulePreparer } from './module-preparer';
 import type { GuestOutput } from './guest-context';
 import type { HostReply } from './host-channel';
 import type { FromWorker } from './protocol';
@@ -60,6 +61,8 @@ export interface SandboxOptions<G = unknown> extends Omit<WorkerPoolOptions, 'li
  */
 export class Sandbox<G = unknown> {
   private readonly cache: ModuleCache;
+  /** Checks and rewrites modules off the serving thread. */
+  private readonly preparer = new ModulePreparer();
   private readonly pool: WorkerPool;
   private readonly users = new Map<string, number>();
 
@@ -71,7 +74,7 @@ export class Sandbox<G = unknown> {
       // Every grant the pool carries was handed to load() below, so it is a G.
       hostCall: hostCall && ((caller, name, request) => hostCall(caller as HostCaller<G>, name, request)),
     });
-    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB, maxTableEntries }, options.onCompiled);
+    this.cache = new ModuleCache({ hostFunctions: options.hostFunctions ?? [], maxMemoryMiB, maxTableEntries }, options.onCompiled, this.preparer.prepare);
   }
 
   /** The number of live workers. */
@@ -127,8 +130,8 @@ export class Sandbox<G = unknown> {
     return 'version' in reply ? reply.version : fail(reply);
   }
 
-  close(): Promise<void> {
-    return this.pool.close();
+  async close(): Promise<void> {
+    await Promise.all([this.pool.close(), this.preparer.close()]);
   }
 }
 
