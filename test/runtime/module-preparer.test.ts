@@ -57,6 +57,14 @@ describe('the module preparer', () => {
     expect([...seen].sort()).toEqual(['bad_module', 'not recyclable', 'recyclable']);
   });
 
+  it('prepares again after its idle thread was stopped', async () => {
+    const fixture = plugin(path.join(FIXTURE_PLUGINS, 'fixture'));
+    await preparer.prepare(fixture, 'fixture', RULES);
+    // The thread stops 200 ms after its last module; a load after that starts another.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await expect(outcome(preparer.prepare(fixture, 'fixture', RULES))).resolves.toEqual(await outcome(prepareModule(fixture, 'fixture', RULES)));
+  });
+
   it('a Sandbox loads without running the rewrite on its own thread', async () => {
     const rewrite = jest.spyOn(recyclable, 'analyseForRecycling');
     const sandbox = new Sandbox({ minWorkers: 1, maxWorkers: 1 });
