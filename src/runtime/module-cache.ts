@@ -57,7 +57,7 @@ export class ModuleCache {
 
 /**
  * What loading makes of a module's bytes: checked, rewritten and compiled. A Go-sized module
- * takes 50-90 ms of synchronous checks and rewrites and ~10 ms of compiling on the thread that
+ * takes 33-100 ms of synchronous checks and rewrites and 5-10 ms of compiling on the thread that
  * asks, so the sidecar prepares modules in a thread of its own (module-preparer.ts) and receives
  * the compiled module, which threads of one process share.
  */

@@ -1,11 +1,11 @@
 /**
  * Runs prepareModule (module-cache.ts) in a thread of its own, so that loading a plugin, at start
  * or in a live refresh, does not hold the thread that serves gRPC: the checks, rewrites and
- * compiling of a Go-sized module held it for 40-90 ms at a stretch, and every call waited behind
+ * compiling of a Go-sized module held it for 40-120 ms at a stretch, and every call waited behind
  * them. The compiled module comes back shared, not copied. One thread, started with the sandbox
  * and again by a later load, stopped soon after its last (IDLE_MS), holding the process open only
- * while it has work. A thread
- * that dies fails what it held with an `internal` error, and the next load starts another.
+ * while it has work. A thread that dies fails what it held with an `internal` error, and the next
+ * load starts another.
  */
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
@@ -86,7 +86,7 @@ export class ModulePreparer {
       const waiting = this.waiting.get(reply.id);
       if (!waiting) return;
       this.waiting.delete(reply.id);
-      // Kept alive only while it holds work, so an idle sidecar (or a test) can exit.
+      // Holding the process open only while it has work, so that an idle sidecar (or a test) can exit.
       if (this.waiting.size === 0) {
         worker.unref();
         this.idle = setTimeout(() => this.stop(worker), IDLE_MS).unref();
