@@ -12,7 +12,7 @@ describe('the rss section\'s verdict', () => {
   });
 
   it('reads the swings of a settled sidecar as settled, where the last two marks alone read +11.1%', () => {
-    // The README's run of 2026-11-28: 10k / 100k / 250k / 400k calls.
+    // The eighteenth session's last full run (the README's table then): 10k / 100k / 250k / 400k calls.
     expect(residentTrend([10_000, 100_000, 250_000, 400_000], mib([156, 169, 156, 174]))).toBeLessThan(0.1);
     // A run of the eight marks (2026-11-29): the resident set fell and rose by up to 12 MiB a mark.
     expect(residentTrend(FULL_MARKS, mib([167.4, 152.1, 162.9, 144.2, 149.3, 155.5, 143.7, 140.8]))).toBeCloseTo(-0.087, 2);
