@@ -24,19 +24,20 @@ export function goEnvironment(gopath: string): NodeJS.ProcessEnv {
 }
 
 /**
- * Go stubs for every file of proto/ and third_party/proto/, each directory its own package under
- * `ndphost.local/gen/` (api.proto: `ndphost.local/gen/api`), written into `gopath`.
+ * Go stubs for every file of proto/ (or `protoRoot`, a copy of it) and third_party/proto/, each
+ * directory its own package under `ndphost.local/gen/` (api.proto: `ndphost.local/gen/api`),
+ * written into `gopath`.
  */
-export function generateGoStubs(gopath: string): void {
+export function generateGoStubs(gopath: string, protoRoot = PROTO_ROOT): void {
   requireDebianPackages('Go client');
   const src = path.join(gopath, 'src');
   mkdirSync(src, { recursive: true });
-  const files = [...protoFiles(PROTO_ROOT), ...protoFiles(THIRD_PARTY_PROTO)];
+  const files = [...protoFiles(protoRoot), ...protoFiles(THIRD_PARTY_PROTO)];
   const mappings = files.flatMap((file) => {
     const dir = path.dirname(file) === '.' ? path.basename(file, '.proto') : path.dirname(file);
     return [`--go_opt=M${file}=ndphost.local/gen/${dir}`, `--go-grpc_opt=M${file}=ndphost.local/gen/${dir}`];
   });
-  runSync('protoc', [`-I${PROTO_ROOT}`, `-I${THIRD_PARTY_PROTO}`, `--go_out=${src}`, `--go-grpc_out=${src}`, ...mappings, ...files]);
+  runSync('protoc', [`-I${protoRoot}`, `-I${THIRD_PARTY_PROTO}`, `--go_out=${src}`, `--go-grpc_out=${src}`, ...mappings, ...files]);
 }
 
 /** `go build` of one package in GOPATH mode into `output`. */

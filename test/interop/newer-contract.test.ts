@@ -1,12 +1,14 @@
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startConfiguredSidecar } from '../helpers/configured-sidecar';
+import { goBuild, generateGoStubs } from '../helpers/go-client';
 import { metadataAgentWat, packed } from '../helpers/guest-wat';
 import { BIOGRAPHIES, startInteropSidecar, type InteropSidecar } from '../helpers/interop-sidecar';
 import { manifestFor, PluginsFolder } from '../helpers/plugins-folder';
-import { PROTO_ROOT } from '../helpers/paths';
+import { PROTO_ROOT, REPO_ROOT } from '../helpers/paths';
 import { generatePythonStubs, runPython } from '../helpers/python-client';
+import { runProgram } from '../helpers/run-program';
 import type { TestSidecar } from '../helpers/test-sidecar';
 import { watFixture, watToWasm } from '../helpers/wat';
 
@@ -14,8 +16,9 @@ import { watFixture, watToWasm } from '../helpers/wat';
 // added as a later Navidrome might add them, to GetArtistBiography's request (`mood`, 15) and
 // response (`source`, 16), to NowPlaying's request (`client`, 15) and, nested, to TrackInfo
 // (`isrc`, 20). The sidecar's generated types know none of them, and pass them on: the plugin
-// gets the caller's request as it was sent, and the caller the plugin's response. The caller is
-// Python's grpcio with stubs from the newer api.proto (upb, which checks UTF-8).
+// gets the caller's request as it was sent, and the caller the plugin's response. The callers are
+// Python's grpcio (upb, which checks UTF-8) and grpc-go with protobuf-go (which refuses a proto3
+// string that is not UTF-8), each with stubs from the newer api.proto.
 
 const NEWER_FIELDS: [message: string, field: string][] = [
   ['message ArtistBiographyRequest {', '  string mood = 15;'],
@@ -24,28 +27,28 @@ const NEWER_FIELDS: [message: string, field: string][] = [
   ['message TrackInfo {', '  string isrc = 20;'],
 ];
 
-/** Python stubs, into `out`, from a copy of proto/ whose api.proto has the newer contract's fields. */
-function generateNewerStubs(out: string): void {
-  const root = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-proto-'));
-  try {
-    cpSync(PROTO_ROOT, root, { recursive: true });
-    const file = path.join(root, 'api.proto');
-    let text = readFileSync(file, 'utf8');
-    for (const [message, field] of NEWER_FIELDS) {
-      if (!text.includes(message)) throw new Error(`api.proto has no "${message}"`);
-      text = text.replace(message, `${message}\n${field}`);
-    }
-    writeFileSync(file, text);
-    generatePythonStubs(out, root);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
+/** A copy of proto/ whose api.proto has the newer contract's fields, in `root`. */
+function writeNewerProto(root: string): void {
+  cpSync(PROTO_ROOT, root, { recursive: true });
+  const file = path.join(root, 'api.proto');
+  let text = readFileSync(file, 'utf8');
+  for (const [message, field] of NEWER_FIELDS) {
+    if (!text.includes(message)) throw new Error(`api.proto has no "${message}"`);
+    text = text.replace(message, `${message}\n${field}`);
   }
+  writeFileSync(file, text);
 }
 
-// One set of newer stubs for both suites below.
+// One newer proto/ and one set of newer Python stubs for both suites below.
+const newerProto = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-proto-'));
 const stubs = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-stubs-'));
-beforeAll(() => generateNewerStubs(stubs), 60_000);
-afterAll(() => rmSync(stubs, { recursive: true, force: true }));
+beforeAll(() => {
+  writeNewerProto(newerProto);
+  generatePythonStubs(stubs, newerProto);
+}, 60_000);
+afterAll(() => {
+  for (const folder of [newerProto, stubs]) rmSync(folder, { recursive: true, force: true });
+});
 
 /** A MetadataAgent plugin whose biography is "Bj\xf6rk": Latin-1, which released Navidrome passed on. */
 const LATIN1 = metadataAgentWat({ body: packed(256, 7), extra: '(data (i32.const 256) "\\0a\\05Bj\\f6rk")' });
@@ -89,22 +92,31 @@ describe('a caller and a plugin of a newer contract (fields the sidecar does not
     plugins.cleanup();
   });
 
-  let results: unknown[];
+  const callers: Record<string, unknown[]> = {};
+  const gopath = mkdtempSync(path.join(os.tmpdir(), 'ndphost-newer-go-'));
   beforeAll(async () => {
-    results = JSON.parse(await runPython(['-c', PYTHON_NEWER_CALLER, s.address, stubs])) as unknown[];
-  }, 30_000);
+    callers.Python = JSON.parse(await runPython(['-c', PYTHON_NEWER_CALLER, s.address, stubs])) as unknown[];
+    generateGoStubs(gopath, newerProto);
+    const program = path.join(gopath, 'src', 'ndphost.local', 'newer');
+    mkdirSync(program, { recursive: true });
+    copyFileSync(path.join(REPO_ROOT, 'test', 'interop', 'go', 'newer_contract_client.go'), path.join(program, 'main.go'));
+    const binary = path.join(gopath, 'bin', 'newer');
+    goBuild(gopath, 'ndphost.local/newer', binary);
+    callers.Go = JSON.parse(await runProgram(binary, [s.address])) as unknown[];
+  }, 300_000);
+  afterAll(() => rmSync(gopath, { recursive: true, force: true }));
 
-  it('pass through both ways: the plugin gets the very bytes sent, and the caller the field the plugin added', () => {
+  it.each(['Python', 'Go'])('pass through both ways (%s): the plugin gets the very bytes sent, and the caller the field the plugin added', (caller) => {
     const expected = { sameBytes: true, seen: { id: 'a1', name: 'Björk', mood: 'wistful' }, source: 'newer-contract plugin' };
     // With x-plugin (that plugin's answer as is), and fanned out (the first answer in order).
-    expect(results.slice(0, 2)).toEqual([
+    expect(callers[caller].slice(0, 2)).toEqual([
       { plugin: 'newer', ...expected },
       { plugin: null, ...expected },
     ]);
   });
 
-  it('an answer holding a string that is not UTF-8 reaches a strict client re-encoded, U+FFFD in place of the bytes', () => {
-    expect(results[2]).toEqual({ plugin: 'latin1', biography: 'Bj\ufffdrk' });
+  it.each(['Python', 'Go'])('an answer holding a string that is not UTF-8 reaches a strict client (%s) re-encoded, U+FFFD in place of the bytes', (caller) => {
+    expect(callers[caller][2]).toEqual({ plugin: 'latin1', biography: 'Bj\ufffdrk' });
   });
 });
 
