@@ -25,6 +25,8 @@ const PACKAGES = {
   'TLS certificates': ['openssl'],
   // chrt sets the worker threads' scheduling policy (Plugins.WorkerScheduling: adaptive, batch).
   'Worker scheduling': ['util-linux'],
+  // Go's compiler builds a wasm module (GOOS=js GOARCH=wasm) for the rewrite's tests.
+  'Go wasm module': ['golang-go'],
   // Prometheus's own Go parser (expfmt) and linter (promlint) read /metrics, in GOPATH mode.
   'Metrics lint': ['golang-go', 'golang-github-prometheus-client-golang-dev', 'golang-github-prometheus-common-dev'],
   // GOPATH mode, offline: grpc-go 1.33 and google.golang.org/protobuf from /usr/share/gocode,

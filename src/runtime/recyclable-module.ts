@@ -44,6 +44,15 @@ export const LAST_PAGE_EXPORT = 'ndphost.dirty.last';
  */
 export const NO_PAGE_MARKED = -65536;
 export const MAX_PAGES = 65536;
+/**
+ * How much larger marking may make a module's code, at any point of its code section, before the
+ * module is not recycled (it keeps a fresh instance per call). What toolchains write grows 2.0-2.2
+ * times (Go 1.19, clang with nanopb, rustc, AssemblyScript), and a stretch of stores alone 6.6
+ * times: a 64 MiB module of nothing else (a package's largest file) took 9.6 s and 1.7 GB to
+ * rewrite. The slack lets a few hundred KB of stores in a row through.
+ */
+export const MAX_CODE_GROWTH = 4;
+const CODE_GROWTH_SLACK = 1024 * 1024;
 
 export type RecycleAnalysis =
   | {
@@ -79,14 +88,12 @@ function s32(value: number): number[] {
   }
 }
 
-function name(text: string): number[] {
-  const bytes = new TextEncoder().encode(text);
-  return [...u32(bytes.length), ...bytes];
-}
+/** Below this many bytes a copy is a loop: `set` on a subarray costs more than it moves. */
+const SHORT_COPY = 32;
 
 /** Growable output, so 4 MB of code is not built from arrays of numbers. */
 class Output {
-  private buffer: Uint8Array;
+  private buffer: Uint8Array<ArrayBuffer>;
   length = 0;
 
   constructor(capacity = 256) {
@@ -103,13 +110,22 @@ class Output {
   }
 
   put(bytes: ArrayLike<number>): void {
-    this.reserve(bytes.length);
-    this.buffer.set(bytes, this.length);
-    this.length += bytes.length;
+    this.copy(bytes, 0, bytes.length);
   }
 
+  /** bytes[start..end), without a subarray for each short run. */
+  copy(bytes: ArrayLike<number>, start: number, end: number): void {
+    const n = end - start;
+    this.reserve(n);
+    const buffer = this.buffer;
+    if (n < SHORT_COPY || !ArrayBuffer.isView(bytes)) for (let i = 0, at = this.length; i < n; i++) buffer[at + i] = bytes[start + i];
+    else buffer.set((bytes as Uint8Array).subarray(start, end), this.length);
+    this.length += n;
+  }
+
+  /** What was put, as a module's bytes: the buffer itself when it is nearly full, else a copy. */
   bytes(): Uint8Array<ArrayBuffer> {
-    return this.buffer.slice(0, this.length);
+    return this.length * 8 >= this.buffer.length * 7 ? new Uint8Array(this.buffer.buffer, 0, this.length) : this.buffer.slice(0, this.length);
   }
 
   byte(value: number): void {
@@ -117,16 +133,60 @@ class Output {
     this.buffer[this.length++] = value;
   }
 
-  /** An instruction with one unsigned LEB128 immediate (a local, global or function index). */
-  op(opcode: number, immediate: number): void {
-    this.reserve(6);
-    this.buffer[this.length++] = opcode;
-    let v = immediate >>> 0;
+  /** An unsigned LEB128 (core spec 5.2.2). */
+  u32(value: number): void {
+    this.reserve(5);
+    let v = value >>> 0;
     while (v >= 0x80) {
       this.buffer[this.length++] = (v & 0x7f) | 0x80;
       v >>>= 7;
     }
     this.buffer[this.length++] = v;
+  }
+
+  /** A signed LEB128, as i32.const takes. */
+  s32(value: number): void {
+    this.reserve(5);
+    let v = value | 0;
+    for (;;) {
+      const byte = v & 0x7f;
+      v >>= 7;
+      const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
+      this.buffer[this.length++] = done ? byte : byte | 0x80;
+      if (done) return;
+    }
+  }
+
+  /** An instruction with one unsigned LEB128 immediate (a local, global or function index). */
+  op(opcode: number, immediate: number): void {
+    this.byte(opcode);
+    this.u32(immediate);
+  }
+
+  /** A name (a length, then UTF-8; ours are ASCII). */
+  name(text: string): void {
+    this.u32(text.length);
+    for (let i = 0; i < text.length; i++) this.byte(text.charCodeAt(i));
+  }
+
+  /**
+   * Room for the size of what follows, which is not known yet: a section or a function body is
+   * written in place, not built aside and copied. `closeSize` fills it in.
+   */
+  openSize(): number {
+    this.reserve(5);
+    this.length += 5;
+    return this.length;
+  }
+
+  /** Writes the size of everything after `opened` (openSize) and moves it up to the shortest encoding. */
+  closeSize(opened: number): void {
+    const size = this.length - opened;
+    const encoded = u32(size);
+    const at = opened - 5;
+    this.buffer.set(encoded, at);
+    if (encoded.length < 5) this.buffer.copyWithin(at + encoded.length, opened, this.length);
+    this.length -= 5 - encoded.length;
   }
 
   /** What was put so far, not copied: valid until the next put or reset. */
@@ -179,9 +239,14 @@ class Scratch {
     return this.address + 5;
   }
 
-  values(type: number): readonly [number, number] {
-    const [first, second] = VALUE_LOCALS[type];
-    return [this.address + first, this.address + second];
+  /** The local that holds a store's value of `type`. */
+  value(type: number): number {
+    return this.address + VALUE_LOCALS[type][0];
+  }
+
+  /** The local that holds a compare-exchange's replacement of `type`. */
+  replacement(type: number): number {
+    return this.address + VALUE_LOCALS[type][1];
   }
 }
 
@@ -207,7 +272,7 @@ const PAGE_MASK = s32(-PAGE_BYTES);
 function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: number, markRange: number): void {
   const a = scratch.address;
   if (write.kind === 'range') {
-    const [x] = scratch.values(I32);
+    const x = scratch.value(I32);
     const n = scratch.count;
     code.op(op.localSet, n);
     code.op(op.localSet, x);
@@ -219,14 +284,14 @@ function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: n
     code.op(op.localGet, n);
     return;
   }
-  const [v1, v2] = scratch.values(write.type);
+  const v1 = scratch.value(write.type);
   const e = scratch.effective;
   const marked = scratch.marked;
-  if (write.kind === 'cmpxchg') code.op(op.localSet, v2);
+  if (write.kind === 'cmpxchg') code.op(op.localSet, scratch.replacement(write.type));
   code.op(op.localSet, v1);
   code.op(op.localTee, a);
   code.byte(op.i32Const);
-  code.put(s32(write.offset));
+  code.s32(write.offset);
   code.byte(op.i32Add);
   code.op(op.localTee, e);
   // The 16 bytes from e (the widest store's) inside the known page: e - marked <= 65536 - 16, unsigned.
@@ -246,7 +311,7 @@ function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: n
   code.byte(op.end);
   code.op(op.localGet, a);
   code.op(op.localGet, v1);
-  if (write.kind === 'cmpxchg') code.op(op.localGet, v2);
+  if (write.kind === 'cmpxchg') code.op(op.localGet, scratch.replacement(write.type));
 }
 
 /** mark_page(page): sets the page's bit in dirty global `first + page / 64`; pages past the last global are ignored. */
@@ -391,62 +456,69 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
 
   const out = new Output(bytes.length + 65536);
   out.put(bytes.subarray(0, 8));
-  const emit = (id: number, payload: Output | ArrayLike<number>) => {
-    const body = payload instanceof Output ? payload.bytes() : payload;
-    out.put([id, ...u32(body.length)]);
-    out.put(body);
-  };
-  /** A vector section with `extra` entries appended after the original ones. */
-  const extended = (section: Section | undefined, extraCount: number, extra: ArrayLike<number>) => {
-    const payload = new Output();
+  /** A vector section with `extraCount` entries, which `extra` writes, appended after the original ones. */
+  const extended = (id: number, section: Section | undefined, extraCount: number, extra: (out: Output) => void) => {
+    out.byte(id);
+    const opened = out.openSize();
     if (section) {
       const c = new Reader(bytes.subarray(0, section.end), section.start);
-      const count = c.u32();
-      payload.put(u32(count + extraCount));
-      payload.put(bytes.subarray(c.offset, section.end));
-    } else payload.put(u32(extraCount));
-    payload.put(extra);
-    return payload;
+      out.u32(c.u32() + extraCount);
+      out.copy(bytes, c.offset, section.end);
+    } else out.u32(extraCount);
+    extra(out);
+    out.closeSize(opened);
   };
   const globalSection = sections.find((s) => s.id === SECTION_GLOBAL);
   const lastGlobal = definedGlobals + dirtyGlobals;
-  const newGlobals = [...Array.from({ length: dirtyGlobals }, () => [I64, 0x01, op.i64Const, 0x00, op.end]).flat(), I32, 0x01, op.i32Const, ...s32(NO_PAGE_MARKED), op.end];
+  const newGlobals = (out: Output) => {
+    for (let k = 0; k < dirtyGlobals; k++) out.put([I64, 0x01, op.i64Const, 0x00, op.end]);
+    out.put([I32, 0x01, op.i32Const]);
+    out.s32(NO_PAGE_MARKED);
+    out.byte(op.end);
+  };
+  const globalExport = (exportName: string, index: number) => {
+    out.name(exportName);
+    out.op(KIND_GLOBAL, index);
+  };
 
   for (const section of sections) {
-    if (section.id === SECTION_TYPE) emit(SECTION_TYPE, extended(section, 2, [0x60, 1, I32, 0, 0x60, 2, I32, I32, 0]));
-    else if (section.id === SECTION_FUNCTION) emit(SECTION_FUNCTION, extended(section, 3, [...u32(typeMarkPage), ...u32(typeMarkPage), ...u32(typeMark)]));
-    else if (section.id === SECTION_GLOBAL) emit(SECTION_GLOBAL, extended(section, dirtyGlobals + 1, newGlobals));
+    if (section.id === SECTION_TYPE) extended(SECTION_TYPE, section, 2, (out) => out.put([0x60, 1, I32, 0, 0x60, 2, I32, I32, 0]));
+    else if (section.id === SECTION_FUNCTION) extended(SECTION_FUNCTION, section, 3, (out) => [typeMarkPage, typeMarkPage, typeMark].forEach((type) => out.u32(type)));
+    else if (section.id === SECTION_GLOBAL) extended(SECTION_GLOBAL, section, dirtyGlobals + 1, newGlobals);
     else if (section.id === SECTION_EXPORT) {
       // Without a global section of its own, the module gets one just before its exports.
-      if (!globalSection) emit(SECTION_GLOBAL, extended(undefined, dirtyGlobals + 1, newGlobals));
-      const added = [
-        ...mutableGlobals.flatMap((index, k) => [...name(globalExports[k]), KIND_GLOBAL, ...u32(index)]),
-        ...dirtyExports.flatMap((exportName, k) => [...name(exportName), KIND_GLOBAL, ...u32(definedGlobals + k)]),
-        ...name(LAST_PAGE_EXPORT), KIND_GLOBAL, ...u32(lastGlobal),
-      ];
-      emit(SECTION_EXPORT, extended(section, mutableGlobals.length + dirtyGlobals + 1, added));
+      if (!globalSection) extended(SECTION_GLOBAL, undefined, dirtyGlobals + 1, newGlobals);
+      extended(SECTION_EXPORT, section, mutableGlobals.length + dirtyGlobals + 1, () => {
+        mutableGlobals.forEach((index, k) => globalExport(globalExports[k], index));
+        dirtyExports.forEach((exportName, k) => globalExport(exportName, definedGlobals + k));
+        globalExport(LAST_PAGE_EXPORT, lastGlobal);
+      });
     } else if (section.id === SECTION_CODE) {
-      const payload = new Output(section.end - section.start + 65536);
       const code = new Output(65536);
       const c = new Reader(bytes.subarray(0, section.end), section.start);
       const count = c.u32();
       if (count !== definedFunctions) throw new NotRecyclable('its code and function sections disagree');
-      payload.put(u32(count + 3));
+      out.byte(SECTION_CODE);
+      const opened = out.openSize();
+      out.u32(count + 3);
       for (let index = 0; index < count; index++) {
         const sizeAt = c.offset;
         const size = c.u32();
         const end = c.offset + size;
-        if (!instrumentBody(payload, code, bytes, c.offset, end, typeParams[functionTypes[index]], mark, markRange, lastGlobal)) payload.put(bytes.subarray(sizeAt, end));
+        // Checked as it goes, so that code of nothing but stores is refused within its first MiB.
+        const room = MAX_CODE_GROWTH * (end - section.start) + CODE_GROWTH_SLACK - (out.length - opened);
+        if (!instrumentBody(out, code, room, bytes, c.offset, end, typeParams[functionTypes[index]], mark, markRange, lastGlobal)) out.copy(bytes, sizeAt, end);
         c.offset = end;
       }
       for (const body of [markPageBody(definedGlobals, dirtyGlobals), markBody(markPage, lastGlobal), markRangeBody(markPage, lastTrackedPage)]) {
-        payload.put(u32(body.length));
-        payload.put(body);
+        out.u32(body.length);
+        out.put(body);
       }
-      emit(SECTION_CODE, payload);
+      out.closeSize(opened);
     } else {
-      out.put([section.id, ...u32(section.end - section.start)]);
-      out.put(bytes.subarray(section.start, section.end));
+      out.byte(section.id);
+      out.u32(section.end - section.start);
+      out.copy(bytes, section.start, section.end);
     }
   }
   if (!sections.some((s) => s.id === SECTION_CODE)) throw new NotRecyclable('it has no code');
@@ -454,11 +526,11 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
 }
 
 /**
- * Puts one function body, with its size prefix, into `payload`, marking its writes; false, with
+ * Puts one function body, with its size prefix, into `out`, marking its writes; false, with
  * nothing put, when it writes no memory (it stays as is). `code` is scratch space, reused for
- * every body.
+ * every body. Refuses the module when the marked body would take more than `room` bytes.
  */
-function instrumentBody(payload: Output, code: Output, bytes: Uint8Array, start: number, end: number, params: number, mark: number, markRange: number, lastGlobal: number): boolean {
+function instrumentBody(out: Output, code: Output, room: number, bytes: Uint8Array, start: number, end: number, params: number, mark: number, markRange: number, lastGlobal: number): boolean {
   const c = new Reader(bytes.subarray(0, end), start);
   const groups = c.u32();
   const groupsStart = c.offset;
@@ -479,20 +551,21 @@ function instrumentBody(payload: Output, code: Output, bytes: Uint8Array, start:
     const write = decodeInstruction(c, effects);
     if (!write) continue;
     writes++;
-    code.put(bytes.subarray(copied, at));
+    code.copy(bytes, copied, at);
     beforeWrite(code, write, scratch, mark, markRange);
     copied = at;
+    if (code.length > room) throw new NotRecyclable(`its code writes memory so densely that marking the writes would make it more than ${MAX_CODE_GROWTH} times larger`);
   }
   if (c.offset !== end) throw new RangeError('an instruction runs past the end of its function');
   if (effects.mutatesTables) throw new NotRecyclable('its code can change a table');
   if (effects.dropsSegments) throw new NotRecyclable('its code can drop a segment');
   if (writes === 0) return false;
-  code.put(bytes.subarray(copied, end));
+  code.copy(bytes, copied, end);
   const groupCount = u32(groups + SCRATCH_LOCALS.length);
-  payload.put(u32(groupCount.length + (localsEnd - groupsStart) + SCRATCH_DECLARATIONS.length + code.length));
-  payload.put(groupCount);
-  payload.put(bytes.subarray(groupsStart, localsEnd));
-  payload.put(SCRATCH_DECLARATIONS);
-  payload.put(code.view());
+  out.u32(groupCount.length + (localsEnd - groupsStart) + SCRATCH_DECLARATIONS.length + code.length);
+  out.put(groupCount);
+  out.copy(bytes, groupsStart, localsEnd);
+  out.put(SCRATCH_DECLARATIONS);
+  out.put(code.view());
   return true;
 }

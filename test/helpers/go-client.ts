@@ -40,7 +40,7 @@ export function generateGoStubs(gopath: string, protoRoot = PROTO_ROOT): void {
   runSync('protoc', [`-I${protoRoot}`, `-I${THIRD_PARTY_PROTO}`, `--go_out=${src}`, `--go-grpc_out=${src}`, ...mappings, ...files]);
 }
 
-/** `go build` of one package in GOPATH mode into `output`. */
-export function goBuild(gopath: string, importPath: string, output: string): void {
-  runSync('go', ['build', '-o', output, importPath], { env: goEnvironment(gopath), cwd: gopath });
+/** `go build` of one package in GOPATH mode into `output`, for this machine or for `target`. */
+export function goBuild(gopath: string, importPath: string, output: string, target?: { readonly GOOS: string; readonly GOARCH: string }): void {
+  runSync('go', ['build', '-o', output, importPath], { env: { ...goEnvironment(gopath), ...target }, cwd: gopath });
 }

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { analyseForRecycling, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
+import { encodeModule, i32, mem, op } from '../../bench/wasm-binary';
+import { analyseForRecycling, MAX_CODE_GROWTH, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
 import { requireBuiltExample } from '../helpers/native-examples';
 import { EXAMPLE_PLUGINS } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
@@ -114,6 +115,38 @@ describe('recyclable modules: what cannot be put back is refused', () => {
   it.each(cases)('%s', async (_name, body, reason) => {
     const analysis = analyseForRecycling(await watToWasm(`(module ${body} (memory (export "memory") 1))`));
     expect(analysis).toMatchObject({ recyclable: false, reason: expect.stringMatching(reason) });
+  });
+
+  // Marking adds ~40 bytes to each store: code of nothing but stores would grow 6.6 times, and a
+  // package's largest file of it took seconds and GBs to rewrite.
+  const STORE = [...i32(0), ...i32(0), ...mem(op.i32Store, 2)];
+  /** Functions of `stores` i32 stores each, after one of `plain` bytes that write nothing. */
+  const storing = (functions: number, stores: number, plain = 0) => {
+    const body = new Uint8Array(stores * STORE.length);
+    for (let k = 0; k < stores; k++) body.set(STORE, k * STORE.length);
+    const filler = Array.from({ length: plain / 3 }, () => [...i32(1), op.drop]).flat();
+    return encodeModule({
+      types: [{ params: [], results: [] }],
+      functions: [{ type: 0, body: filler }, ...Array.from({ length: functions }, () => ({ type: 0, body }))],
+      memory: { initialPages: 1 },
+      exports: [{ name: 'memory', kind: 2, index: 0 }],
+    });
+  };
+
+  it(`code that would grow more than ${MAX_CODE_GROWTH} times under marking, refused within its first MiB`, () => {
+    const dense = storing(16, 100_000);
+    expect(WebAssembly.validate(dense)).toBe(true);
+    expect(analyseForRecycling(dense)).toMatchObject({ recyclable: false, reason: expect.stringMatching(new RegExp(`writes memory so densely .* more than ${MAX_CODE_GROWTH} times larger`)) });
+  });
+
+  it('a run of stores within the slack, or after enough code that writes nothing, is recycled', () => {
+    // Alone, the second module's 100,000 stores would be refused.
+    expect(analyseForRecycling(storing(1, 100_000))).toMatchObject({ recyclable: false });
+    for (const module of [storing(1, 25_000), storing(1, 100_000, 1_800_000)]) {
+      const analysis = analyseForRecycling(module);
+      expect(analysis).toMatchObject({ recyclable: true });
+      if (analysis.recyclable) expect(WebAssembly.validate(analysis.bytes)).toBe(true);
+    }
   });
 
   it('an imported or shared memory', async () => {

@@ -1,0 +1,105 @@
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { analyseForRecycling, MAX_CODE_GROWTH, PAGE_BYTES, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
+import { Reader } from '../../src/runtime/wasm-sections';
+import { requireDebianPackages } from '../helpers/debian-packages';
+import { goBuild, goEnvironment } from '../helpers/go-client';
+import { REPO_ROOT } from '../helpers/paths';
+import { runProgram, runSync } from '../helpers/run-program';
+
+// Code that Go's own compiler writes, through the rewrite behind recycled instances: Debian's
+// Go 1.19 builds for GOOS=js (wasip1, which released Navidrome's Go plugins use, came in Go 1.21
+// with the same code generator and other imports), and Go's own JavaScript glue, wasm_exec.js,
+// runs the program as rewritten.
+
+/** Runs a Go js/wasm module under wasm_exec.js in its own process: what it printed, and which pages its code changed and marked. */
+const RUN_UNDER_GO_GLUE = `
+const [glue, file, dirtyJson] = process.argv.slice(1);
+const printed = [];
+// Without an fs of its own (node -e has Node's), the glue prints through console.log.
+globalThis.fs = undefined;
+console.log = (line) => printed.push(line);
+require(glue);
+const dirty = JSON.parse(dirtyJson);
+const go = new Go();
+WebAssembly.instantiate(require('node:fs').readFileSync(file), go.importObject).then(({ instance }) => {
+  let before;
+  // The memory as the guest's code first sees it: after the glue has written argv and the environment.
+  const exports = { ...instance.exports, run: (...args) => { before = new Uint8Array(instance.exports.mem.buffer).slice(); return instance.exports.run(...args); } };
+  return go.run(Object.setPrototypeOf({ exports }, WebAssembly.Instance.prototype)).then(() => {
+    const after = new Uint8Array(instance.exports.mem.buffer);
+    const changed = [];
+    for (let page = 0; page * ${PAGE_BYTES} < after.length; page++) {
+      const was = before.subarray(page * ${PAGE_BYTES}, (page + 1) * ${PAGE_BYTES});
+      const is = after.subarray(page * ${PAGE_BYTES}, (page + 1) * ${PAGE_BYTES});
+      if (was.length < is.length ? is.some((byte) => byte !== 0) : !Buffer.from(was).equals(Buffer.from(is))) changed.push(page);
+    }
+    const marked = [];
+    dirty.forEach((name, k) => {
+      for (let bit = 0; bit < ${PAGES_PER_GLOBAL}; bit++) if ((instance.exports[name].value >> BigInt(bit)) & 1n) marked.push(k * ${PAGES_PER_GLOBAL} + bit);
+    });
+    process.stdout.write(JSON.stringify({ printed, changed, marked }));
+  });
+});
+`;
+
+interface GoRun {
+  readonly printed: string[];
+  readonly changed: number[];
+  readonly marked: number[];
+}
+
+function codeSectionBytes(module: Uint8Array): number {
+  const reader = new Reader(module, 8);
+  while (reader.offset < module.length) {
+    const id = reader.byte();
+    const size = reader.u32();
+    if (id === 10) return size;
+    reader.offset += size;
+  }
+  throw new Error('no code section');
+}
+
+describe('a module Go compiles (Debian Go 1.19, GOOS=js GOARCH=wasm), rewritten for recycling', () => {
+  const work = mkdtempSync(path.join(os.tmpdir(), 'ndphost-go-wasm-'));
+  const original = path.join(work, 'module.wasm');
+  const rewritten = path.join(work, 'rewritten.wasm');
+  let module: Uint8Array;
+  let analysis: ReturnType<typeof analyseForRecycling>;
+  let glue: string;
+
+  beforeAll(() => {
+    requireDebianPackages('Go wasm module');
+    const program = path.join(work, 'src', 'ndphost.local', 'wasmmodule');
+    mkdirSync(program, { recursive: true });
+    copyFileSync(path.join(REPO_ROOT, 'test', 'interop', 'go', 'wasm_module.go'), path.join(program, 'main.go'));
+    goBuild(work, 'ndphost.local/wasmmodule', original, { GOOS: 'js', GOARCH: 'wasm' });
+    glue = path.join(runSync('go', ['env', 'GOROOT'], { env: goEnvironment(work) }).trim(), 'misc', 'wasm', 'wasm_exec.js');
+    module = new Uint8Array(readFileSync(original));
+    analysis = analyseForRecycling(module);
+    if (analysis.recyclable) writeFileSync(rewritten, analysis.bytes);
+  }, 300_000);
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  it(`is recycled, its code growing well within the ${MAX_CODE_GROWTH}x limit (2.16x measured)`, () => {
+    if (!analysis.recyclable) throw new Error(`not recyclable: ${analysis.reason}`);
+    expect(module.length).toBeGreaterThan(1_000_000);
+    const growth = codeSectionBytes(analysis.bytes) / codeSectionBytes(module);
+    expect(growth).toBeGreaterThan(1);
+    expect(growth).toBeLessThan(2.5);
+  });
+
+  it("runs under Go's own glue as the original does, and marks every page its code changes", async () => {
+    if (!analysis.recyclable) throw new Error(`not recyclable: ${analysis.reason}`);
+    const run = async (file: string, dirty: readonly string[]): Promise<GoRun> => JSON.parse(await runProgram(process.execPath, ['-e', RUN_UNDER_GO_GLUE, glue, file, JSON.stringify(dirty)])) as GoRun;
+    const before = await run(original, []);
+    const after = await run(rewritten, analysis.dirtyExports);
+    expect(before.printed).toEqual(['BJÖRK http://127.0.0.1/?artist=Bj%C3%B6rk [genre]']);
+    expect(after.printed).toEqual(before.printed);
+    expect(after.changed).toEqual(before.changed);
+    // Go's heap, stack and runtime data, in pages spread over the memory.
+    expect(after.changed.length).toBeGreaterThan(5);
+    expect(after.changed.filter((page) => !after.marked.includes(page))).toEqual([]);
+  });
+});
