@@ -87,16 +87,22 @@ export async function prepareModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
   }
   const capped = capModule(bytes, layout, pluginId, rules);
   const analysis = analyseForRecycling(capped);
+  let notRecyclable = analysis.recyclable ? undefined : analysis.reason;
   let module: WorkerModule | undefined;
   if (analysis.recyclable) {
-    // The variant of a valid module compiles; where it does not, the original below says why.
+    // The module as given is valid (above), so a variant that does not compile is past one of
+    // the engine's limits that the added locals and marking code reach first (V8: 50,000 locals,
+    // 7,654,321 bytes of code per function); the module as given still runs, fresh for each call.
     module = await WebAssembly.compile(analysis.bytes).then(
       (compiled) => ({ module: compiled, recycle: { globalExports: analysis.globalExports, dirtyExports: analysis.dirtyExports, lastPageExport: analysis.lastPageExport } }),
-      () => undefined,
+      (error: Error) => {
+        notRecyclable = `its rewritten code is past the engine's limits (${error.message})`;
+        return undefined;
+      },
     );
   }
   module ??= { module: await compileOrRefuse(capped, pluginId) };
-  return { module, functions: layout.functionSignatures, notRecyclable: analysis.recyclable ? undefined : analysis.reason };
+  return { module, functions: layout.functionSignatures, notRecyclable };
 }
 
 /** Prepares modules (prepareModule, or the same in another thread). */

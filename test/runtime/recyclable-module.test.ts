@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { encodeModule, i32, mem, op } from '../../bench/wasm-binary';
+import { encodeModule, I32, i32, mem, op, type Func } from '../../bench/wasm-binary';
+import { prepareModule } from '../../src/runtime/module-cache';
 import { analyseForRecycling, MAX_CODE_GROWTH, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
 import { requireBuiltExample } from '../helpers/native-examples';
 import { EXAMPLE_PLUGINS } from '../helpers/paths';
@@ -147,6 +148,31 @@ describe('recyclable modules: what cannot be put back is refused', () => {
       expect(analysis).toMatchObject({ recyclable: true });
       if (analysis.recyclable) expect(WebAssembly.validate(analysis.bytes)).toBe(true);
     }
+  });
+
+  // What the rewrite adds can take a function past V8's limits where the module as given is within
+  // them: it then keeps a fresh instance per call, and says so.
+  const oneFunction = (func: Func) => encodeModule({ types: [{ params: [], results: [] }], functions: [func], memory: { initialPages: 1 }, exports: [{ name: 'memory', kind: 2, index: 0 }, { name: 'f', kind: 0, index: 0 }] });
+  /** `plain` i32.const/drop pairs, then `stores` stores. */
+  const plainThenStores = (plain: number, stores: number): Uint8Array => {
+    const body = new Uint8Array(plain * 3 + stores * STORE.length);
+    const pair = new Uint8Array([...i32(1), op.drop]);
+    for (let k = 0; k < plain; k++) body.set(pair, k * 3);
+    for (let k = 0; k < stores; k++) body.set(STORE, plain * 3 + k * STORE.length);
+    return body;
+  };
+  const atLimit: [string, () => Uint8Array<ArrayBuffer>, RegExp][] = [
+    ["50,000 locals, V8's most", () => oneFunction({ type: 0, locals: [[50_000, I32]], body: STORE }), /local count too large/],
+    ["7.5 MB of code, under V8's 7,654,321 bytes until marked", () => oneFunction({ type: 0, body: plainThenStores(2_500_000, 5_000) }), /size/],
+  ];
+  it.each(atLimit)('a function of %s', async (_name, make, why) => {
+    const module = make();
+    expect(WebAssembly.validate(module)).toBe(true);
+    expect(analyseForRecycling(module)).toMatchObject({ recyclable: true });
+    const prepared = await prepareModule(module, 'at-limit', { hostFunctions: [], maxMemoryMiB: 8, maxTableEntries: 100 });
+    expect(prepared.module.recycle).toBeUndefined();
+    expect(prepared.notRecyclable).toEqual(expect.stringMatching(/rewritten code is past the engine's limits/));
+    expect(prepared.notRecyclable).toEqual(expect.stringMatching(why));
   });
 
   it('an imported or shared memory', async () => {
