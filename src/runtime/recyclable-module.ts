@@ -457,7 +457,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   const out = new Output(bytes.length + 65536);
   out.put(bytes.subarray(0, 8));
   /** A vector section with `extraCount` entries, which `extra` writes, appended after the original ones. */
-  const extended = (id: number, section: Section | undefined, extraCount: number, extra: (out: Output) => void) => {
+  const extended = (id: number, section: Section | undefined, extraCount: number, extra: () => void) => {
     out.byte(id);
     const opened = out.openSize();
     if (section) {
@@ -465,12 +465,12 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
       out.u32(c.u32() + extraCount);
       out.copy(bytes, c.offset, section.end);
     } else out.u32(extraCount);
-    extra(out);
+    extra();
     out.closeSize(opened);
   };
   const globalSection = sections.find((s) => s.id === SECTION_GLOBAL);
   const lastGlobal = definedGlobals + dirtyGlobals;
-  const newGlobals = (out: Output) => {
+  const newGlobals = () => {
     for (let k = 0; k < dirtyGlobals; k++) out.put([I64, 0x01, op.i64Const, 0x00, op.end]);
     out.put([I32, 0x01, op.i32Const]);
     out.s32(NO_PAGE_MARKED);
@@ -482,8 +482,8 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   };
 
   for (const section of sections) {
-    if (section.id === SECTION_TYPE) extended(SECTION_TYPE, section, 2, (out) => out.put([0x60, 1, I32, 0, 0x60, 2, I32, I32, 0]));
-    else if (section.id === SECTION_FUNCTION) extended(SECTION_FUNCTION, section, 3, (out) => [typeMarkPage, typeMarkPage, typeMark].forEach((type) => out.u32(type)));
+    if (section.id === SECTION_TYPE) extended(SECTION_TYPE, section, 2, () => out.put([0x60, 1, I32, 0, 0x60, 2, I32, I32, 0]));
+    else if (section.id === SECTION_FUNCTION) extended(SECTION_FUNCTION, section, 3, () => [typeMarkPage, typeMarkPage, typeMark].forEach((type) => out.u32(type)));
     else if (section.id === SECTION_GLOBAL) extended(SECTION_GLOBAL, section, dirtyGlobals + 1, newGlobals);
     else if (section.id === SECTION_EXPORT) {
       // Without a global section of its own, the module gets one just before its exports.
