@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeModule, I32, i32, mem, op, type Func } from '../../bench/wasm-binary';
 import { prepareModule } from '../../src/runtime/module-cache';
-import { analyseForRecycling, MAX_CODE_GROWTH, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
+import { analyseForRecycling, MAX_CODE_GROWTH, MAX_MUTABLE_GLOBALS, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
 import { requireBuiltExample } from '../helpers/native-examples';
 import { EXAMPLE_PLUGINS } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
@@ -173,6 +173,19 @@ describe('recyclable modules: what cannot be put back is refused', () => {
     expect(prepared.module.recycle).toBeUndefined();
     expect(prepared.notRecyclable).toEqual(expect.stringMatching(/rewritten code is past the engine's limits/));
     expect(prepared.notRecyclable).toEqual(expect.stringMatching(why));
+  });
+
+  it(`more than ${MAX_MUTABLE_GLOBALS} mutable globals, where putting them back costs more than a new instance`, () => {
+    const withGlobals = (count: number) =>
+      encodeModule({
+        types: [{ params: [], results: [] }],
+        functions: [{ type: 0, body: [] }],
+        memory: { initialPages: 1 },
+        globals: Array.from({ length: count }, (_, k) => ({ type: I32, mutable: k % 2 === 0, init: i32(k) })),
+        exports: [{ name: 'memory', kind: 2, index: 0 }],
+      });
+    expect(analyseForRecycling(withGlobals(2 * MAX_MUTABLE_GLOBALS))).toMatchObject({ recyclable: true });
+    expect(analyseForRecycling(withGlobals(2 * MAX_MUTABLE_GLOBALS + 2))).toMatchObject({ recyclable: false, reason: `it has ${MAX_MUTABLE_GLOBALS + 1} mutable globals, and putting back more than ${MAX_MUTABLE_GLOBALS} costs more than a new instance` });
   });
 
   it('an imported or shared memory', async () => {
