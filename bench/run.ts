@@ -7,7 +7,7 @@
  *   npm run bench -- --only grpc,fanout    # some sections
  *
  * Sections: grpc (goal 1), curves (goal 2), fanout (goal 3), peers, startup, rss, hostcall,
- * interrupt, telemetry. Load for gRPC comes from a separate client process; servers run in their own
+ * interrupt, telemetry, gomark (needs Go). Load for gRPC comes from a separate client process; servers run in their own
  * processes so /proc gives each one's CPU (all threads). The goals are printed with PASS/FAIL
  * at the end; the exit code is 0 either way (a benchmark, not a test).
  */
@@ -16,6 +16,7 @@ import path from 'node:path';
 import type { BenchContext } from './context';
 import { sandboxCurves } from './curves.bench';
 import { fanOut } from './fanout.bench';
+import { goMarking } from './go-marking.bench';
 import { GoalReport } from './goals';
 import { grpcGoal } from './grpc.bench';
 import { hostCalls } from './host-call.bench';
@@ -40,6 +41,7 @@ const SECTIONS: ReadonlyArray<readonly [string, (ctx: BenchContext) => Promise<v
   ['hostcall', hostCalls],
   ['interrupt', interrupting],
   ['telemetry', telemetryCost],
+  ['gomark', goMarking],
 ];
 
 async function main(): Promise<void> {
