@@ -84,16 +84,11 @@ interface Section {
 
 // ---- encoding ------------------------------------------------------------------------------
 
+/** A signed LEB128 as bytes, for the constants of the added code (Output.s32 writes the rest in place). */
 function s32(value: number): number[] {
-  let v = value | 0;
-  const out: number[] = [];
-  for (;;) {
-    const byte = v & 0x7f;
-    v >>= 7;
-    const done = (v === 0 && (byte & 0x40) === 0) || (v === -1 && (byte & 0x40) !== 0);
-    out.push(done ? byte : byte | 0x80);
-    if (done) return out;
-  }
+  const out = new Output(5);
+  out.s32(value);
+  return [...out.view()];
 }
 
 /** Below this many bytes a copy is a loop: `set` on a subarray costs more than it moves. */
