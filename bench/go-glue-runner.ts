@@ -6,7 +6,9 @@
  *   node go-glue-runner.js <wasm_exec.js> <module.wasm> <original|marked> <calls>
  */
 import { readFileSync } from 'node:fs';
+import { capModule, DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES } from '../src/runtime/check-module';
 import { analyseForRecycling } from '../src/runtime/recyclable-module';
+import { readModuleLayout } from '../src/runtime/wasm-sections';
 import { timeCalls } from './measure';
 
 interface GoGlue {
@@ -17,9 +19,10 @@ interface GoGlue {
 async function main(): Promise<void> {
   const [glue, file, variant, count] = process.argv.slice(2);
   const built = new Uint8Array(readFileSync(file));
-  let bytes: Uint8Array<ArrayBuffer> = built;
+  // With the memory maximum the sandbox gives it (Go declares none), which sets the size of the blocks marked.
+  let bytes = capModule(built, readModuleLayout(built), 'gomark', { hostFunctions: [], maxMemoryMiB: DEFAULT_MAX_MEMORY_MIB, maxTableEntries: DEFAULT_MAX_TABLE_ENTRIES });
   if (variant === 'marked') {
-    const analysis = analyseForRecycling(built);
+    const analysis = analyseForRecycling(bytes);
     if (!analysis.recyclable) throw new Error(`not recyclable: ${analysis.reason}`);
     bytes = analysis.bytes;
   }

@@ -49,7 +49,7 @@ export class InstanceSource {
     /** The module's start function, decided once (start-function.ts). */
     private readonly start: StartFunction | undefined,
   ) {
-    this.tracked = policy === 'fresh' && guest.recycle !== undefined ? trackingImports(imports) : undefined;
+    this.tracked = policy === 'fresh' && guest.recycle !== undefined ? trackingImports(imports, guest.recycle.blockBytes) : undefined;
   }
 
   /** Where the host's writes into the instance acquire() hands out are recorded (GuestContext.writes). */

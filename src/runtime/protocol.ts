@@ -36,7 +36,9 @@ export interface WorkerModule {
 export interface RecycleExports {
   readonly globalExports: readonly string[];
   readonly dirtyExports: readonly string[];
-  readonly lastPageExport: string;
+  readonly lastBlockExport: string;
+  /** The size of the blocks the dirty bits stand for. */
+  readonly blockBytes: number;
 }
 
 /** What a job calls; sent to a worker once, then named by its index in the job slot. */

@@ -5,12 +5,12 @@
  * An instance's state is its linear memory, its mutable globals, its tables and which passive
  * segments it has dropped (core spec 4.2). The variant
  * - exports every mutable global (`ndphost.global.<index>`), so the worker can put its value back;
- * - records which 64 KiB pages the guest writes: every store (plain, SIMD lane, atomic) outside
- *   the page its function last saw marked first calls an added function that sets the page's bit
- *   in one of the added i64 globals (`ndphost.dirty.<k>`, 64 pages each), and
- *   memory.fill/copy/init mark their destination range. The bits live in globals, not memory, so
- *   guest code cannot clear them: the original module was validated without these globals, so
- *   none of its instructions can name them.
+ * - records which blocks of memory (4 KiB, blockBytesFor) the guest writes: every store (plain,
+ *   SIMD lane, atomic) outside the block its function last saw marked first calls an added
+ *   function that sets the block's bit in one of the added i64 globals (`ndphost.dirty.<k>`, 64
+ *   blocks each), and memory.fill/copy/init mark their destination range. The bits live in
+ *   globals, not memory, so guest code cannot clear them: the original module was validated
+ *   without these globals, so none of its instructions can name them.
  * Tables and dropped segments are not restored: a module whose code can change them
  * (table.set/grow/fill/copy/init, data.drop, elem.drop) is not recycled, nor one that imports
  * state (globals, tables, memories), shares its memory, has more than one memory, or holds a
@@ -30,20 +30,43 @@ const KIND_FUNCTION = 0;
 const KIND_GLOBAL = 3;
 const SHARED = 0x02;
 const HAS_MAXIMUM = 0x01;
+/** A wasm page, the unit of memory sizes. */
 export const PAGE_BYTES = 65536;
-/** Pages per dirty-bit global. */
-export const PAGES_PER_GLOBAL = 64;
+/** Blocks per dirty-bit global. */
+export const BLOCKS_PER_GLOBAL = 64;
+/**
+ * The unit of written memory a restore copies back. A call of the fixture changes bytes in one
+ * 4 KiB block, and a 64 KiB unit made the restore copy sixteen times what it wrote: a recycled call
+ * took 2.9 us in one thread, 1.6 us with 4 KiB blocks.
+ */
+const MIN_BLOCK_BYTES = 4096;
+/**
+ * The most dirty-bit globals a module gets; past 4,096, setting a bit slowed every call (a 4 GiB
+ * memory in 4 KiB blocks takes 16,384: 2.3 against 1.6 us a call), so the blocks of a memory
+ * maximum over 1 GiB are larger than 4 KiB.
+ */
+export const MAX_DIRTY_GLOBALS = 4096;
 
 export const GLOBAL_EXPORT_PREFIX = 'ndphost.global.';
 export const DIRTY_EXPORT_PREFIX = 'ndphost.dirty.';
-export const LAST_PAGE_EXPORT = 'ndphost.dirty.last';
+export const LAST_BLOCK_EXPORT = 'ndphost.dirty.last';
+const MAX_PAGES = 65536;
+
+/** The size of the blocks whose writes a module with this memory maximum (in pages) tracks. */
+export function blockBytesFor(maximumPages: number): number {
+  let block = MIN_BLOCK_BYTES;
+  while ((maximumPages * PAGE_BYTES) / block > MAX_DIRTY_GLOBALS * BLOCKS_PER_GLOBAL) block *= 2;
+  return block;
+}
+
 /**
- * The value of the last-page global when no page is marked: the first address of the last page a
- * memory can have (4 GiB - 64 KiB), so a function starts out knowing no page it can write but
- * that one. A 4 GiB memory's last page is therefore copied back at every restore, marked or not.
+ * The value of the last-block global when no block is marked: the first address of the last block
+ * a memory can have (4 GiB - one block), so a function starts out knowing no block it can write but
+ * that one. A 4 GiB memory's last block is therefore copied back at every restore, marked or not.
  */
-export const NO_PAGE_MARKED = -65536;
-export const MAX_PAGES = 65536;
+export function noBlockMarked(blockBytes: number): number {
+  return -blockBytes;
+}
 /**
  * How much larger marking may make a module's code, at any point of its code section, before the
  * module is not recycled (it keeps a fresh instance per call). What toolchains write grows 2.0-2.2
@@ -68,10 +91,12 @@ export type RecycleAnalysis =
       readonly bytes: Uint8Array<ArrayBuffer>;
       /** Export names of the module's mutable globals, to restore. */
       readonly globalExports: readonly string[];
-      /** Export names of the dirty-page globals, page k*64..k*64+63 in the k-th. */
+      /** Export names of the dirty-block globals, block k*64..k*64+63 in the k-th. */
       readonly dirtyExports: readonly string[];
-      /** Export name of the first address of the page marked last (NO_PAGE_MARKED: none), to reset with the dirty pages. */
-      readonly lastPageExport: string;
+      /** Export name of the first address of the block marked last (noBlockMarked: none), to reset with the dirty blocks. */
+      readonly lastBlockExport: string;
+      /** The size of the blocks the dirty bits stand for (blockBytesFor). */
+      readonly blockBytes: number;
     }
   | { readonly recyclable: false; readonly reason: string };
 
@@ -237,7 +262,7 @@ class Scratch {
     return this.address + 3;
   }
 
-  /** The first address of a page this function knows to be marked (NO_PAGE_MARKED: none). */
+  /** The first address of a block this function knows to be marked (noBlockMarked: none). */
   get marked(): number {
     return this.address + 5;
   }
@@ -253,26 +278,41 @@ class Scratch {
   }
 }
 
-/** What a function that writes memory does first: take the page marked last as one it knows. */
+/** What the added code of one module needs: the marking functions and its block size. */
+class Marking {
+  /** The last address of a block at which a 16-byte store stays inside it, from the block's first. */
+  readonly lastInBlock: readonly number[];
+  /** Clears an address's offset within its block. */
+  readonly blockMask: readonly number[];
+
+  constructor(
+    readonly mark: number,
+    readonly markRange: number,
+    readonly lastGlobal: number,
+    blockBytes: number,
+  ) {
+    this.lastInBlock = s32(blockBytes - 16);
+    this.blockMask = s32(-blockBytes);
+  }
+}
+
+/** What a function that writes memory does first: take the block marked last as one it knows. */
 function onEntry(code: Output, scratch: Scratch, lastGlobal: number): void {
   code.op(op.globalGet, lastGlobal);
   code.op(op.localSet, scratch.marked);
 }
 
-const LAST_IN_PAGE = s32(PAGE_BYTES - 16);
-const PAGE_MASK = s32(-PAGE_BYTES);
-
 /**
- * What runs before a memory write: save the operands, mark the pages, push them back. A store
- * inside the page the function knows to be marked (a local, so a loop's stores cost a subtraction
- * and a compare) is not marked again; otherwise `mark` is called and the local moves to its page.
+ * What runs before a memory write: save the operands, mark the blocks, push them back. A store
+ * inside the block the function knows to be marked (a local, so a loop's stores cost a subtraction
+ * and a compare) is not marked again; otherwise `mark` is called and the local moves to its block.
  * Marks are cleared only between calls, when no guest code is running, so what a function knows
  * stays true for as long as it runs. A call per store cost ~10 ns, several times the store itself;
  * the same check against a global, ~0.9 ns a store (64K i32 stores: 28 us bare, 85 marked with
  * the global, 47 with the local). Written straight into the body: the rewrite runs it for every
  * store of a Go-sized module.
  */
-function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: number, markRange: number): void {
+function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, marking: Marking): void {
   const a = scratch.address;
   if (write.kind === 'range') {
     const x = scratch.value(I32);
@@ -281,7 +321,7 @@ function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: n
     code.op(op.localSet, x);
     code.op(op.localTee, a);
     code.op(op.localGet, n);
-    code.op(op.call, markRange);
+    code.op(op.call, marking.markRange);
     code.op(op.localGet, a);
     code.op(op.localGet, x);
     code.op(op.localGet, n);
@@ -297,18 +337,18 @@ function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: n
   code.s32(write.offset);
   code.byte(op.i32Add);
   code.op(op.localTee, e);
-  // The 16 bytes from e (the widest store's) inside the known page: e - marked <= 65536 - 16, unsigned.
+  // The 16 bytes from e (the widest store's) inside the known block: e - marked <= block - 16, unsigned.
   code.op(op.localGet, marked);
   code.byte(op.i32Sub);
   code.byte(op.i32Const);
-  code.put(LAST_IN_PAGE);
+  code.put(marking.lastInBlock);
   code.byte(op.i32GtU);
   code.op(op.if, EMPTY);
   code.op(op.localGet, e);
-  code.op(op.call, mark);
+  code.op(op.call, marking.mark);
   code.op(op.localGet, e);
   code.byte(op.i32Const);
-  code.put(PAGE_MASK);
+  code.put(marking.blockMask);
   code.byte(op.i32And);
   code.op(op.localSet, marked);
   code.byte(op.end);
@@ -317,8 +357,8 @@ function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, mark: n
   if (write.kind === 'cmpxchg') code.op(op.localGet, scratch.replacement(write.type));
 }
 
-/** mark_page(page): sets the page's bit in dirty global `first + page / 64`; pages past the last global are ignored. */
-function markPageBody(firstGlobal: number, globals: number): number[] {
+/** mark_block(block): sets the block's bit in dirty global `first + block / 64`; blocks past the last global are ignored. */
+function markBlockBody(firstGlobal: number, globals: number): number[] {
   const body: number[] = [0x00]; // no locals
   for (let k = 0; k <= globals; k++) body.push(op.block, EMPTY);
   body.push(op.localGet, 0, op.i32Const, ...s32(6), op.i32ShrU, op.brTable, ...u32(globals));
@@ -333,38 +373,40 @@ function markPageBody(firstGlobal: number, globals: number): number[] {
 }
 
 /**
- * mark(effective address): the pages of the first and the last byte a 16-byte-or-smaller access
- * can touch; the first becomes the page marked last (its first address in the global).
+ * mark(effective address): the blocks of the first and the last byte a 16-byte-or-smaller access
+ * can touch; the first becomes the block marked last (its first address in the global).
  */
-function markBody(markPage: number, lastGlobal: number): number[] {
+function markBody(markBlock: number, lastGlobal: number, blockBytes: number): number[] {
   const ea = 0;
+  const shift = Math.log2(blockBytes);
   return [
     0x00,
-    op.localGet, ea, op.i32Const, ...s32(-PAGE_BYTES), op.i32And, op.globalSet, ...u32(lastGlobal),
-    op.localGet, ea, op.i32Const, 16, op.i32ShrU, op.call, ...u32(markPage),
-    op.localGet, ea, op.i32Const, 15, op.i32Add, op.i32Const, 16, op.i32ShrU,
-    op.localGet, ea, op.i32Const, 16, op.i32ShrU, op.i32Ne,
-    op.if, EMPTY, op.localGet, ea, op.i32Const, 15, op.i32Add, op.i32Const, 16, op.i32ShrU, op.call, ...u32(markPage), op.end,
+    op.localGet, ea, op.i32Const, ...s32(-blockBytes), op.i32And, op.globalSet, ...u32(lastGlobal),
+    op.localGet, ea, op.i32Const, shift, op.i32ShrU, op.call, ...u32(markBlock),
+    op.localGet, ea, op.i32Const, 15, op.i32Add, op.i32Const, shift, op.i32ShrU,
+    op.localGet, ea, op.i32Const, shift, op.i32ShrU, op.i32Ne,
+    op.if, EMPTY, op.localGet, ea, op.i32Const, 15, op.i32Add, op.i32Const, shift, op.i32ShrU, op.call, ...u32(markBlock), op.end,
     op.end,
   ];
 }
 
-/** mark_range(destination, length): every page of a bulk write; pages past `lastPage` are ignored. */
-function markRangeBody(markPage: number, lastPage: number): number[] {
-  const page = 2;
+/** mark_range(destination, length): every block of a bulk write; blocks past `lastBlock` are ignored. */
+function markRangeBody(markBlock: number, lastBlock: number, blockBytes: number): number[] {
+  const block = 2;
   const last = 3;
+  const shift = Math.log2(blockBytes);
   return [
     0x01, 0x02, I32,
     op.localGet, 1, op.i32Eqz, op.if, EMPTY, op.return, op.end,
-    op.localGet, 0, op.i32Const, 16, op.i32ShrU, op.localSet, page,
-    // last = (destination + length - 1) >> 16; a range that wraps past 4 GiB traps anyway: mark to the end.
+    op.localGet, 0, op.i32Const, shift, op.i32ShrU, op.localSet, block,
+    // last = (destination + length - 1) >> shift; a range that wraps past 4 GiB traps anyway: mark to the end.
     op.localGet, 0, op.localGet, 1, op.i32Add, op.i32Const, 1, op.i32Sub, op.localTee, last, op.localGet, 0, op.i32LtU,
-    op.if, I32, op.i32Const, ...s32(lastPage), op.else, op.localGet, last, op.i32Const, 16, op.i32ShrU, op.end, op.localSet, last,
-    op.localGet, last, op.i32Const, ...s32(lastPage), op.i32GtU, op.if, EMPTY, op.i32Const, ...s32(lastPage), op.localSet, last, op.end,
+    op.if, I32, op.i32Const, ...s32(lastBlock), op.else, op.localGet, last, op.i32Const, shift, op.i32ShrU, op.end, op.localSet, last,
+    op.localGet, last, op.i32Const, ...s32(lastBlock), op.i32GtU, op.if, EMPTY, op.i32Const, ...s32(lastBlock), op.localSet, last, op.end,
     op.block, EMPTY, op.loop, EMPTY,
-    op.localGet, page, op.localGet, last, op.i32GtU, op.brIf, 1,
-    op.localGet, page, op.call, ...u32(markPage),
-    op.localGet, page, op.i32Const, 1, op.i32Add, op.localSet, page,
+    op.localGet, block, op.localGet, last, op.i32GtU, op.brIf, 1,
+    op.localGet, block, op.call, ...u32(markBlock),
+    op.localGet, block, op.i32Const, 1, op.i32Add, op.localSet, block,
     op.br, 0, op.end, op.end,
     op.end,
   ];
@@ -447,14 +489,13 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   if (mutableGlobals.length > MAX_MUTABLE_GLOBALS) throw new NotRecyclable(`it has ${mutableGlobals.length} mutable globals, and putting back more than ${MAX_MUTABLE_GLOBALS} costs more than a new instance`);
   if (!sections.some((s) => s.id === SECTION_EXPORT)) throw new NotRecyclable('it exports nothing');
 
-  const dirtyGlobals = Math.ceil(maximumPages / PAGES_PER_GLOBAL);
-  const lastTrackedPage = dirtyGlobals * PAGES_PER_GLOBAL - 1;
+  const blockBytes = blockBytesFor(maximumPages);
+  const dirtyGlobals = Math.ceil((maximumPages * PAGE_BYTES) / blockBytes / BLOCKS_PER_GLOBAL);
+  const lastTrackedBlock = dirtyGlobals * BLOCKS_PER_GLOBAL - 1;
   const definedFunctions = functionTypes.length;
-  const typeMarkPage = typeParams.length;
+  const typeMarkBlock = typeParams.length;
   const typeMark = typeParams.length + 1;
-  const markPage = importedFunctions + definedFunctions;
-  const mark = markPage + 1;
-  const markRange = markPage + 2;
+  const markBlock = importedFunctions + definedFunctions;
   const globalExports = mutableGlobals.map((index) => `${GLOBAL_EXPORT_PREFIX}${index}`);
   const dirtyExports = Array.from({ length: dirtyGlobals }, (_, k) => `${DIRTY_EXPORT_PREFIX}${k}`);
 
@@ -474,10 +515,11 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   };
   const globalSection = sections.find((s) => s.id === SECTION_GLOBAL);
   const lastGlobal = definedGlobals + dirtyGlobals;
+  const marking = new Marking(markBlock + 1, markBlock + 2, lastGlobal, blockBytes);
   const newGlobals = () => {
     for (let k = 0; k < dirtyGlobals; k++) out.put([I64, 0x01, op.i64Const, 0x00, op.end]);
     out.put([I32, 0x01, op.i32Const]);
-    out.s32(NO_PAGE_MARKED);
+    out.s32(noBlockMarked(blockBytes));
     out.byte(op.end);
   };
   const globalExport = (exportName: string, index: number) => {
@@ -487,7 +529,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
 
   for (const section of sections) {
     if (section.id === SECTION_TYPE) extended(SECTION_TYPE, section, 2, () => out.put([0x60, 1, I32, 0, 0x60, 2, I32, I32, 0]));
-    else if (section.id === SECTION_FUNCTION) extended(SECTION_FUNCTION, section, 3, () => [typeMarkPage, typeMarkPage, typeMark].forEach((type) => out.u32(type)));
+    else if (section.id === SECTION_FUNCTION) extended(SECTION_FUNCTION, section, 3, () => [typeMarkBlock, typeMarkBlock, typeMark].forEach((type) => out.u32(type)));
     else if (section.id === SECTION_GLOBAL) extended(SECTION_GLOBAL, section, dirtyGlobals + 1, newGlobals);
     else if (section.id === SECTION_EXPORT) {
       // Without a global section of its own, the module gets one just before its exports.
@@ -495,7 +537,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
       extended(SECTION_EXPORT, section, mutableGlobals.length + dirtyGlobals + 1, () => {
         mutableGlobals.forEach((index, k) => globalExport(globalExports[k], index));
         dirtyExports.forEach((exportName, k) => globalExport(exportName, definedGlobals + k));
-        globalExport(LAST_PAGE_EXPORT, lastGlobal);
+        globalExport(LAST_BLOCK_EXPORT, lastGlobal);
       });
     } else if (section.id === SECTION_CODE) {
       const code = new Output(65536);
@@ -511,10 +553,10 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
         const end = c.offset + size;
         // Checked as it goes, so that code of nothing but stores is refused within its first MiB.
         const room = MAX_CODE_GROWTH * (end - section.start) + CODE_GROWTH_SLACK - (out.length - opened);
-        if (!instrumentBody(out, code, room, bytes, c.offset, end, typeParams[functionTypes[index]], mark, markRange, lastGlobal)) out.copy(bytes, sizeAt, end);
+        if (!instrumentBody(out, code, room, bytes, c.offset, end, typeParams[functionTypes[index]], marking)) out.copy(bytes, sizeAt, end);
         c.offset = end;
       }
-      for (const body of [markPageBody(definedGlobals, dirtyGlobals), markBody(markPage, lastGlobal), markRangeBody(markPage, lastTrackedPage)]) {
+      for (const body of [markBlockBody(definedGlobals, dirtyGlobals), markBody(markBlock, lastGlobal, blockBytes), markRangeBody(markBlock, lastTrackedBlock, blockBytes)]) {
         out.u32(body.length);
         out.put(body);
       }
@@ -526,7 +568,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
     }
   }
   if (!sections.some((s) => s.id === SECTION_CODE)) throw new NotRecyclable('it has no code');
-  return { recyclable: true, bytes: out.bytes(), globalExports, dirtyExports, lastPageExport: LAST_PAGE_EXPORT };
+  return { recyclable: true, bytes: out.bytes(), globalExports, dirtyExports, lastBlockExport: LAST_BLOCK_EXPORT, blockBytes };
 }
 
 /**
@@ -534,7 +576,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
  * nothing put, when it writes no memory (it stays as is). `code` is scratch space, reused for
  * every body. Refuses the module when the marked body would take more than `room` bytes.
  */
-function instrumentBody(out: Output, code: Output, room: number, bytes: Uint8Array, start: number, end: number, params: number, mark: number, markRange: number, lastGlobal: number): boolean {
+function instrumentBody(out: Output, code: Output, room: number, bytes: Uint8Array, start: number, end: number, params: number, marking: Marking): boolean {
   const c = new Reader(bytes.subarray(0, end), start);
   const groups = c.u32();
   const groupsStart = c.offset;
@@ -546,7 +588,7 @@ function instrumentBody(out: Output, code: Output, room: number, bytes: Uint8Arr
   const localsEnd = c.offset;
   const scratch = new Scratch(params + locals);
   code.reset();
-  onEntry(code, scratch, lastGlobal);
+  onEntry(code, scratch, marking.lastGlobal);
   let copied = localsEnd;
   let writes = 0;
   const effects: CodeEffects = { mutatesTables: false, dropsSegments: false };
@@ -556,7 +598,7 @@ function instrumentBody(out: Output, code: Output, room: number, bytes: Uint8Arr
     if (!write) continue;
     writes++;
     code.copy(bytes, copied, at);
-    beforeWrite(code, write, scratch, mark, markRange);
+    beforeWrite(code, write, scratch, marking);
     copied = at;
     if (code.length > room) throw new NotRecyclable(`its code writes memory so densely that marking the writes would make it more than ${MAX_CODE_GROWTH} times larger`);
   }

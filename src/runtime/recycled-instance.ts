@@ -1,14 +1,14 @@
 /**
  * An instance kept by a worker between calls and put back, before its next call, into the
- * state a fresh instance has: the pages written since the restore point are copied back from its
+ * state a fresh instance has: the blocks written since the restore point are copied back from its
  * image, mutable globals get their values back, and a memory that grew means a new instance
  * (memory cannot shrink). Tables and segments need nothing: the module was admitted only if its
  * code cannot change them (recyclable-module.ts).
  *
- * Which pages were written: the guest's own stores set bits in the module's dirty globals; the
+ * Which blocks were written: the guest's own stores set bits in the module's dirty globals; the
  * host's writes (the request, a host function's reply, the WASI shim's out-parameters) are
  * recorded by the import wrappers below from each import's arguments. An import whose writes
- * are not known here makes the next restore compare every page with the image instead.
+ * are not known here makes the next restore compare every block with the image instead.
  *
  * The restore point is the state right after instantiation, or right after the module's start
  * function (`_initialize`, or `_start` of a command module) when neither it nor the wasm start
@@ -19,7 +19,7 @@
  * is not recycled.
  */
 import { MemoryImage } from './memory-image';
-import { MAX_PAGES, NO_PAGE_MARKED, PAGE_BYTES as PAGE, PAGES_PER_GLOBAL } from './recyclable-module';
+import { BLOCKS_PER_GLOBAL, noBlockMarked } from './recyclable-module';
 
 /** The guest-memory ranges each WASI function writes (its out-parameters), from its arguments. */
 const WASI_WRITES: Readonly<Record<string, (args: readonly number[]) => ReadonlyArray<readonly [number, number]>>> = {
@@ -51,10 +51,15 @@ export class NotAhead {}
 
 /** What the import wrappers learn during a call. */
 export class CallTracker {
+  constructor(
+    /** The size of the blocks writes are recorded in (recyclable-module.ts, blockBytesFor). */
+    readonly blockBytes: number,
+  ) {}
+
   importCalls = 0;
-  /** Pages the host wrote into guest memory. */
-  readonly hostPages = new Set<number>();
-  /** An import whose writes are unknown was called: compare every page. */
+  /** Blocks the host wrote into guest memory. */
+  readonly hostBlocks = new Set<number>();
+  /** An import whose writes are unknown was called: compare every block. */
   unknownWrites = false;
   /** A start function is running ahead of a call: only AHEAD_OF_CALL imports may run. */
   ahead = false;
@@ -72,21 +77,21 @@ export class CallTracker {
 
   wrote(ptr: number, length: number): void {
     if (length <= 0) return;
-    const first = Math.floor((ptr >>> 0) / PAGE);
-    const last = Math.floor(((ptr >>> 0) + (length >>> 0) - 1) / PAGE);
-    for (let page = first; page <= last; page++) this.hostPages.add(page);
+    const first = Math.floor((ptr >>> 0) / this.blockBytes);
+    const last = Math.floor(((ptr >>> 0) + (length >>> 0) - 1) / this.blockBytes);
+    for (let block = first; block <= last; block++) this.hostBlocks.add(block);
   }
 
   clear(): void {
     this.importCalls = 0;
-    if (this.hostPages.size > 0) this.hostPages.clear();
+    if (this.hostBlocks.size > 0) this.hostBlocks.clear();
     this.unknownWrites = false;
   }
 }
 
 /** The import object with every function wrapped to count its calls and record its writes, in a tracker of its own. */
-export function trackingImports(imports: WebAssembly.Imports): { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } {
-  const tracker = new CallTracker();
+export function trackingImports(imports: WebAssembly.Imports, blockBytes: number): { readonly imports: WebAssembly.Imports; readonly tracker: CallTracker } {
+  const tracker = new CallTracker(blockBytes);
   const wrapped: WebAssembly.Imports = {};
   for (const [module, fields] of Object.entries(imports)) {
     wrapped[module] = Object.fromEntries(
@@ -128,7 +133,8 @@ export interface RecyclableModule {
   readonly module: WebAssembly.Module;
   readonly globalExports: readonly string[];
   readonly dirtyExports: readonly string[];
-  readonly lastPageExport: string;
+  readonly lastBlockExport: string;
+  readonly blockBytes: number;
 }
 
 export class RecycledInstance {
@@ -139,8 +145,8 @@ export class RecycledInstance {
     private readonly globals: readonly WebAssembly.Global[],
     private readonly values: readonly unknown[],
     private readonly dirty: readonly WebAssembly.Global[],
-    /** The first address of the page the guest's stores marked last: reset with the bits, or its next store there would go unmarked. */
-    private readonly lastPage: WebAssembly.Global,
+    /** The first address of the block the guest's stores marked last: reset with the bits, or its next store there would go unmarked. */
+    private readonly lastBlock: WebAssembly.Global,
     private readonly tracker: CallTracker,
     /** The start function runs before every call (it is not part of the restore point). */
     readonly startEachCall: boolean,
@@ -193,12 +199,12 @@ export class RecycledInstance {
     const memory = exports.memory as WebAssembly.Memory;
     const globals = recyclable.globalExports.map((name) => exports[name] as WebAssembly.Global);
     const dirty = recyclable.dirtyExports.map((name) => exports[name] as WebAssembly.Global);
-    const lastPage = exports[recyclable.lastPageExport] as WebAssembly.Global;
+    const lastBlock = exports[recyclable.lastBlockExport] as WebAssembly.Global;
     const snapshot = (startEachCall: boolean) => {
       for (const global of dirty) global.value = 0n;
-      lastPage.value = NO_PAGE_MARKED;
+      lastBlock.value = noBlockMarked(recyclable.blockBytes);
       tracker.clear();
-      return new RecycledInstance(exports, memory, MemoryImage.of(memory), globals, globals.map((global) => global.value), dirty, lastPage, tracker, startEachCall);
+      return new RecycledInstance(exports, memory, MemoryImage.of(memory, recyclable.blockBytes), globals, globals.map((global) => global.value), dirty, lastBlock, tracker, startEachCall);
     };
     if (!runStart) return snapshot(false);
     const beforeStart = snapshot(true);
@@ -214,29 +220,45 @@ export class RecycledInstance {
     // Made once per memory buffer (it changes only when the memory grows, and then this returns above).
     if (this.view?.buffer !== buffer) this.view = Buffer.from(buffer);
     const memory = this.view;
-    const pages = image.pageCount;
-    const { hostPages, unknownWrites } = this.tracker;
+    const blocks = image.blockCount;
+    const { hostBlocks, unknownWrites } = this.tracker;
     if (unknownWrites) {
-      for (let page = 0; page < pages; page++) if (image.differs(memory, page)) image.copyBack(memory, page);
+      for (let block = 0; block < blocks; block++) if (image.differs(memory, block)) image.copyBack(memory, block);
     } else {
-      for (const page of hostPages) if (page < pages) image.copyBack(memory, page);
+      for (const block of hostBlocks) if (block < blocks) image.copyBack(memory, block);
     }
-    // Marks are conservative: a store marks every page the 16 bytes from its address reach, so
-    // one into the memory's last 15 bytes also marks the page after its end, which is not there.
-    for (let k = 0; k < this.dirty.length && k * PAGES_PER_GLOBAL <= pages; k++) {
-      let bits = this.dirty[k].value as bigint;
+    // Marks are conservative: a store marks every block the 16 bytes from its address reach, so
+    // one into the memory's last 15 bytes also marks the block after its end, which is not there.
+    for (let k = 0; k < this.dirty.length && k * BLOCKS_PER_GLOBAL <= blocks; k++) {
+      const bits = this.dirty[k].value as bigint;
       if (bits === 0n) continue;
+      // A block both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
       if (!unknownWrites) {
-        // A page both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
-        for (let page = k * PAGES_PER_GLOBAL; bits !== 0n && page < pages; page++, bits >>= 1n) if (bits & 1n && !hostPages.has(page)) image.copyBack(memory, page);
+        this.copyMarked(memory, k * BLOCKS_PER_GLOBAL, Number(bits & 0xffffffffn), blocks);
+        this.copyMarked(memory, k * BLOCKS_PER_GLOBAL + 32, Number(BigInt.asUintN(32, bits >> 32n)), blocks);
       }
       this.dirty[k].value = 0n;
     }
-    // Stores into the last page of a 4 GiB memory can go unmarked (NO_PAGE_MARKED is its address).
-    if (pages === MAX_PAGES) image.copyBack(memory, MAX_PAGES - 1);
-    this.lastPage.value = NO_PAGE_MARKED;
+    // Stores into the last block of a 4 GiB memory can go unmarked (noBlockMarked is its address).
+    const lastOf4GiB = 2 ** 32 / image.blockBytes - 1;
+    if (blocks === lastOf4GiB + 1) image.copyBack(memory, lastOf4GiB);
+    this.lastBlock.value = noBlockMarked(image.blockBytes);
     for (let k = 0; k < this.globals.length; k++) this.globals[k].value = this.values[k];
     this.tracker.clear();
     return true;
+  }
+
+  /**
+   * Copies back the blocks whose bits are set in 32 bits of a dirty global, block `first` for the
+   * lowest, skipping what the host's writes copied already. Bit by bit as Numbers: shifting the
+   * global's BigInt allocates at every step, and its top bit made it negative, which an
+   * arithmetic shift never brings to zero (every block to the memory's end was copied).
+   */
+  private copyMarked(memory: Buffer, first: number, bits: number, blocks: number): void {
+    const { hostBlocks } = this.tracker;
+    for (let rest = bits; rest !== 0; rest &= rest - 1) {
+      const block = first + 31 - Math.clz32(rest & -rest);
+      if (block < blocks && !hostBlocks.has(block)) this.image.copyBack(memory, block);
+    }
   }
 }

@@ -2,20 +2,21 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeModule, I32, i32, mem, op, type Func } from '../../bench/wasm-binary';
 import { prepareModule } from '../../src/runtime/module-cache';
-import { analyseForRecycling, MAX_CODE_GROWTH, MAX_MUTABLE_GLOBALS, PAGES_PER_GLOBAL } from '../../src/runtime/recyclable-module';
+import { analyseForRecycling, blockBytesFor, BLOCKS_PER_GLOBAL, MAX_CODE_GROWTH, MAX_DIRTY_GLOBALS, MAX_MUTABLE_GLOBALS } from '../../src/runtime/recyclable-module';
 import { requireBuiltExample } from '../helpers/native-examples';
 import { EXAMPLE_PLUGINS } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
 
 // The load-time rewrite behind recycled instances (issue 10): every way guest code can write
-// memory must mark the pages it writes, and every module whose state cannot be put back must
+// memory must mark the blocks it writes, and every module whose state cannot be put back must
 // be refused, naming why.
 
 const PAGE = 65536;
+const BLOCK = 4096;
 
-/** A module with one exported function per write, each at its own page (4 pages of memory). */
+/** A module with one exported function per write, each at its own page; a maximum of 100 pages gives 4 KiB blocks. */
 const WRITES = `(module
-  (memory (export "memory") 6)
+  (memory (export "memory") 6 100)
   (data $passive "abc")
   (func (export "i32_store") (i32.store offset=8 (i32.const 65536) (i32.const 1)))
   (func (export "i64_store8") (i64.store8 (i32.const 131072) (i64.const 1)))
@@ -37,40 +38,53 @@ async function variant(wat: string) {
   if (!analysis.recyclable) throw new Error(analysis.reason);
   const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(analysis.bytes), {});
   const dirty = analysis.dirtyExports.map((name) => exports[name] as WebAssembly.Global);
-  const pages = (): number[] => {
+  const blocks = (): number[] => {
     const marked: number[] = [];
     dirty.forEach((global, k) => {
-      for (let bit = 0; bit < PAGES_PER_GLOBAL; bit++) if (((global.value as bigint) >> BigInt(bit)) & 1n) marked.push(k * PAGES_PER_GLOBAL + bit);
+      for (let bit = 0; bit < BLOCKS_PER_GLOBAL; bit++) if (((global.value as bigint) >> BigInt(bit)) & 1n) marked.push(k * BLOCKS_PER_GLOBAL + bit);
       global.value = 0n;
     });
     return marked;
   };
-  return { analysis, exports, pages };
+  return { analysis, exports, blocks };
 }
 
-describe('recyclable modules: tracking written pages', () => {
+/** The 4 KiB blocks of bytes first..last. */
+const spanning = (first: number, last: number): number[] => Array.from({ length: Math.floor(last / BLOCK) - Math.floor(first / BLOCK) + 1 }, (_, k) => Math.floor(first / BLOCK) + k);
+/** What a store at `address` marks: the blocks of the 16 bytes from it (the widest store's), which cover every store's. */
+const store = (address: number): number[] => spanning(address, address + 15);
+
+describe('recyclable modules: tracking written blocks', () => {
   const cases: [string, number[]][] = [
-    ['i32_store', [1]],
-    ['i64_store8', [2]],
-    ['f64_store', [3]],
-    ['v128_store', [4]],
-    ['v128_store_lane', [1]],
-    ['atomic_store', [2]],
-    ['atomic_rmw', [3]],
-    ['atomic_cmpxchg', [4]],
-    ['across', [0, 1]],
-    ['fill', [0, 1, 2, 3]],
-    ['copy', [5]],
-    ['init', [3]],
+    ['i32_store', store(65544)],
+    ['i64_store8', store(131072)],
+    ['f64_store', store(196608)],
+    ['v128_store', store(262144)],
+    ['v128_store_lane', store(65540)],
+    ['atomic_store', store(131080)],
+    ['atomic_rmw', store(196612)],
+    ['atomic_cmpxchg', store(262152)],
+    ['across', store(65532)],
+    ['fill', spanning(65000, 65000 + 140000 - 1)],
+    ['copy', spanning(327680, 327689)],
+    ['init', spanning(200000, 200002)],
     ['empty_fill', []],
-    ['param', [0]],
+    ['param', store(0)],
   ];
 
-  it.each(cases)('%s marks pages %j', async (name, expected) => {
-    const { exports, pages } = await variant(WRITES);
-    expect(pages()).toEqual([]);
+  it.each(cases)('%s marks blocks %j', async (name, expected) => {
+    const { analysis, exports, blocks } = await variant(WRITES);
+    expect(analysis).toMatchObject({ blockBytes: BLOCK });
+    expect(blocks()).toEqual([]);
     (exports[name] as (value?: bigint) => void)(7n);
-    expect(pages()).toEqual(expected);
+    expect(blocks()).toEqual(expected);
+  });
+
+  it('a store at the last block a function knows is marked, and the next block is not skipped', async () => {
+    const { exports, blocks } = await variant(`(module (memory (export "memory") 1 1)
+      (func (export "f") (i32.store (i32.const 4080) (i32.const 1)) (i32.store (i32.const 4092) (i32.const 1)) (i32.store (i32.const 8192) (i32.const 1))))`);
+    (exports.f as () => void)();
+    expect(blocks()).toEqual([0, 1, 2]);
   });
 
   it('computes what the original computes, writes included', async () => {
@@ -83,20 +97,35 @@ describe('recyclable modules: tracking written pages', () => {
     expect(Buffer.from((exports.memory as WebAssembly.Memory).buffer).equals(Buffer.from((original.memory as WebAssembly.Memory).buffer))).toBe(true);
   });
 
-  it('exports every mutable global, and one dirty-page global per 64 pages of the memory maximum', async () => {
+  it('exports every mutable global, and one dirty-bit global per 64 blocks of the memory maximum', async () => {
     const { analysis, exports } = await variant(`(module (memory (export "memory") 1 200)
       (global $a (mut i32) (i32.const 5)) (global $b i32 (i32.const 6)) (global $c (mut i64) (i64.const 7))
       (func (export "f") (global.set $a (i32.const 1))))`);
     if (!analysis.recyclable) throw new Error('expected recyclable');
     expect(analysis.globalExports).toEqual(['ndphost.global.0', 'ndphost.global.2']);
     expect(analysis.globalExports.map((name) => (exports[name] as WebAssembly.Global).value)).toEqual([5, 7n]);
-    expect(analysis.dirtyExports).toHaveLength(Math.ceil(200 / PAGES_PER_GLOBAL));
+    expect(analysis.blockBytes).toBe(BLOCK);
+    expect(analysis.dirtyExports).toHaveLength(Math.ceil((200 * PAGE) / BLOCK / BLOCKS_PER_GLOBAL));
+  });
+
+  it(`blocks are 4 KiB up to a 1 GiB maximum and larger past it, so the bits fit ${MAX_DIRTY_GLOBALS} globals`, async () => {
+    expect(blockBytesFor(2048)).toBe(4096); // Plugins.MaxMemoryMiB's default, 128 MiB
+    expect(blockBytesFor(16384)).toBe(4096);
+    expect(blockBytesFor(16385)).toBe(8192);
+    expect(blockBytesFor(65536)).toBe(16384);
+    // Without a maximum (the sandbox always gives one), the memory can reach 4 GiB.
+    const { analysis, exports, blocks } = await variant(`(module (memory (export "memory") 1) (func (export "f") (i32.store (i32.const 40000) (i32.const 1))))`);
+    if (!analysis.recyclable) throw new Error('expected recyclable');
+    expect(analysis.blockBytes).toBe(16384);
+    expect(analysis.dirtyExports).toHaveLength(MAX_DIRTY_GLOBALS);
+    (exports.f as () => void)();
+    expect(blocks()).toEqual([2]);
   });
 
   it('a store past the memory traps as before and marks nothing that exists', async () => {
-    const { exports, pages } = await variant(`(module (memory (export "memory") 1 2) (func (export "f") (i32.store (i32.const 70000) (i32.const 1))))`);
+    const { exports, blocks } = await variant(`(module (memory (export "memory") 1 2) (func (export "f") (i32.store (i32.const 70000) (i32.const 1))))`);
     expect(() => (exports.f as () => void)()).toThrow(WebAssembly.RuntimeError);
-    expect(pages().filter((page) => page * PAGE < 65536)).toEqual([]);
+    expect(blocks().filter((block) => block * BLOCK < PAGE)).toEqual([]);
   });
 });
 

@@ -17,6 +17,8 @@ import { watToWasm } from '../helpers/wat';
 // failure replays.
 
 const PAGE = 65536;
+/** Where writes cross what is tracked: pages, and the blocks of a maximum up to 1 GiB and of none. */
+const UNITS = [PAGE, 4096, 16384];
 const MODULES = 200;
 const CALLS = 3;
 
@@ -72,9 +74,13 @@ function guest(random: () => number): Guest {
   const grows = random() < 0.25;
   const maximum = grows ? pick([` ${pages + 1}`, ` ${pages + 70}`, '']) : pick([` ${pages}`, '']);
   const bytes = pages * PAGE;
-  /** An effective address for `size` bytes, aligned to `align`: half the time at a page's end, before it, across it or after it. */
+  /**
+   * An effective address for `size` bytes, aligned to `align`: half the time at the end of a page
+   * or of a block writes are tracked in (4 KiB; 16 KiB without a maximum), before it, across it or after it.
+   */
   const address = (size: number, align: number): number => {
-    const at = random() < 0.5 ? (1 + int(pages)) * PAGE - size + int(2 * size - 1) : int(bytes);
+    const unit = pick(UNITS);
+    const at = random() < 0.5 ? (1 + int(bytes / unit)) * unit - size + int(2 * size - 1) : int(bytes);
     const inside = Math.max(0, Math.min(bytes - size, at));
     return inside - (inside % align);
   };
@@ -101,9 +107,10 @@ function guest(random: () => number): Guest {
       const kind = int(13);
       if (kind < 6) body.push(store());
       else if (kind === 6) {
-        // A store, then another from the same page across its end: the page marked last must not hide the next one.
-        const page = int(pages);
-        body.push(store(page * PAGE + int(PAGE - 64)), store((page + 1) * PAGE - 1 - int(3)));
+        // A store, then another from the same block across its end: the block marked last must not hide the next one.
+        const unit = pick(UNITS);
+        const block = int(bytes / unit);
+        body.push(store(block * unit + int(unit - 64)), store((block + 1) * unit - 1 - int(3)));
       } else if (kind === 7) {
         const fill = length();
         body.push(`(memory.fill (i32.const ${int(bytes - fill + 1)}) (local.get $x) (i32.const ${fill}))`);
@@ -120,7 +127,7 @@ function guest(random: () => number): Guest {
         body.push(`(drop (call $random_get (i32.const ${int(bytes - count)}) (i32.const ${count})))`);
       } else {
         // A loop whose stores move between pages, or stay on one.
-        const stride = pick([4, 4096, 16384, PAGE - 4, PAGE + 8]);
+        const stride = pick([4, 4092, 4096, 4104, 16384, PAGE - 4, PAGE + 8]);
         const count = 1 + int(Math.min(8, Math.floor((bytes - 8) / stride) + 1));
         const first = int(bytes - (count - 1) * stride - 8 + 1);
         body.push(`(local.set $i (i32.const 0)) (block $done (loop $each

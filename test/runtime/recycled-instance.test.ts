@@ -1,0 +1,57 @@
+import { MemoryImage } from '../../src/runtime/memory-image';
+import { analyseForRecycling } from '../../src/runtime/recyclable-module';
+import { RecycledInstance, trackingImports } from '../../src/runtime/recycled-instance';
+import { watToWasm } from '../helpers/wat';
+
+// What a restore copies back: the blocks the guest and the host wrote, each once, and no more.
+// The bits of a dirty global were once shifted as a signed BigInt, so a write to the last block
+// of a global's 64 (its top bit) made the restore copy every block from there to the memory's end.
+
+const BLOCK = 4096;
+
+async function recycled(wat: string, imports: WebAssembly.Imports = {}) {
+  const analysis = analyseForRecycling(await watToWasm(wat));
+  if (!analysis.recyclable) throw new Error(analysis.reason);
+  const { recyclable: _, bytes, ...recycle } = analysis;
+  const tracked = trackingImports(imports, analysis.blockBytes);
+  const instance = RecycledInstance.create({ module: await WebAssembly.compile(bytes), ...recycle }, tracked.imports, tracked.tracker, undefined);
+  if (instance === 'not-recyclable') throw new Error('expected a recyclable instance');
+  return { instance, tracker: tracked.tracker };
+}
+
+describe('a restore copies back what was written, and only that', () => {
+  let copied: number[];
+  beforeEach(() => {
+    copied = [];
+    const copyBack = MemoryImage.prototype.copyBack;
+    jest.spyOn(MemoryImage.prototype, 'copyBack').mockImplementation(function (this: MemoryImage, memory, block) {
+      copied.push(block);
+      copyBack.call(this, memory, block);
+    });
+  });
+  afterEach(() => jest.restoreAllMocks());
+
+  it.each([
+    ['the first block of a dirty global', [0]],
+    ['the last block of the first dirty global (its top bit)', [63]],
+    ['the first and last of the second', [64, 127]],
+    ['blocks in three globals', [5, 63, 64, 200, 255]],
+  ])('%s: %j', async (_name, blocks) => {
+    const stores = blocks.map((block) => `(i32.store8 (i32.const ${block * BLOCK + 100}) (i32.const 1))`).join(' ');
+    const { instance } = await recycled(`(module (memory (export "memory") 16 16) (func (export "f") ${stores}))`);
+    (instance.exports.f as () => void)();
+    expect(instance.restore()).toBe(true);
+    expect(copied.sort((a, b) => a - b)).toEqual(blocks);
+    const memory = new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer);
+    expect(memory.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it("a block both the host and the guest wrote is copied once, in the host's blocks", async () => {
+    const { instance, tracker } = await recycled(`(module (memory (export "memory") 16 16) (func (export "f") (i32.store (i32.const ${63 * BLOCK}) (i32.const 1))))`);
+    new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer).fill(7, 63 * BLOCK - 10, 63 * BLOCK + 10);
+    tracker.wrote(63 * BLOCK - 10, 20);
+    (instance.exports.f as () => void)();
+    expect(instance.restore()).toBe(true);
+    expect(copied.sort((a, b) => a - b)).toEqual([62, 63]);
+  });
+});
