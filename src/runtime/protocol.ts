@@ -35,8 +35,8 @@ export interface WorkerModule {
 /** The exports a recycled instance is restored through. */
 export interface RecycleExports {
   readonly globalExports: readonly string[];
-  readonly dirtyExports: readonly string[];
-  readonly lastBlockExport: string;
+  /** How many dirty-bit globals the module has. */
+  readonly dirtyGlobals: number;
   /** The size of the blocks the dirty bits stand for. */
   readonly blockBytes: number;
 }

@@ -7,10 +7,12 @@
  * - exports every mutable global (`ndphost.global.<index>`), so the worker can put its value back;
  * - records which blocks of memory (4 KiB, blockBytesFor) the guest writes: every store (plain,
  *   SIMD lane, atomic) outside the block its function last saw marked first calls an added
- *   function that sets the block's bit in one of the added i64 globals (`ndphost.dirty.<k>`, 64
- *   blocks each), and memory.fill/copy/init mark their destination range. The bits live in
- *   globals, not memory, so guest code cannot clear them: the original module was validated
- *   without these globals, so none of its instructions can name them.
+ *   function that sets the block's bit in one of the added i64 globals (64 blocks each), and
+ *   memory.fill/copy/init mark their destination range. The bits live in globals, not memory, so
+ *   guest code cannot clear them: the original module was validated without these globals, so
+ *   none of its instructions can name them. The worker reads and clears them through an added
+ *   export (`ndphost.dirty.take`), which finds the marked ones among hundreds in the module,
+ *   where reading each from JavaScript cost ~50 ns.
  * Tables and dropped segments are not restored: a module whose code can change them
  * (table.set/grow/fill/copy/init, data.drop, elem.drop) is not recycled, nor one that imports
  * state (globals, tables, memories), shares its memory, has more than one memory, or holds a
@@ -48,8 +50,14 @@ const MIN_BLOCK_BYTES = 4096;
 export const MAX_DIRTY_GLOBALS = 4096;
 
 export const GLOBAL_EXPORT_PREFIX = 'ndphost.global.';
-export const DIRTY_EXPORT_PREFIX = 'ndphost.dirty.';
 export const LAST_BLOCK_EXPORT = 'ndphost.dirty.last';
+/**
+ * take(k) -> i32: the highest dirty-bit global at or below k that holds a mark, plus one (0: none);
+ * it clears that global and leaves its bits in the two i32 globals below, low and high half.
+ */
+export const TAKE_EXPORT = 'ndphost.dirty.take';
+export const LOW_BITS_EXPORT = 'ndphost.dirty.low';
+export const HIGH_BITS_EXPORT = 'ndphost.dirty.high';
 const MAX_PAGES = 65536;
 
 /** The size of the blocks whose writes a module with this memory maximum (in pages) tracks. */
@@ -91,10 +99,8 @@ export type RecycleAnalysis =
       readonly bytes: Uint8Array<ArrayBuffer>;
       /** Export names of the module's mutable globals, to restore. */
       readonly globalExports: readonly string[];
-      /** Export names of the dirty-block globals, block k*64..k*64+63 in the k-th. */
-      readonly dirtyExports: readonly string[];
-      /** Export name of the first address of the block marked last (noBlockMarked: none), to reset with the dirty blocks. */
-      readonly lastBlockExport: string;
+      /** How many dirty-bit globals there are, block k*64..k*64+63 in the k-th (TAKE_EXPORT reads them). */
+      readonly dirtyGlobals: number;
       /** The size of the blocks the dirty bits stand for (blockBytesFor). */
       readonly blockBytes: number;
     }
@@ -234,7 +240,8 @@ const op = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e, return: 0x0f, call: 0x10,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24,
   i32Const: 0x41, i64Const: 0x42, i32Eqz: 0x45, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b,
-  i32Add: 0x6a, i32Sub: 0x6b, i32And: 0x71, i32ShrU: 0x76, i64Or: 0x84, i64Shl: 0x86, i64ExtendI32U: 0xad,
+  i32Add: 0x6a, i32Sub: 0x6b, i32And: 0x71, i32ShrU: 0x76, i64Eqz: 0x50, i64Or: 0x84, i64Shl: 0x86, i64ShrU: 0x88,
+  i32WrapI64: 0xa7, i64ExtendI32U: 0xad,
 } as const;
 const EMPTY = 0x40;
 
@@ -373,6 +380,30 @@ function markBlockBody(firstGlobal: number, globals: number): number[] {
 }
 
 /**
+ * take(k): scans the dirty-bit globals from k down to 0, each case falling through to the next
+ * (the br_table enters at k), for the first that holds a mark (TAKE_EXPORT).
+ */
+function takeBody(firstGlobal: number, globals: number, lowGlobal: number, highGlobal: number): number[] {
+  const bits = 1;
+  const body: number[] = [0x01, 0x01, I64];
+  for (let k = 0; k <= globals; k++) body.push(op.block, EMPTY);
+  // Global g's case follows the end of block globals - 1 - g: the highest comes first.
+  body.push(op.localGet, 0, op.brTable, ...u32(globals));
+  for (let g = 0; g < globals; g++) body.push(...u32(globals - 1 - g));
+  body.push(...u32(globals));
+  for (let g = globals - 1; g >= 0; g--) {
+    const global = u32(firstGlobal + g);
+    body.push(op.end, op.globalGet, ...global, op.localTee, bits, op.i64Eqz, op.i32Eqz, op.if, EMPTY);
+    body.push(op.i64Const, 0, op.globalSet, ...global);
+    body.push(op.localGet, bits, op.i32WrapI64, op.globalSet, ...u32(lowGlobal));
+    body.push(op.localGet, bits, op.i64Const, 32, op.i64ShrU, op.i32WrapI64, op.globalSet, ...u32(highGlobal));
+    body.push(op.i32Const, ...s32(g + 1), op.return, op.end);
+  }
+  body.push(op.end, op.i32Const, 0, op.end);
+  return body;
+}
+
+/**
  * mark(effective address): the blocks of the first and the last byte a 16-byte-or-smaller access
  * can touch; the first becomes the block marked last (its first address in the global).
  */
@@ -495,9 +526,10 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   const definedFunctions = functionTypes.length;
   const typeMarkBlock = typeParams.length;
   const typeMark = typeParams.length + 1;
+  const typeTake = typeParams.length + 2;
   const markBlock = importedFunctions + definedFunctions;
+  const take = markBlock + 3;
   const globalExports = mutableGlobals.map((index) => `${GLOBAL_EXPORT_PREFIX}${index}`);
-  const dirtyExports = Array.from({ length: dirtyGlobals }, (_, k) => `${DIRTY_EXPORT_PREFIX}${k}`);
 
   const out = new Output(bytes.length + 65536);
   out.put(bytes.subarray(0, 8));
@@ -515,12 +547,16 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   };
   const globalSection = sections.find((s) => s.id === SECTION_GLOBAL);
   const lastGlobal = definedGlobals + dirtyGlobals;
+  const lowGlobal = lastGlobal + 1;
+  const highGlobal = lastGlobal + 2;
   const marking = new Marking(markBlock + 1, markBlock + 2, lastGlobal, blockBytes);
+  const addedGlobals = dirtyGlobals + 3;
   const newGlobals = () => {
     for (let k = 0; k < dirtyGlobals; k++) out.put([I64, 0x01, op.i64Const, 0x00, op.end]);
     out.put([I32, 0x01, op.i32Const]);
     out.s32(noBlockMarked(blockBytes));
     out.byte(op.end);
+    for (let k = 0; k < 2; k++) out.put([I32, 0x01, op.i32Const, 0x00, op.end]);
   };
   const globalExport = (exportName: string, index: number) => {
     out.name(exportName);
@@ -528,16 +564,19 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   };
 
   for (const section of sections) {
-    if (section.id === SECTION_TYPE) extended(SECTION_TYPE, section, 2, () => out.put([0x60, 1, I32, 0, 0x60, 2, I32, I32, 0]));
-    else if (section.id === SECTION_FUNCTION) extended(SECTION_FUNCTION, section, 3, () => [typeMarkBlock, typeMarkBlock, typeMark].forEach((type) => out.u32(type)));
-    else if (section.id === SECTION_GLOBAL) extended(SECTION_GLOBAL, section, dirtyGlobals + 1, newGlobals);
+    if (section.id === SECTION_TYPE) extended(SECTION_TYPE, section, 3, () => out.put([0x60, 1, I32, 0, 0x60, 2, I32, I32, 0, 0x60, 1, I32, 1, I32]));
+    else if (section.id === SECTION_FUNCTION) extended(SECTION_FUNCTION, section, 4, () => [typeMarkBlock, typeMarkBlock, typeMark, typeTake].forEach((type) => out.u32(type)));
+    else if (section.id === SECTION_GLOBAL) extended(SECTION_GLOBAL, section, addedGlobals, newGlobals);
     else if (section.id === SECTION_EXPORT) {
       // Without a global section of its own, the module gets one just before its exports.
-      if (!globalSection) extended(SECTION_GLOBAL, undefined, dirtyGlobals + 1, newGlobals);
-      extended(SECTION_EXPORT, section, mutableGlobals.length + dirtyGlobals + 1, () => {
+      if (!globalSection) extended(SECTION_GLOBAL, undefined, addedGlobals, newGlobals);
+      extended(SECTION_EXPORT, section, mutableGlobals.length + 4, () => {
         mutableGlobals.forEach((index, k) => globalExport(globalExports[k], index));
-        dirtyExports.forEach((exportName, k) => globalExport(exportName, definedGlobals + k));
         globalExport(LAST_BLOCK_EXPORT, lastGlobal);
+        globalExport(LOW_BITS_EXPORT, lowGlobal);
+        globalExport(HIGH_BITS_EXPORT, highGlobal);
+        out.name(TAKE_EXPORT);
+        out.op(KIND_FUNCTION, take);
       });
     } else if (section.id === SECTION_CODE) {
       const code = new Output(65536);
@@ -546,7 +585,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
       if (count !== definedFunctions) throw new NotRecyclable('its code and function sections disagree');
       out.byte(SECTION_CODE);
       const opened = out.openSize();
-      out.u32(count + 3);
+      out.u32(count + 4);
       for (let index = 0; index < count; index++) {
         const sizeAt = c.offset;
         const size = c.u32();
@@ -556,7 +595,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
         if (!instrumentBody(out, code, room, bytes, c.offset, end, typeParams[functionTypes[index]], marking)) out.copy(bytes, sizeAt, end);
         c.offset = end;
       }
-      for (const body of [markBlockBody(definedGlobals, dirtyGlobals), markBody(markBlock, lastGlobal, blockBytes), markRangeBody(markBlock, lastTrackedBlock, blockBytes)]) {
+      for (const body of [markBlockBody(definedGlobals, dirtyGlobals), markBody(markBlock, lastGlobal, blockBytes), markRangeBody(markBlock, lastTrackedBlock, blockBytes), takeBody(definedGlobals, dirtyGlobals, lowGlobal, highGlobal)]) {
         out.u32(body.length);
         out.put(body);
       }
@@ -568,7 +607,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
     }
   }
   if (!sections.some((s) => s.id === SECTION_CODE)) throw new NotRecyclable('it has no code');
-  return { recyclable: true, bytes: out.bytes(), globalExports, dirtyExports, lastBlockExport: LAST_BLOCK_EXPORT, blockBytes };
+  return { recyclable: true, bytes: out.bytes(), globalExports, dirtyGlobals, blockBytes };
 }
 
 /**

@@ -19,7 +19,7 @@
  * is not recycled.
  */
 import { MemoryImage } from './memory-image';
-import { BLOCKS_PER_GLOBAL, noBlockMarked } from './recyclable-module';
+import { BLOCKS_PER_GLOBAL, HIGH_BITS_EXPORT, LAST_BLOCK_EXPORT, LOW_BITS_EXPORT, noBlockMarked, TAKE_EXPORT } from './recyclable-module';
 
 /** The guest-memory ranges each WASI function writes (its out-parameters), from its arguments. */
 const WASI_WRITES: Readonly<Record<string, (args: readonly number[]) => ReadonlyArray<readonly [number, number]>>> = {
@@ -132,9 +132,49 @@ export function trackingImports(imports: WebAssembly.Imports, blockBytes: number
 export interface RecyclableModule {
   readonly module: WebAssembly.Module;
   readonly globalExports: readonly string[];
-  readonly dirtyExports: readonly string[];
-  readonly lastBlockExport: string;
+  readonly dirtyGlobals: number;
   readonly blockBytes: number;
+}
+
+/** The marks of an instance of a recyclable module: which blocks its guest's stores wrote. */
+export class Marks {
+  private readonly take: (k: number) => number;
+  private readonly low: WebAssembly.Global;
+  private readonly high: WebAssembly.Global;
+
+  constructor(
+    exports: WebAssembly.Exports,
+    /** How many dirty-bit globals the module has. */
+    private readonly globals: number,
+  ) {
+    this.take = exports[TAKE_EXPORT] as (k: number) => number;
+    this.low = exports[LOW_BITS_EXPORT] as WebAssembly.Global;
+    this.high = exports[HIGH_BITS_EXPORT] as WebAssembly.Global;
+  }
+
+  /**
+   * Clears the marks of blocks below `blocks` and of the one just past them (marks are
+   * conservative: a store marks every block the 16 bytes from its address reach, so one into the
+   * memory's last 15 bytes marks the block after its end), passing each global's bits that held one to `each` as two
+   * 32-bit halves, the first block of each half with it.
+   */
+  drain(blocks: number, each: (first: number, bits: number) => void): void {
+    for (let k = Math.min(this.globals, Math.floor(blocks / BLOCKS_PER_GLOBAL) + 1) - 1; k >= 0; ) {
+      const found = this.take(k);
+      if (found === 0) return;
+      k = found - 1;
+      each(k * BLOCKS_PER_GLOBAL, this.low.value as number);
+      each(k * BLOCKS_PER_GLOBAL + 32, this.high.value as number);
+      k--;
+    }
+  }
+}
+
+const ignore = (): void => undefined;
+
+/** Calls `each` with every block whose bit is set in 32 bits of marks, block `first` for the lowest. */
+export function markedBlocks(first: number, bits: number, each: (block: number) => void): void {
+  for (let rest = bits; rest !== 0; rest &= rest - 1) each(first + 31 - Math.clz32(rest & -rest));
 }
 
 export class RecycledInstance {
@@ -144,7 +184,7 @@ export class RecycledInstance {
     private readonly image: MemoryImage,
     private readonly globals: readonly WebAssembly.Global[],
     private readonly values: readonly unknown[],
-    private readonly dirty: readonly WebAssembly.Global[],
+    private readonly marks: Marks,
     /** The first address of the block the guest's stores marked last: reset with the bits, or its next store there would go unmarked. */
     private readonly lastBlock: WebAssembly.Global,
     private readonly tracker: CallTracker,
@@ -156,6 +196,17 @@ export class RecycledInstance {
   private prepared = false;
   /** The memory as bytes, for as long as its buffer stays the same. */
   private view: Buffer | undefined;
+
+  /** Copies back the blocks of 32 marks (Marks.drain), made once: a restore runs for every call. */
+  private readonly copyMarked = (first: number, bits: number): void => markedBlocks(first, bits, this.copyBlock);
+
+  /**
+   * A block the guest's stores marked, unless the host's writes copied it already (the request
+   * goes to the guest's heap, which the guest writes too), or it is the one past the memory's end.
+   */
+  private readonly copyBlock = (block: number): void => {
+    if (block < this.image.blockCount && !this.tracker.hostBlocks.has(block)) this.image.copyBack(this.view as Buffer, block);
+  };
 
   /** True once, after prepare(): the next call must not run the start function again. */
   takePrepared(): boolean {
@@ -198,13 +249,13 @@ export class RecycledInstance {
     if (tracker.importCalls > 0) return 'not-recyclable';
     const memory = exports.memory as WebAssembly.Memory;
     const globals = recyclable.globalExports.map((name) => exports[name] as WebAssembly.Global);
-    const dirty = recyclable.dirtyExports.map((name) => exports[name] as WebAssembly.Global);
-    const lastBlock = exports[recyclable.lastBlockExport] as WebAssembly.Global;
+    const marks = new Marks(exports, recyclable.dirtyGlobals);
+    const lastBlock = exports[LAST_BLOCK_EXPORT] as WebAssembly.Global;
     const snapshot = (startEachCall: boolean) => {
-      for (const global of dirty) global.value = 0n;
+      marks.drain(Infinity, ignore);
       lastBlock.value = noBlockMarked(recyclable.blockBytes);
       tracker.clear();
-      return new RecycledInstance(exports, memory, MemoryImage.of(memory, recyclable.blockBytes), globals, globals.map((global) => global.value), dirty, lastBlock, tracker, startEachCall);
+      return new RecycledInstance(exports, memory, MemoryImage.of(memory, recyclable.blockBytes), globals, globals.map((global) => global.value), marks, lastBlock, tracker, startEachCall);
     };
     if (!runStart) return snapshot(false);
     const beforeStart = snapshot(true);
@@ -227,18 +278,7 @@ export class RecycledInstance {
     } else {
       for (const block of hostBlocks) if (block < blocks) image.copyBack(memory, block);
     }
-    // Marks are conservative: a store marks every block the 16 bytes from its address reach, so
-    // one into the memory's last 15 bytes also marks the block after its end, which is not there.
-    for (let k = 0; k < this.dirty.length && k * BLOCKS_PER_GLOBAL <= blocks; k++) {
-      const bits = this.dirty[k].value as bigint;
-      if (bits === 0n) continue;
-      // A block both wrote (the request goes to the guest's heap, which the guest writes too) is copied once.
-      if (!unknownWrites) {
-        this.copyMarked(memory, k * BLOCKS_PER_GLOBAL, Number(bits & 0xffffffffn), blocks);
-        this.copyMarked(memory, k * BLOCKS_PER_GLOBAL + 32, Number(BigInt.asUintN(32, bits >> 32n)), blocks);
-      }
-      this.dirty[k].value = 0n;
-    }
+    this.marks.drain(blocks, unknownWrites ? ignore : this.copyMarked);
     // Stores into the last block of a 4 GiB memory can go unmarked (noBlockMarked is its address).
     const lastOf4GiB = 2 ** 32 / image.blockBytes - 1;
     if (blocks === lastOf4GiB + 1) image.copyBack(memory, lastOf4GiB);
@@ -246,19 +286,5 @@ export class RecycledInstance {
     for (let k = 0; k < this.globals.length; k++) this.globals[k].value = this.values[k];
     this.tracker.clear();
     return true;
-  }
-
-  /**
-   * Copies back the blocks whose bits are set in 32 bits of a dirty global, block `first` for the
-   * lowest, skipping what the host's writes copied already. Bit by bit as Numbers: shifting the
-   * global's BigInt allocates at every step, and its top bit made it negative, which an
-   * arithmetic shift never brings to zero (every block to the memory's end was copied).
-   */
-  private copyMarked(memory: Buffer, first: number, bits: number, blocks: number): void {
-    const { hostBlocks } = this.tracker;
-    for (let rest = bits; rest !== 0; rest &= rest - 1) {
-      const block = first + 31 - Math.clz32(rest & -rest);
-      if (block < blocks && !hostBlocks.has(block)) this.image.copyBack(memory, block);
-    }
   }
 }

@@ -2,7 +2,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { capModule, DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES } from '../../src/runtime/check-module';
-import { analyseForRecycling, BLOCKS_PER_GLOBAL, MAX_CODE_GROWTH, PAGE_BYTES } from '../../src/runtime/recyclable-module';
+import { analyseForRecycling, MAX_CODE_GROWTH, PAGE_BYTES } from '../../src/runtime/recyclable-module';
 import { Reader, readModuleLayout } from '../../src/runtime/wasm-sections';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { goBuild, goEnvironment } from '../helpers/go-client';
@@ -16,14 +16,13 @@ import { runProgram, runSync } from '../helpers/run-program';
 
 /** Runs a Go js/wasm module under wasm_exec.js in its own process: what it printed, and which blocks its code changed and marked. */
 const RUN_UNDER_GO_GLUE = `
-const [glue, file, dirtyJson, blockText] = process.argv.slice(1);
+const [glue, file, recycledInstance, dirtyGlobals, blockText] = process.argv.slice(1);
 const block = Number(blockText);
 const printed = [];
 // Without an fs of its own (node -e has Node's), the glue prints through console.log.
 globalThis.fs = undefined;
 console.log = (line) => printed.push(line);
 require(glue);
-const dirty = JSON.parse(dirtyJson);
 const go = new Go();
 WebAssembly.instantiate(require('node:fs').readFileSync(file), go.importObject).then(({ instance }) => {
   let before;
@@ -38,9 +37,10 @@ WebAssembly.instantiate(require('node:fs').readFileSync(file), go.importObject).
       if (was.length < is.length ? is.some((byte) => byte !== 0) : !Buffer.from(was).equals(Buffer.from(is))) changed.push(k);
     }
     const marked = [];
-    dirty.forEach((name, k) => {
-      for (let bit = 0; bit < ${BLOCKS_PER_GLOBAL}; bit++) if ((instance.exports[name].value >> BigInt(bit)) & 1n) marked.push(k * ${BLOCKS_PER_GLOBAL} + bit);
-    });
+    if (Number(dirtyGlobals) > 0) {
+      const { Marks, markedBlocks } = require(recycledInstance);
+      new Marks(instance.exports, Number(dirtyGlobals)).drain(Infinity, (first, bits) => markedBlocks(first, bits, (k) => marked.push(k)));
+    }
     process.stdout.write(JSON.stringify({ printed, changed, marked }));
   });
 });
@@ -98,9 +98,10 @@ describe('a module Go compiles (Debian Go 1.19, GOOS=js GOARCH=wasm), rewritten 
     if (!analysis.recyclable) throw new Error(`not recyclable: ${analysis.reason}`);
     expect(analysis.blockBytes).toBe(4096);
     const { blockBytes } = analysis;
-    const run = async (file: string, dirty: readonly string[]): Promise<GoRun> => JSON.parse(await runProgram(process.execPath, ['-e', RUN_UNDER_GO_GLUE, glue, file, JSON.stringify(dirty), String(blockBytes)])) as GoRun;
-    const before = await run(original, []);
-    const after = await run(rewritten, analysis.dirtyExports);
+    const run = async (file: string, dirtyGlobals: number): Promise<GoRun> =>
+      JSON.parse(await runProgram(process.execPath, ['-e', RUN_UNDER_GO_GLUE, glue, file, require.resolve('../../src/runtime/recycled-instance'), String(dirtyGlobals), String(blockBytes)])) as GoRun;
+    const before = await run(original, 0);
+    const after = await run(rewritten, analysis.dirtyGlobals);
     expect(before.printed).toEqual(['BJÖRK http://127.0.0.1/?artist=Bj%C3%B6rk [genre]']);
     expect(after.printed).toEqual(before.printed);
     // In the same 64 KiB pages: which 4 KiB blocks Go's runtime writes moves with timing, between

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { encodeModule, I32, i32, mem, op, type Func } from '../../bench/wasm-binary';
 import { prepareModule } from '../../src/runtime/module-cache';
 import { analyseForRecycling, blockBytesFor, BLOCKS_PER_GLOBAL, MAX_CODE_GROWTH, MAX_DIRTY_GLOBALS, MAX_MUTABLE_GLOBALS } from '../../src/runtime/recyclable-module';
+import { Marks, markedBlocks } from '../../src/runtime/recycled-instance';
 import { requireBuiltExample } from '../helpers/native-examples';
 import { EXAMPLE_PLUGINS } from '../helpers/paths';
 import { watFixture, watToWasm } from '../helpers/wat';
@@ -37,14 +38,13 @@ async function variant(wat: string) {
   const analysis = analyseForRecycling(await watToWasm(wat));
   if (!analysis.recyclable) throw new Error(analysis.reason);
   const { exports } = await WebAssembly.instantiate(await WebAssembly.compile(analysis.bytes), {});
-  const dirty = analysis.dirtyExports.map((name) => exports[name] as WebAssembly.Global);
+  const marks = new Marks(exports, analysis.dirtyGlobals);
+  /** The blocks marked since the last look, and no more marked after it. */
   const blocks = (): number[] => {
     const marked: number[] = [];
-    dirty.forEach((global, k) => {
-      for (let bit = 0; bit < BLOCKS_PER_GLOBAL; bit++) if (((global.value as bigint) >> BigInt(bit)) & 1n) marked.push(k * BLOCKS_PER_GLOBAL + bit);
-      global.value = 0n;
-    });
-    return marked;
+    marks.drain(Infinity, (first, bits) => markedBlocks(first, bits, (block) => marked.push(block)));
+    marks.drain(Infinity, () => marked.push(-1));
+    return marked.sort((a, b) => a - b);
   };
   return { analysis, exports, blocks };
 }
@@ -105,7 +105,7 @@ describe('recyclable modules: tracking written blocks', () => {
     expect(analysis.globalExports).toEqual(['ndphost.global.0', 'ndphost.global.2']);
     expect(analysis.globalExports.map((name) => (exports[name] as WebAssembly.Global).value)).toEqual([5, 7n]);
     expect(analysis.blockBytes).toBe(BLOCK);
-    expect(analysis.dirtyExports).toHaveLength(Math.ceil((200 * PAGE) / BLOCK / BLOCKS_PER_GLOBAL));
+    expect(analysis.dirtyGlobals).toBe(Math.ceil((200 * PAGE) / BLOCK / BLOCKS_PER_GLOBAL));
   });
 
   it(`blocks are 4 KiB up to a 1 GiB maximum and larger past it, so the bits fit ${MAX_DIRTY_GLOBALS} globals`, async () => {
@@ -117,7 +117,7 @@ describe('recyclable modules: tracking written blocks', () => {
     const { analysis, exports, blocks } = await variant(`(module (memory (export "memory") 1) (func (export "f") (i32.store (i32.const 40000) (i32.const 1))))`);
     if (!analysis.recyclable) throw new Error('expected recyclable');
     expect(analysis.blockBytes).toBe(16384);
-    expect(analysis.dirtyExports).toHaveLength(MAX_DIRTY_GLOBALS);
+    expect(analysis.dirtyGlobals).toBe(MAX_DIRTY_GLOBALS);
     (exports.f as () => void)();
     expect(blocks()).toEqual([2]);
   });
