@@ -7,7 +7,7 @@
  * - exports every mutable global (`ndphost.global.<index>`), so the worker can put its value back;
  * - records which blocks of memory (4 KiB, blockBytesFor) the guest writes: every store (plain,
  *   SIMD lane, atomic) outside the block its function last saw marked first calls an added
- *   function that sets the block's bit in one of the added i64 globals (64 blocks each), and
+ *   function that sets the block's bit in one of the added i32 globals (32 blocks each), and
  *   memory.fill/copy/init mark their destination range. The bits live in globals, not memory, so
  *   guest code cannot clear them: the original module was validated without these globals, so
  *   none of its instructions can name them. The worker reads and clears them through an added
@@ -34,8 +34,11 @@ const SHARED = 0x02;
 const HAS_MAXIMUM = 0x01;
 /** A wasm page, the unit of memory sizes. */
 export const PAGE_BYTES = 65536;
-/** Blocks per dirty-bit global. */
-export const BLOCKS_PER_GLOBAL = 64;
+/**
+ * Blocks per dirty-bit global. i32 globals: V8 (Node 20) takes ~1.3 us to set up each mutable
+ * i64 global of a new instance and ~20 ns for an i32 one (512 of each: 668 against 33 us).
+ */
+export const BLOCKS_PER_GLOBAL = 32;
 /**
  * The unit of written memory a restore copies back. A call of the fixture changes bytes in one
  * 4 KiB block, and a 64 KiB unit made the restore copy sixteen times what it wrote: a recycled call
@@ -43,21 +46,20 @@ export const BLOCKS_PER_GLOBAL = 64;
  */
 const MIN_BLOCK_BYTES = 4096;
 /**
- * The most dirty-bit globals a module gets; past 4,096, setting a bit slowed every call (a 4 GiB
- * memory in 4 KiB blocks takes 16,384: 2.3 against 1.6 us a call), so the blocks of a memory
- * maximum over 1 GiB are larger than 4 KiB.
+ * The most dirty-bit globals a module gets, so that a new instance of the variant sets up no more
+ * than ~40 us of them: the blocks of a memory maximum over 256 MiB are larger than 4 KiB (64 KiB
+ * for 4 GiB). The sandbox gives every module a maximum, `Plugins.MaxMemoryMiB`, 128 MiB by default.
  */
-export const MAX_DIRTY_GLOBALS = 4096;
+export const MAX_DIRTY_GLOBALS = 2048;
 
 export const GLOBAL_EXPORT_PREFIX = 'ndphost.global.';
 export const LAST_BLOCK_EXPORT = 'ndphost.dirty.last';
 /**
  * take(k) -> i32: the highest dirty-bit global at or below k that holds a mark, plus one (0: none);
- * it clears that global and leaves its bits in the two i32 globals below, low and high half.
+ * it clears that global and leaves its bits in the global below.
  */
 export const TAKE_EXPORT = 'ndphost.dirty.take';
-export const LOW_BITS_EXPORT = 'ndphost.dirty.low';
-export const HIGH_BITS_EXPORT = 'ndphost.dirty.high';
+export const TAKEN_BITS_EXPORT = 'ndphost.dirty.bits';
 const MAX_PAGES = 65536;
 
 /** The size of the blocks whose writes a module with this memory maximum (in pages) tracks. */
@@ -99,7 +101,7 @@ export type RecycleAnalysis =
       readonly bytes: Uint8Array<ArrayBuffer>;
       /** Export names of the module's mutable globals, to restore. */
       readonly globalExports: readonly string[];
-      /** How many dirty-bit globals there are, block k*64..k*64+63 in the k-th (TAKE_EXPORT reads them). */
+      /** How many dirty-bit globals there are, block 32k..32k+31 in the k-th (TAKE_EXPORT reads them). */
       readonly dirtyGlobals: number;
       /** The size of the blocks the dirty bits stand for (blockBytesFor). */
       readonly blockBytes: number;
@@ -240,8 +242,7 @@ const op = {
   block: 0x02, loop: 0x03, if: 0x04, else: 0x05, end: 0x0b, br: 0x0c, brIf: 0x0d, brTable: 0x0e, return: 0x0f, call: 0x10,
   localGet: 0x20, localSet: 0x21, localTee: 0x22, globalGet: 0x23, globalSet: 0x24,
   i32Const: 0x41, i64Const: 0x42, i32Eqz: 0x45, i32Ne: 0x47, i32LtU: 0x49, i32GtU: 0x4b,
-  i32Add: 0x6a, i32Sub: 0x6b, i32And: 0x71, i32ShrU: 0x76, i64Eqz: 0x50, i64Or: 0x84, i64Shl: 0x86, i64ShrU: 0x88,
-  i32WrapI64: 0xa7, i64ExtendI32U: 0xad,
+  i32Add: 0x6a, i32Sub: 0x6b, i32And: 0x71, i32Or: 0x72, i32Shl: 0x74, i32ShrU: 0x76,
 } as const;
 const EMPTY = 0x40;
 
@@ -364,16 +365,17 @@ function beforeWrite(code: Output, write: MemoryWrite, scratch: Scratch, marking
   if (write.kind === 'cmpxchg') code.op(op.localGet, scratch.replacement(write.type));
 }
 
-/** mark_block(block): sets the block's bit in dirty global `first + block / 64`; blocks past the last global are ignored. */
+/** mark_block(block): sets the block's bit in dirty global `first + block / 32`; blocks past the last global are ignored. */
 function markBlockBody(firstGlobal: number, globals: number): number[] {
   const body: number[] = [0x00]; // no locals
   for (let k = 0; k <= globals; k++) body.push(op.block, EMPTY);
-  body.push(op.localGet, 0, op.i32Const, ...s32(6), op.i32ShrU, op.brTable, ...u32(globals));
+  body.push(op.localGet, 0, op.i32Const, ...s32(Math.log2(BLOCKS_PER_GLOBAL)), op.i32ShrU, op.brTable, ...u32(globals));
   for (let k = 0; k < globals; k++) body.push(...u32(k));
   body.push(...u32(globals));
   for (let k = 0; k < globals; k++) {
     const g = u32(firstGlobal + k);
-    body.push(op.end, op.globalGet, ...g, op.i64Const, 1, op.localGet, 0, op.i64ExtendI32U, op.i64Shl, op.i64Or, op.globalSet, ...g, op.return);
+    // i32.shl takes the shift modulo 32: the block's bit within its global.
+    body.push(op.end, op.globalGet, ...g, op.i32Const, 1, op.localGet, 0, op.i32Shl, op.i32Or, op.globalSet, ...g, op.return);
   }
   body.push(op.end, op.end);
   return body;
@@ -383,9 +385,9 @@ function markBlockBody(firstGlobal: number, globals: number): number[] {
  * take(k): scans the dirty-bit globals from k down to 0, each case falling through to the next
  * (the br_table enters at k), for the first that holds a mark (TAKE_EXPORT).
  */
-function takeBody(firstGlobal: number, globals: number, lowGlobal: number, highGlobal: number): number[] {
+function takeBody(firstGlobal: number, globals: number, bitsGlobal: number): number[] {
   const bits = 1;
-  const body: number[] = [0x01, 0x01, I64];
+  const body: number[] = [0x01, 0x01, I32];
   for (let k = 0; k <= globals; k++) body.push(op.block, EMPTY);
   // Global g's case follows the end of block globals - 1 - g: the highest comes first.
   body.push(op.localGet, 0, op.brTable, ...u32(globals));
@@ -393,10 +395,9 @@ function takeBody(firstGlobal: number, globals: number, lowGlobal: number, highG
   body.push(...u32(globals));
   for (let g = globals - 1; g >= 0; g--) {
     const global = u32(firstGlobal + g);
-    body.push(op.end, op.globalGet, ...global, op.localTee, bits, op.i64Eqz, op.i32Eqz, op.if, EMPTY);
-    body.push(op.i64Const, 0, op.globalSet, ...global);
-    body.push(op.localGet, bits, op.i32WrapI64, op.globalSet, ...u32(lowGlobal));
-    body.push(op.localGet, bits, op.i64Const, 32, op.i64ShrU, op.i32WrapI64, op.globalSet, ...u32(highGlobal));
+    body.push(op.end, op.globalGet, ...global, op.localTee, bits, op.if, EMPTY);
+    body.push(op.i32Const, 0, op.globalSet, ...global);
+    body.push(op.localGet, bits, op.globalSet, ...u32(bitsGlobal));
     body.push(op.i32Const, ...s32(g + 1), op.return, op.end);
   }
   body.push(op.end, op.i32Const, 0, op.end);
@@ -547,16 +548,15 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
   };
   const globalSection = sections.find((s) => s.id === SECTION_GLOBAL);
   const lastGlobal = definedGlobals + dirtyGlobals;
-  const lowGlobal = lastGlobal + 1;
-  const highGlobal = lastGlobal + 2;
+  const bitsGlobal = lastGlobal + 1;
   const marking = new Marking(markBlock + 1, markBlock + 2, lastGlobal, blockBytes);
-  const addedGlobals = dirtyGlobals + 3;
+  const addedGlobals = dirtyGlobals + 2;
   const newGlobals = () => {
-    for (let k = 0; k < dirtyGlobals; k++) out.put([I64, 0x01, op.i64Const, 0x00, op.end]);
+    for (let k = 0; k < dirtyGlobals; k++) out.put([I32, 0x01, op.i32Const, 0x00, op.end]);
     out.put([I32, 0x01, op.i32Const]);
     out.s32(noBlockMarked(blockBytes));
     out.byte(op.end);
-    for (let k = 0; k < 2; k++) out.put([I32, 0x01, op.i32Const, 0x00, op.end]);
+    out.put([I32, 0x01, op.i32Const, 0x00, op.end]);
   };
   const globalExport = (exportName: string, index: number) => {
     out.name(exportName);
@@ -570,11 +570,10 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
     else if (section.id === SECTION_EXPORT) {
       // Without a global section of its own, the module gets one just before its exports.
       if (!globalSection) extended(SECTION_GLOBAL, undefined, addedGlobals, newGlobals);
-      extended(SECTION_EXPORT, section, mutableGlobals.length + 4, () => {
+      extended(SECTION_EXPORT, section, mutableGlobals.length + 3, () => {
         mutableGlobals.forEach((index, k) => globalExport(globalExports[k], index));
         globalExport(LAST_BLOCK_EXPORT, lastGlobal);
-        globalExport(LOW_BITS_EXPORT, lowGlobal);
-        globalExport(HIGH_BITS_EXPORT, highGlobal);
+        globalExport(TAKEN_BITS_EXPORT, bitsGlobal);
         out.name(TAKE_EXPORT);
         out.op(KIND_FUNCTION, take);
       });
@@ -595,7 +594,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
         if (!instrumentBody(out, code, room, bytes, c.offset, end, typeParams[functionTypes[index]], marking)) out.copy(bytes, sizeAt, end);
         c.offset = end;
       }
-      for (const body of [markBlockBody(definedGlobals, dirtyGlobals), markBody(markBlock, lastGlobal, blockBytes), markRangeBody(markBlock, lastTrackedBlock, blockBytes), takeBody(definedGlobals, dirtyGlobals, lowGlobal, highGlobal)]) {
+      for (const body of [markBlockBody(definedGlobals, dirtyGlobals), markBody(markBlock, lastGlobal, blockBytes), markRangeBody(markBlock, lastTrackedBlock, blockBytes), takeBody(definedGlobals, dirtyGlobals, bitsGlobal)]) {
         out.u32(body.length);
         out.put(body);
       }

@@ -19,7 +19,7 @@
  * is not recycled.
  */
 import { MemoryImage } from './memory-image';
-import { BLOCKS_PER_GLOBAL, HIGH_BITS_EXPORT, LAST_BLOCK_EXPORT, LOW_BITS_EXPORT, noBlockMarked, TAKE_EXPORT } from './recyclable-module';
+import { BLOCKS_PER_GLOBAL, LAST_BLOCK_EXPORT, noBlockMarked, TAKE_EXPORT, TAKEN_BITS_EXPORT } from './recyclable-module';
 
 /** The guest-memory ranges each WASI function writes (its out-parameters), from its arguments. */
 const WASI_WRITES: Readonly<Record<string, (args: readonly number[]) => ReadonlyArray<readonly [number, number]>>> = {
@@ -139,8 +139,7 @@ export interface RecyclableModule {
 /** The marks of an instance of a recyclable module: which blocks its guest's stores wrote. */
 export class Marks {
   private readonly take: (k: number) => number;
-  private readonly low: WebAssembly.Global;
-  private readonly high: WebAssembly.Global;
+  private readonly taken: WebAssembly.Global;
 
   constructor(
     exports: WebAssembly.Exports,
@@ -148,23 +147,21 @@ export class Marks {
     private readonly globals: number,
   ) {
     this.take = exports[TAKE_EXPORT] as (k: number) => number;
-    this.low = exports[LOW_BITS_EXPORT] as WebAssembly.Global;
-    this.high = exports[HIGH_BITS_EXPORT] as WebAssembly.Global;
+    this.taken = exports[TAKEN_BITS_EXPORT] as WebAssembly.Global;
   }
 
   /**
    * Clears the marks of blocks below `blocks` and of the one just past them (marks are
    * conservative: a store marks every block the 16 bytes from its address reach, so one into the
-   * memory's last 15 bytes marks the block after its end), passing each global's bits that held one to `each` as two
-   * 32-bit halves, the first block of each half with it.
+   * memory's last 15 bytes marks the block after its end), passing the bits of each global that
+   * held one to `each`, with its first block.
    */
   drain(blocks: number, each: (first: number, bits: number) => void): void {
     for (let k = Math.min(this.globals, Math.floor(blocks / BLOCKS_PER_GLOBAL) + 1) - 1; k >= 0; ) {
       const found = this.take(k);
       if (found === 0) return;
       k = found - 1;
-      each(k * BLOCKS_PER_GLOBAL, this.low.value as number);
-      each(k * BLOCKS_PER_GLOBAL + 32, this.high.value as number);
+      each(k * BLOCKS_PER_GLOBAL, this.taken.value as number);
       k--;
     }
   }
@@ -172,7 +169,7 @@ export class Marks {
 
 const ignore = (): void => undefined;
 
-/** Calls `each` with every block whose bit is set in 32 bits of marks, block `first` for the lowest. */
+/** Calls `each` with every block whose bit is set in a dirty-bit global's 32, block `first` for the lowest. */
 export function markedBlocks(first: number, bits: number, each: (block: number) => void): void {
   for (let rest = bits; rest !== 0; rest &= rest - 1) each(first + 31 - Math.clz32(rest & -rest));
 }
@@ -197,7 +194,7 @@ export class RecycledInstance {
   /** The memory as bytes, for as long as its buffer stays the same. */
   private view: Buffer | undefined;
 
-  /** Copies back the blocks of 32 marks (Marks.drain), made once: a restore runs for every call. */
+  /** Copies back the blocks of one dirty-bit global's marks (Marks.drain), made once: a restore runs for every call. */
   private readonly copyMarked = (first: number, bits: number): void => markedBlocks(first, bits, this.copyBlock);
 
   /**

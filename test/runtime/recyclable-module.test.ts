@@ -108,18 +108,18 @@ describe('recyclable modules: tracking written blocks', () => {
     expect(analysis.dirtyGlobals).toBe(Math.ceil((200 * PAGE) / BLOCK / BLOCKS_PER_GLOBAL));
   });
 
-  it(`blocks are 4 KiB up to a 1 GiB maximum and larger past it, so the bits fit ${MAX_DIRTY_GLOBALS} globals`, async () => {
+  it(`blocks are 4 KiB up to a 256 MiB maximum and larger past it, so the bits fit ${MAX_DIRTY_GLOBALS} globals`, async () => {
     expect(blockBytesFor(2048)).toBe(4096); // Plugins.MaxMemoryMiB's default, 128 MiB
-    expect(blockBytesFor(16384)).toBe(4096);
-    expect(blockBytesFor(16385)).toBe(8192);
-    expect(blockBytesFor(65536)).toBe(16384);
+    expect(blockBytesFor(4096)).toBe(4096);
+    expect(blockBytesFor(4097)).toBe(8192);
+    expect(blockBytesFor(65536)).toBe(65536);
     // Without a maximum (the sandbox always gives one), the memory can reach 4 GiB.
-    const { analysis, exports, blocks } = await variant(`(module (memory (export "memory") 1) (func (export "f") (i32.store (i32.const 40000) (i32.const 1))))`);
+    const { analysis, exports, blocks } = await variant(`(module (memory (export "memory") 2) (func (export "f") (i32.store (i32.const 70000) (i32.const 1))))`);
     if (!analysis.recyclable) throw new Error('expected recyclable');
-    expect(analysis.blockBytes).toBe(16384);
+    expect(analysis.blockBytes).toBe(65536);
     expect(analysis.dirtyGlobals).toBe(MAX_DIRTY_GLOBALS);
     (exports.f as () => void)();
-    expect(blocks()).toEqual([2]);
+    expect(blocks()).toEqual([1]);
   });
 
   it('a store past the memory traps as before and marks nothing that exists', async () => {

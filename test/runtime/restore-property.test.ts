@@ -17,7 +17,7 @@ import { watToWasm } from '../helpers/wat';
 // failure replays.
 
 const PAGE = 65536;
-/** Where writes cross what is tracked: pages, and the blocks of a maximum up to 1 GiB and of none. */
+/** Where writes cross what is tracked: pages (the blocks of a module without a maximum), 4 KiB blocks, and a stride between. */
 const UNITS = [PAGE, 4096, 16384];
 const MODULES = 200;
 const CALLS = 3;
@@ -76,7 +76,7 @@ function guest(random: () => number): Guest {
   const bytes = pages * PAGE;
   /**
    * An effective address for `size` bytes, aligned to `align`: half the time at the end of a page
-   * or of a block writes are tracked in (4 KiB; 16 KiB without a maximum), before it, across it or after it.
+   * or of a block writes are tracked in (4 KiB; 64 KiB without a maximum), before it, across it or after it.
    */
   const address = (size: number, align: number): number => {
     const unit = pick(UNITS);
