@@ -73,7 +73,8 @@ export class InstanceSource {
       const start = this.start;
       const made = RecycledInstance.create({ module: this.guest.module, ...this.guest.recycle }, this.tracked.imports, this.tracked.tracker, start && ((exports) => bind(exports, start)));
       if (made === 'not-recyclable') {
-        // The wasm start section called an import: each instance may differ, so none is kept.
+        // The wasm start section called an import (each instance may differ), or the start
+        // function grew the memory past what the module tracks: none is kept.
         this.tracked = undefined;
         return this.acquire(bind);
       }

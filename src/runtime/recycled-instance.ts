@@ -134,6 +134,7 @@ export interface RecyclableModule {
   readonly globalExports: readonly string[];
   readonly dirtyGlobals: number;
   readonly blockBytes: number;
+  readonly trackedBytes: number;
 }
 
 /** The marks of an instance of a recyclable module: which blocks its guest's stores wrote. */
@@ -238,7 +239,8 @@ export class RecycledInstance {
   /**
    * Instantiates and runs the module's start function (`_initialize`, or `_start` of a command
    * module) once through `runStart`, which handles an exit(0); 'not-recyclable' when the wasm
-   * start section called an import.
+   * start section called an import, or when the memory at the restore point is larger than the
+   * part whose writes the module tracks (recyclable-module.ts, trackedPagesFor).
    */
   static create(recyclable: RecyclableModule, imports: WebAssembly.Imports, tracker: CallTracker, runStart: ((exports: WebAssembly.Exports) => void) | undefined): RecycledInstance | 'not-recyclable' {
     tracker.clear();
@@ -248,7 +250,8 @@ export class RecycledInstance {
     const globals = recyclable.globalExports.map((name) => exports[name] as WebAssembly.Global);
     const marks = new Marks(exports, recyclable.dirtyGlobals);
     const lastBlock = exports[LAST_BLOCK_EXPORT] as WebAssembly.Global;
-    const snapshot = (startEachCall: boolean) => {
+    const snapshot = (startEachCall: boolean): RecycledInstance | 'not-recyclable' => {
+      if (memory.buffer.byteLength > recyclable.trackedBytes) return 'not-recyclable';
       marks.drain(Infinity, ignore);
       lastBlock.value = noBlockMarked(recyclable.blockBytes);
       tracker.clear();
@@ -256,6 +259,7 @@ export class RecycledInstance {
     };
     if (!runStart) return snapshot(false);
     const beforeStart = snapshot(true);
+    if (beforeStart === 'not-recyclable') return beforeStart;
     runStart(exports);
     return tracker.importCalls > 0 ? beforeStart : snapshot(false);
   }

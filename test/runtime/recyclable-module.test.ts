@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { encodeModule, I32, i32, mem, op, type Func } from '../../bench/wasm-binary';
 import { prepareModule } from '../../src/runtime/module-cache';
-import { analyseForRecycling, blockBytesFor, BLOCKS_PER_GLOBAL, MAX_CODE_GROWTH, MAX_DIRTY_GLOBALS, MAX_MUTABLE_GLOBALS } from '../../src/runtime/recyclable-module';
+import { analyseForRecycling, blockBytesFor, BLOCKS_PER_GLOBAL, MAX_CODE_GROWTH, MAX_DIRTY_GLOBALS, MAX_MUTABLE_GLOBALS, TRACKED_GROWTH_PAGES, trackedPagesFor } from '../../src/runtime/recyclable-module';
 import { Marks, markedBlocks } from '../../src/runtime/recycled-instance';
 import { requireBuiltExample } from '../helpers/native-examples';
 import { EXAMPLE_PLUGINS } from '../helpers/paths';
@@ -108,18 +108,24 @@ describe('recyclable modules: tracking written blocks', () => {
     expect(analysis.dirtyGlobals).toBe(Math.ceil((200 * PAGE) / BLOCK / BLOCKS_PER_GLOBAL));
   });
 
-  it(`blocks are 4 KiB up to a 256 MiB maximum and larger past it, so the bits fit ${MAX_DIRTY_GLOBALS} globals`, async () => {
-    expect(blockBytesFor(2048)).toBe(4096); // Plugins.MaxMemoryMiB's default, 128 MiB
+  it(`tracks the initial memory and ${TRACKED_GROWTH_PAGES} pages more, in 4 KiB blocks up to 256 MiB and larger past it, so the bits fit ${MAX_DIRTY_GLOBALS} globals`, async () => {
+    expect(trackedPagesFor(1, 2048)).toBe(1 + TRACKED_GROWTH_PAGES);
+    expect(trackedPagesFor(1, 100)).toBe(100);
+    expect(trackedPagesFor(256, 65536)).toBe(256 + TRACKED_GROWTH_PAGES);
     expect(blockBytesFor(4096)).toBe(4096);
     expect(blockBytesFor(4097)).toBe(8192);
     expect(blockBytesFor(65536)).toBe(65536);
-    // Without a maximum (the sandbox always gives one), the memory can reach 4 GiB.
+    // Without a maximum the memory can reach 4 GiB; a recycled instance keeps the size it had at its restore point.
     const { analysis, exports, blocks } = await variant(`(module (memory (export "memory") 2) (func (export "f") (i32.store (i32.const 70000) (i32.const 1))))`);
     if (!analysis.recyclable) throw new Error('expected recyclable');
-    expect(analysis.blockBytes).toBe(65536);
-    expect(analysis.dirtyGlobals).toBe(MAX_DIRTY_GLOBALS);
+    expect(analysis.blockBytes).toBe(4096);
+    expect(analysis.trackedBytes).toBe((2 + TRACKED_GROWTH_PAGES) * PAGE);
+    expect(analysis.dirtyGlobals).toBe(((2 + TRACKED_GROWTH_PAGES) * PAGE) / BLOCK / BLOCKS_PER_GLOBAL);
     (exports.f as () => void)();
-    expect(blocks()).toEqual([1]);
+    expect(blocks()).toEqual([17]);
+    // An initial memory of 2 GiB: its blocks grow so that the bits fit.
+    const large = analyseForRecycling(await watToWasm(`(module (memory (export "memory") 32768) (func (export "f")))`));
+    expect(large).toMatchObject({ recyclable: true, blockBytes: 65536, dirtyGlobals: (32768 + TRACKED_GROWTH_PAGES) / BLOCKS_PER_GLOBAL });
   });
 
   it('a store past the memory traps as before and marks nothing that exists', async () => {

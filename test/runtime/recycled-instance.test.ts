@@ -1,5 +1,5 @@
 import { MemoryImage } from '../../src/runtime/memory-image';
-import { analyseForRecycling } from '../../src/runtime/recyclable-module';
+import { analyseForRecycling, TRACKED_GROWTH_PAGES } from '../../src/runtime/recyclable-module';
 import { RecycledInstance, trackingImports } from '../../src/runtime/recycled-instance';
 import { watToWasm } from '../helpers/wat';
 
@@ -9,14 +9,19 @@ import { watToWasm } from '../helpers/wat';
 
 const BLOCK = 4096;
 
-async function recycled(wat: string, imports: WebAssembly.Imports = {}) {
+async function create(wat: string, start?: string) {
   const analysis = analyseForRecycling(await watToWasm(wat));
   if (!analysis.recyclable) throw new Error(analysis.reason);
   const { recyclable: _, bytes, ...recycle } = analysis;
-  const tracked = trackingImports(imports, analysis.blockBytes);
-  const instance = RecycledInstance.create({ module: await WebAssembly.compile(bytes), ...recycle }, tracked.imports, tracked.tracker, undefined);
-  if (instance === 'not-recyclable') throw new Error('expected a recyclable instance');
-  return { instance, tracker: tracked.tracker };
+  const tracked = trackingImports({}, analysis.blockBytes);
+  const made = RecycledInstance.create({ module: await WebAssembly.compile(bytes), ...recycle }, tracked.imports, tracked.tracker, start === undefined ? undefined : (exports) => (exports[start] as () => void)());
+  return { made, tracker: tracked.tracker };
+}
+
+async function recycled(wat: string) {
+  const { made, tracker } = await create(wat);
+  if (made === 'not-recyclable') throw new Error('expected a recyclable instance');
+  return { instance: made, tracker };
 }
 
 describe('a restore copies back what was written, and only that', () => {
@@ -44,6 +49,12 @@ describe('a restore copies back what was written, and only that', () => {
     expect(copied.sort((a, b) => a - b)).toEqual(blocks);
     const memory = new Uint8Array((instance.exports.memory as WebAssembly.Memory).buffer);
     expect(memory.every((byte) => byte === 0)).toBe(true);
+  });
+
+  it(`a start function that grows the memory more than ${TRACKED_GROWTH_PAGES} pages, past what is tracked: the instance is not kept`, async () => {
+    const growing = (pages: number) => `(module (memory (export "memory") 2) (func (export "_initialize") (drop (memory.grow (i32.const ${pages})))) (func (export "f") (i32.store (i32.const 0) (i32.const 1))))`;
+    expect((await create(growing(TRACKED_GROWTH_PAGES), '_initialize')).made).toBeInstanceOf(RecycledInstance);
+    expect((await create(growing(TRACKED_GROWTH_PAGES + 1), '_initialize')).made).toBe('not-recyclable');
   });
 
   it("a block both the host and the guest wrote is copied once, in the host's blocks", async () => {
