@@ -1,6 +1,6 @@
 import { NdpError } from '../errors';
 import { providedImports } from './host-imports';
-import { withMaximums, type LimitsEdit, type ModuleLayout, type Signature } from './wasm-sections';
+import { PAGE_BYTES, withMaximums, type LimitsEdit, type ModuleLayout, type Signature } from './wasm-sections';
 
 /** What the sandbox allows a module: host functions it may import, and caps on memory and tables. */
 export interface ModuleRules {
@@ -20,7 +20,6 @@ const ABI_EXPORTS: ReadonlyArray<readonly [string, Signature, boolean]> = [
   ['_start', '() -> ()', false],
 ];
 
-export const PAGE_BYTES = 64 * 1024;
 export const DEFAULT_MAX_MEMORY_MIB = 128;
 /**
  * A Go-built plugin has about 20,000 table entries (one table, fixed size); five times that

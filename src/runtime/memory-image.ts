@@ -5,7 +5,7 @@
  * of it committed every byte, for each instance in each worker. A block of zeros is filled when it
  * is put back, which writes the memory without reading an image.
  */
-import { PAGE_BYTES } from './recyclable-module';
+import { PAGE_BYTES } from './wasm-sections';
 
 /** Zeros to compare with, as long as the largest block. */
 const ZEROS = Buffer.alloc(PAGE_BYTES);

@@ -18,7 +18,7 @@
  * state (globals, tables, memories), shares its memory, has more than one memory, or holds a
  * global JavaScript cannot read back (v128). Those keep a fresh instance per call.
  */
-import { leb128 as u32, Reader } from './wasm-sections';
+import { leb128 as u32, PAGE_BYTES, Reader } from './wasm-sections';
 import { decodeInstruction, F32, F64, I32, I64, last, V128, type CodeEffects, type MemoryWrite } from './wasm-code';
 
 const SECTION_TYPE = 1;
@@ -32,8 +32,6 @@ const KIND_FUNCTION = 0;
 const KIND_GLOBAL = 3;
 const SHARED = 0x02;
 const HAS_MAXIMUM = 0x01;
-/** A wasm page, the unit of memory sizes. */
-export const PAGE_BYTES = 65536;
 /**
  * Blocks per dirty-bit global. i32 globals: V8 (Node 20) takes ~1.3 us to set up each mutable
  * i64 global of a new instance and ~20 ns for an i32 one (512 of each: 668 against 33 us).

@@ -17,6 +17,9 @@
  * reported, never trusted.
  */
 
+/** A wasm page, the unit of memory sizes (core spec 2.5.7). */
+export const PAGE_BYTES = 65536;
+
 const SECTION_TYPE = 1;
 const SECTION_IMPORT = 2;
 const SECTION_FUNCTION = 3;

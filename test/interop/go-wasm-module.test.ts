@@ -2,8 +2,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import os from 'node:os';
 import path from 'node:path';
 import { capModule, DEFAULT_MAX_MEMORY_MIB, DEFAULT_MAX_TABLE_ENTRIES } from '../../src/runtime/check-module';
-import { analyseForRecycling, MAX_CODE_GROWTH, PAGE_BYTES } from '../../src/runtime/recyclable-module';
-import { Reader, readModuleLayout } from '../../src/runtime/wasm-sections';
+import { analyseForRecycling, MAX_CODE_GROWTH } from '../../src/runtime/recyclable-module';
+import { PAGE_BYTES, Reader, readModuleLayout } from '../../src/runtime/wasm-sections';
 import { requireDebianPackages } from '../helpers/debian-packages';
 import { goBuild, goEnvironment } from '../helpers/go-client';
 import { REPO_ROOT } from '../helpers/paths';
