@@ -45,8 +45,8 @@ export const BLOCKS_PER_GLOBAL = 32;
 const MIN_BLOCK_BYTES = 4096;
 /**
  * The most dirty-bit globals a module gets, so that a new instance of the variant sets up no more
- * than ~40 us of them: the blocks of a memory maximum over 256 MiB are larger than 4 KiB (64 KiB
- * for 4 GiB). The sandbox gives every module a maximum, `Plugins.MaxMemoryMiB`, 128 MiB by default.
+ * than ~40 us of them: where more than 256 MiB is tracked (an initial memory that large,
+ * trackedPagesFor), the blocks are larger than 4 KiB, 64 KiB for 4 GiB.
  */
 export const MAX_DIRTY_GLOBALS = 2048;
 
