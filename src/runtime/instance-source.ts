@@ -8,7 +8,8 @@
  *   left it, so a call can see what earlier calls wrote. It is dropped after a failed call and
  *   after a minute unused.
  */
-import { RecycledInstance, trackingImports, type CallTracker, type RecyclableModule } from './recycled-instance';
+import type { RecycleExports } from './protocol';
+import { RecycledInstance, trackingImports, type CallTracker } from './recycled-instance';
 import type { HostWrites } from './guest-context';
 import type { StartFunction } from './start-function';
 
@@ -23,7 +24,7 @@ const POOLED_TTL_MS = 60_000;
 export interface CompiledGuest {
   readonly module: WebAssembly.Module;
   /** Set when the module's state can be put back between calls. */
-  readonly recycle?: Omit<RecyclableModule, 'module'>;
+  readonly recycle?: RecycleExports;
 }
 
 export class InstanceSource {

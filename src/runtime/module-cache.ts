@@ -94,7 +94,7 @@ export async function prepareModule(bytes: Uint8Array<ArrayBuffer>, pluginId: st
     // the engine's limits that the added locals and marking code reach first (V8: 50,000 locals,
     // 7,654,321 bytes of code per function); the module as given still runs, fresh for each call.
     module = await WebAssembly.compile(analysis.bytes).then(
-      (compiled) => ({ module: compiled, recycle: { globalExports: analysis.globalExports, dirtyGlobals: analysis.dirtyGlobals, blockBytes: analysis.blockBytes, trackedBytes: analysis.trackedBytes } }),
+      (compiled) => ({ module: compiled, recycle: { globalExports: analysis.globalExports, dirtyGlobals: analysis.dirtyGlobals, blockBytes: analysis.blockBytes } }),
       (error: Error) => {
         notRecyclable = `its rewritten code is past the engine's limits (${error.message})`;
         return undefined;

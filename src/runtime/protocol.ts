@@ -39,8 +39,6 @@ export interface RecycleExports {
   readonly dirtyGlobals: number;
   /** The size of the blocks the dirty bits stand for. */
   readonly blockBytes: number;
-  /** How much of the memory has bits. */
-  readonly trackedBytes: number;
 }
 
 /** What a job calls; sent to a worker once, then named by its index in the job slot. */

@@ -75,6 +75,11 @@ export function trackedPagesFor(initialPages: number, maximumPages: number): num
   return Math.min(maximumPages, initialPages + TRACKED_GROWTH_PAGES);
 }
 
+/** How much of the memory has bits: a whole number of dirty-bit globals' blocks (at least trackedPagesFor's pages). */
+export function trackedBytesOf(marks: { readonly dirtyGlobals: number; readonly blockBytes: number }): number {
+  return marks.dirtyGlobals * BLOCKS_PER_GLOBAL * marks.blockBytes;
+}
+
 /** The size of the blocks in which a module tracks the writes to this many pages. */
 export function blockBytesFor(trackedPages: number): number {
   let block = MIN_BLOCK_BYTES;
@@ -636,7 +641,7 @@ function rewrite(bytes: Uint8Array): RecycleAnalysis {
     }
   }
   if (!sections.some((s) => s.id === SECTION_CODE)) throw new NotRecyclable('it has no code');
-  return { recyclable: true, bytes: out.bytes(), globalExports, dirtyGlobals, blockBytes, trackedBytes: dirtyGlobals * BLOCKS_PER_GLOBAL * blockBytes };
+  return { recyclable: true, bytes: out.bytes(), globalExports, dirtyGlobals, blockBytes, trackedBytes: trackedBytesOf({ dirtyGlobals, blockBytes }) };
 }
 
 /**

@@ -19,7 +19,8 @@
  * is not recycled.
  */
 import { MemoryImage } from './memory-image';
-import { BLOCKS_PER_GLOBAL, LAST_BLOCK_EXPORT, noBlockMarked, TAKE_EXPORT, TAKEN_BITS_EXPORT } from './recyclable-module';
+import type { RecycleExports } from './protocol';
+import { BLOCKS_PER_GLOBAL, LAST_BLOCK_EXPORT, noBlockMarked, TAKE_EXPORT, TAKEN_BITS_EXPORT, trackedBytesOf } from './recyclable-module';
 
 /** The guest-memory ranges each WASI function writes (its out-parameters), from its arguments. */
 const WASI_WRITES: Readonly<Record<string, (args: readonly number[]) => ReadonlyArray<readonly [number, number]>>> = {
@@ -129,12 +130,8 @@ export function trackingImports(imports: WebAssembly.Imports, blockBytes: number
   return { imports: wrapped, tracker };
 }
 
-export interface RecyclableModule {
+export interface RecyclableModule extends RecycleExports {
   readonly module: WebAssembly.Module;
-  readonly globalExports: readonly string[];
-  readonly dirtyGlobals: number;
-  readonly blockBytes: number;
-  readonly trackedBytes: number;
 }
 
 /** The marks of an instance of a recyclable module: which blocks its guest's stores wrote. */
@@ -250,8 +247,9 @@ export class RecycledInstance {
     const globals = recyclable.globalExports.map((name) => exports[name] as WebAssembly.Global);
     const marks = new Marks(exports, recyclable.dirtyGlobals);
     const lastBlock = exports[LAST_BLOCK_EXPORT] as WebAssembly.Global;
+    const trackedBytes = trackedBytesOf(recyclable);
     const snapshot = (startEachCall: boolean): RecycledInstance | 'not-recyclable' => {
-      if (memory.buffer.byteLength > recyclable.trackedBytes) return 'not-recyclable';
+      if (memory.buffer.byteLength > trackedBytes) return 'not-recyclable';
       marks.drain(Infinity, ignore);
       lastBlock.value = noBlockMarked(recyclable.blockBytes);
       tracker.clear();
